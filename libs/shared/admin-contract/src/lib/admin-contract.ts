@@ -1,0 +1,3 @@
+export function adminContract(): string {
+  return 'admin-contract';
+}

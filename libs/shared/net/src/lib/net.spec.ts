@@ -1,0 +1,7 @@
+import { net } from './net';
+
+describe('net', () => {
+  it('should work', () => {
+    expect(net()).toEqual('net');
+  });
+});

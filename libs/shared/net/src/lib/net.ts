@@ -1,0 +1,3 @@
+export function net(): string {
+  return 'net';
+}
