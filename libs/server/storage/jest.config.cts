@@ -7,4 +7,6 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: '../../../coverage/libs/server/storage',
+  // *.int.spec.ts run PostgreSQL (real and embedded PGlite); a first PGlite start is ~5 s.
+  testTimeout: 30_000,
 };

@@ -1,1 +1,13 @@
-export * from './lib/server-storage.module';
+export * from './lib/entities';
+export { STORAGE_MIGRATIONS } from './lib/migrations';
+export { normalisePgDsn, redactDsn } from './lib/dsn';
+export { embeddedPgDir } from './lib/embedded';
+export { SentinelDataSource, createDataSource, pingDatabase } from './lib/data-source';
+export type { CreateDataSourceOptions, StorageBackend } from './lib/data-source';
+export { runMigrations } from './lib/migrate';
+export type { RunMigrationsOptions } from './lib/migrate';
+export { MIGRATION_LOCK_KEY, advisoryLockKey, withLongRunningSession } from './lib/session';
+export { silentLogger } from './lib/logger';
+export type { StorageLogger } from './lib/logger';
+export { DATA_SOURCE, StorageModule } from './lib/storage.module';
+export type { StorageModuleAsyncOptions, StorageModuleOptions } from './lib/storage.module';

@@ -1,0 +1,80 @@
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { bigintNumber } from './transformers';
+import { BindingStatus, RuleKind } from './types';
+
+/**
+ * One relay token's IP binding. The schema (constraints, indexes, the version trigger) is defined
+ * by the migrations; the decorators here mirror it by name so the schema-drift test can compare.
+ *
+ * `version` is taken from a global sequence by a trigger on every change that is not
+ * bookkeeping (last_ip / last_used_at); see migrations/1795305600000-Initial.ts.
+ */
+@Entity({ name: 'token_bindings' })
+@Unique('uq_token_bindings_token_hash', ['tokenHash'])
+@Check('ck_token_bindings_token_hash', `token_hash ~ '^[0-9a-f]{64}$'`)
+@Check('ck_token_bindings_rule_kind', `rule_kind IN ('single', 'multiple', 'all')`)
+@Check('ck_token_bindings_status', `status IN ('active', 'banned')`)
+@Check(
+  'ck_token_bindings_rule_shape',
+  `array_position(rule_entries, NULL) IS NULL AND CASE rule_kind ` +
+    `WHEN 'single' THEN cardinality(rule_entries) = 1 ` +
+    `WHEN 'multiple' THEN cardinality(rule_entries) >= 1 ` +
+    `ELSE cardinality(rule_entries) = 0 END`,
+)
+@Index('ix_token_bindings_last_used', { synchronize: false })
+@Index('ix_token_bindings_created', { synchronize: false })
+@Index('ix_token_bindings_status_kind', { synchronize: false })
+@Index('ix_token_bindings_mask_prefix', { synchronize: false })
+@Index('ix_token_bindings_retention', { synchronize: false })
+export class TokenBindingEntity {
+  /** bigserial; a string because int8 may exceed 2^53. */
+  @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_token_bindings' })
+  id!: string;
+
+  /** HMAC-SHA256 (hex, lower case) of the normalised key. Never the key itself. */
+  @Column({ name: 'token_hash', type: 'text' })
+  tokenHash!: string;
+
+  /** Display mask such as `sk-ab12…9xyz`. */
+  @Column({ name: 'token_mask', type: 'text' })
+  tokenMask!: string;
+
+  @Column({ name: 'rule_kind', type: 'text' })
+  ruleKind!: RuleKind;
+
+  /** Canonical networks (`10.0.0.1/32`, `2001:db8:1:2::/64`); empty for `all`. */
+  @Column({ name: 'rule_entries', type: 'cidr', array: true, default: () => `'{}'` })
+  ruleEntries!: string[];
+
+  @Column({ name: 'status', type: 'text', default: 'active' })
+  status!: BindingStatus;
+
+  @Column({ name: 'first_ip', type: 'inet' })
+  firstIp!: string;
+
+  @Column({ name: 'first_used_at', type: 'timestamptz', default: () => 'now()' })
+  firstUsedAt!: Date;
+
+  @Column({ name: 'last_ip', type: 'inet', nullable: true })
+  lastIp!: string | null;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Column({ name: 'note', type: 'text', nullable: true })
+  note!: string | null;
+
+  @Column({
+    name: 'version',
+    type: 'bigint',
+    default: () => `nextval('token_binding_version_seq')`,
+    transformer: bigintNumber,
+  })
+  version!: number;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+}
