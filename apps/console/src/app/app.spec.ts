@@ -1,20 +1,42 @@
 import { TestBed } from '@angular/core/testing';
+import { Title } from '@angular/platform-browser';
+import { Router } from '@angular/router';
+
 import { App } from './app';
-import { NxWelcome } from './nx-welcome';
+import { appConfig } from './app.config';
 
 describe('App', () => {
-  beforeEach(async () => {
-    await TestBed.configureTestingModule({
-      imports: [App, NxWelcome],
-    }).compileComponents();
+  beforeEach(() => {
+    localStorage.clear();
+    jest.spyOn(window.navigator, 'language', 'get').mockReturnValue('en-US');
+    TestBed.configureTestingModule({ providers: appConfig.providers });
   });
 
-  it('should render title', async () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+    localStorage.clear();
+  });
+
+  it('boots with the real configuration into the shell and the dashboard', async () => {
     const fixture = TestBed.createComponent(App);
+    await TestBed.inject(Router).navigateByUrl('/');
     await fixture.whenStable();
-    const compiled = fixture.nativeElement as HTMLElement;
-    expect(compiled.querySelector('h1')?.textContent).toContain(
-      'Welcome console',
-    );
+    const element = fixture.nativeElement as HTMLElement;
+
+    expect(
+      element.querySelector('app-shell mat-toolbar')?.textContent,
+    ).toContain('Sentinel');
+    expect(element.querySelector('h1')?.textContent?.trim()).toBe('Dashboard');
+    expect(TestBed.inject(Title).getTitle()).toBe('Dashboard · Sentinel');
+    expect(document.documentElement.classList).toContain('theme-light');
+    expect(document.documentElement.lang).toBe('en');
+  });
+
+  it('sends unknown URLs to the dashboard', async () => {
+    const fixture = TestBed.createComponent(App);
+    await TestBed.inject(Router).navigateByUrl('/no/such/page');
+    await fixture.whenStable();
+
+    expect(TestBed.inject(Router).url).toBe('/dashboard');
   });
 });

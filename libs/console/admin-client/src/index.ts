@@ -1,1 +1,12 @@
-export * from './lib/admin-client/admin-client';
+export {
+  ADMIN_API_CONFIG,
+  DEFAULT_ADMIN_API_BASE_URL,
+  isAdminApiUrl,
+  type AdminApiConfig,
+} from './lib/config/admin-api.config';
+export { provideAdminClient } from './lib/config/provide-admin-client';
+export {
+  AUTH_TOKEN_STORAGE_KEY,
+  AuthTokenStore,
+} from './lib/auth/auth-token.store';
+export { LOGIN_PATH, authInterceptor } from './lib/auth/auth.interceptor';

@@ -1,0 +1,12 @@
+import { Routes } from '@angular/router';
+
+import { PageRouteData } from '../../core/navigation/pages';
+import { PagePlaceholder } from '../../shared/page-placeholder/page-placeholder';
+
+export const bindingsRoutes: Routes = [
+  {
+    path: '',
+    component: PagePlaceholder,
+    data: { page: 'bindings' } satisfies PageRouteData,
+  },
+];
