@@ -56,4 +56,15 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Typed configuration only: nothing but the config loader reads the environment.
+    files: ['libs/**/*.ts', 'apps/sentinel/src/**/*.ts', 'apps/console/src/**/*.ts'],
+    ignores: ['libs/server/core/src/lib/config/**', '**/*.spec.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through AppConfig (libs/server/core/src/lib/config).' },
+      ],
+    },
+  },
 ];

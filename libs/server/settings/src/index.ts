@@ -1,1 +1,2 @@
-export * from './lib/server-settings.module';
+export * from './lib/runtime-settings';
+export * from './lib/settings.module';

@@ -1,0 +1,60 @@
+import type { FailsafeMode, LogLevel } from './env.schema';
+
+export interface AppConfigValues {
+  production: boolean;
+  downstreamUrl: URL;
+  redis: { url: string | undefined; password: string | undefined; keyPrefix: string };
+  postgres: { dsn: string | undefined };
+  dataDir: string;
+  secrets: { hmacSecret: string; jwtSecret: string; adminPassword: string };
+  /** Set when some secret came from the generated file in the data directory. */
+  generatedSecretsFile?: string;
+  /** Canonical CIDRs (`10.0.0.0/8`, `1.2.3.4/32`). Empty: trust no proxy. */
+  trustedProxies: readonly string[];
+  failsafeMode: FailsafeMode;
+  http: { host: string; port: number };
+  alert: { webhookUrl: string | undefined; thresholdCount: number; thresholdSeconds: number };
+  archive: { days: number };
+  upstream: { timeoutMs: number; connectTimeoutMs: number };
+  shutdownGraceMs: number;
+  metrics: { host: string; port: number };
+  logLevel: LogLevel;
+}
+
+/**
+ * The validated, typed configuration. Injected by class (`constructor(private config: AppConfig)`);
+ * nothing outside the config folder reads process.env.
+ */
+export class AppConfig implements Readonly<AppConfigValues> {
+  readonly production!: boolean;
+  readonly downstreamUrl!: URL;
+  readonly redis!: AppConfigValues['redis'];
+  readonly postgres!: AppConfigValues['postgres'];
+  readonly dataDir!: string;
+  readonly secrets!: AppConfigValues['secrets'];
+  readonly generatedSecretsFile?: string;
+  readonly trustedProxies!: readonly string[];
+  readonly failsafeMode!: FailsafeMode;
+  readonly http!: AppConfigValues['http'];
+  readonly alert!: AppConfigValues['alert'];
+  readonly archive!: AppConfigValues['archive'];
+  readonly upstream!: AppConfigValues['upstream'];
+  readonly shutdownGraceMs!: number;
+  readonly metrics!: AppConfigValues['metrics'];
+  readonly logLevel!: LogLevel;
+
+  constructor(values: AppConfigValues) {
+    Object.assign(this, values);
+    Object.freeze(this);
+  }
+
+  /** Embedded mode: no PG_DSN → PGlite in the data directory. */
+  get embeddedPostgres(): boolean {
+    return this.postgres.dsn === undefined;
+  }
+
+  /** No REDIS_ADDR → the Redis role is served in-process (single instance only). */
+  get inProcessRedis(): boolean {
+    return this.redis.url === undefined;
+  }
+}

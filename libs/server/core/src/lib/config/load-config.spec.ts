@@ -1,0 +1,136 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './load-config';
+
+const SECRET = 'hmac-0123456789abcdef0123456789abcdef';
+const secrets = {
+  SENTINEL_HMAC_SECRET: SECRET,
+  ADMIN_JWT_SECRET: 'y'.repeat(40),
+  ADMIN_PASSWORD: 'correct horse battery',
+};
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sentinel-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const load = (env: Record<string, string>, notices: string[] = []) =>
+    loadConfig({ env, cwd: dir, dotEnvPath: null, notice: (m) => notices.push(m) });
+
+  function problemsOf(env: Record<string, string>): string[] {
+    try {
+      load(env);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return [...(e as ConfigError).problems];
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it('applies the original tool’s defaults', () => {
+    const c = load(secrets);
+    expect(c.http.port).toBe(7000);
+    expect(c.failsafeMode).toBe('closed');
+    expect(c.alert).toEqual({ webhookUrl: undefined, thresholdCount: 5, thresholdSeconds: 300 });
+    expect(c.archive.days).toBe(90);
+    expect(c.trustedProxies).toEqual([]);
+    expect(c.embeddedPostgres).toBe(true);
+    expect(c.inProcessRedis).toBe(true);
+  });
+
+  it.each([
+    ['SENTINEL_FAILSAFE_MODE', 'maybe'],
+    ['APP_PORT', 'abc'],
+    ['APP_PORT', '70000'],
+    ['TRUSTED_PROXY_IPS', '300.1.1.1'],
+    ['TRUSTED_PROXY_IPS', '10.0.0.0/8,012.0.0.1'],
+    ['DOWNSTREAM_URL', 'new-api:3000'],
+    ['REDIS_ADDR', 'localhost:6379'],
+    ['PG_DSN', 'mysql://u@h/db'],
+    ['ALERT_THRESHOLD_COUNT', '0'],
+    ['ARCHIVE_DAYS', '-1'],
+    ['ALERT_WEBHOOK_URL', 'ftp://example.com/hook'],
+  ])('%s=%s stops start-up with a message naming the variable', (name, value) => {
+    const problems = problemsOf({ ...secrets, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+    expect(problems[0]).toContain(JSON.stringify(value));
+  });
+
+  it('reports every bad variable at once', () => {
+    const problems = problemsOf({ ...secrets, APP_PORT: 'abc', SENTINEL_FAILSAFE_MODE: 'maybe' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['APP_PORT', 'SENTINEL_FAILSAFE_MODE']);
+  });
+
+  it('accepts the three PG_DSN schemes and the original’s empty optional values', () => {
+    for (const dsn of [
+      'postgresql://u:p@db:5432/sentinel',
+      'postgres://u:p@db/sentinel',
+      'postgresql+asyncpg://sentinel:password@postgres:5432/sentinel',
+    ]) {
+      expect(load({ ...secrets, PG_DSN: dsn, REDIS_PASSWORD: '', ALERT_WEBHOOK_URL: '' }).postgres.dsn).toBe(dsn);
+    }
+  });
+
+  it('normalises TRUSTED_PROXY_IPS to canonical CIDRs', () => {
+    const c = load({ ...secrets, TRUSTED_PROXY_IPS: ' 172.30.0.0/24 , 10.0.0.1,::1 ' });
+    expect(c.trustedProxies).toEqual(['172.30.0.0/24', '10.0.0.1/32', '::1/128']);
+  });
+
+  it('reads .env under the environment (the environment wins)', () => {
+    writeFileSync(join(dir, '.env'), 'APP_PORT=7100\nARCHIVE_DAYS=30\n');
+    const c = loadConfig({ env: { ...secrets, APP_PORT: '7200' }, cwd: dir, notice: () => undefined });
+    expect(c.http.port).toBe(7200);
+    expect(c.archive.days).toBe(30);
+  });
+
+  describe('secrets', () => {
+    it.each(['SENTINEL_HMAC_SECRET', 'ADMIN_JWT_SECRET'])('%s shorter than 32 bytes is refused', (name) => {
+      expect(problemsOf({ ...secrets, [name]: 'short-secret' })[0]).toMatch(new RegExp(`^${name}: must be at least 32 bytes`));
+    });
+
+    it.each([
+      ['SENTINEL_HMAC_SECRET', 'replace-with-a-random-32-byte-secret'],
+      ['ADMIN_JWT_SECRET', 'replace-with-a-random-jwt-secret-of-32-bytes-or-more'],
+      ['ADMIN_PASSWORD', 'replace-with-a-strong-password'],
+    ])('%s with the placeholder value is refused', (name, value) => {
+      expect(problemsOf({ ...secrets, [name]: value })[0]).toMatch(new RegExp(`^${name}: still holds a placeholder`));
+    });
+
+    it('in production a missing secret is refused, never generated', () => {
+      const problems = problemsOf({ NODE_ENV: 'production' });
+      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'ADMIN_JWT_SECRET',
+        'ADMIN_PASSWORD',
+        'SENTINEL_HMAC_SECRET',
+      ]);
+    });
+
+    it('quick start generates strong secrets once, owner-only, and prints the password once', () => {
+      const first: string[] = [];
+      const a = load({}, first);
+      const file = join(dir, 'data', 'secrets.json');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(Buffer.byteLength(a.secrets.hmacSecret)).toBeGreaterThanOrEqual(32);
+      expect(Buffer.byteLength(a.secrets.jwtSecret)).toBeGreaterThanOrEqual(32);
+      expect(first.join('\n')).toContain(a.secrets.adminPassword);
+      expect(first.join('\n')).toContain(file);
+
+      const second: string[] = [];
+      const b = load({}, second);
+      expect(b.secrets).toEqual(a.secrets);
+      expect(second.join('\n')).not.toContain(a.secrets.adminPassword);
+      expect(second.join('\n')).toContain(file);
+      expect(JSON.parse(readFileSync(file, 'utf8')).adminPassword).toBe(a.secrets.adminPassword);
+    });
+
+    it('a configured secret wins over the generated file', () => {
+      const c = load({ ADMIN_PASSWORD: 'my own password' });
+      expect(c.secrets.adminPassword).toBe('my own password');
+      expect(c.generatedSecretsFile).toBe(join(dir, 'data', 'secrets.json'));
+    });
+  });
+});

@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parse as parseDotEnv } from 'dotenv';
+import { validateSync } from 'class-validator';
+import { parseCidr } from '@sentinel/net';
+import { AppConfig } from './app-config';
+import { EnvironmentVariables, INTEGER_VARIABLES, splitList } from './env.schema';
+
+/** A configuration problem: the process must not start. The message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** The environment to read; defaults to process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** A .env file to merge under the environment (environment wins). Default: ./.env if present. */
+  dotEnvPath?: string | null;
+  /** Working directory that relative paths (DATA_DIR, .env) are resolved against. */
+  cwd?: string;
+  /** Where notices about generated secrets go. */
+  notice?: (message: string) => void;
+}
+
+const SECRET_MIN_BYTES = 32;
+const PLACEHOLDER = /^(replace[-_ ]with|change[-_ ]?me|your[-_ ]|xxx|secret$|password$)/i;
+
+/**
+ * Reads the environment (and .env), validates it and resolves secrets. Throws ConfigError.
+ * This is the only place in Sentinel that reads process.env.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const merged = mergeDotEnv(options.env ?? process.env, options.dotEnvPath, cwd);
+  const vars = toEnvironmentVariables(merged);
+
+  const problems: string[] = [];
+  for (const error of validateSync(vars, { forbidUnknownValues: false })) {
+    const got = (merged[error.property] ?? '').toString();
+    // One message per variable: the type error if there is one, else the first rule broken.
+    const constraints = error.constraints ?? {};
+    const message = constraints['isInt'] ?? Object.values(constraints)[0] ?? 'is invalid';
+    problems.push(`${error.property}: ${message} (got ${JSON.stringify(truncate(got))})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const production = vars.NODE_ENV === 'production';
+  const dataDir = isAbsolute(vars.DATA_DIR) ? vars.DATA_DIR : resolve(cwd, vars.DATA_DIR);
+  const secrets = resolveSecrets(vars, production, dataDir, options.notice ?? defaultNotice);
+
+  const trustedProxies = splitList(vars.TRUSTED_PROXY_IPS).map((entry) => {
+    const cidr = parseCidr(entry);
+    if (!cidr) throw new ConfigError([`TRUSTED_PROXY_IPS: invalid entry ${JSON.stringify(entry)}`]);
+    return cidr.canonical;
+  });
+
+  return new AppConfig({
+    production,
+    downstreamUrl: new URL(vars.DOWNSTREAM_URL),
+    redis: vars.REDIS_ADDR
+      ? { url: vars.REDIS_ADDR, password: vars.REDIS_PASSWORD || undefined, keyPrefix: vars.REDIS_KEY_PREFIX }
+      : { url: undefined, password: undefined, keyPrefix: vars.REDIS_KEY_PREFIX },
+    postgres: { dsn: vars.PG_DSN },
+    dataDir,
+    secrets: secrets.values,
+    generatedSecretsFile: secrets.file,
+    trustedProxies,
+    failsafeMode: vars.SENTINEL_FAILSAFE_MODE,
+    http: { host: vars.APP_HOST, port: vars.APP_PORT },
+    alert: {
+      webhookUrl: vars.ALERT_WEBHOOK_URL || undefined,
+      thresholdCount: vars.ALERT_THRESHOLD_COUNT,
+      thresholdSeconds: vars.ALERT_THRESHOLD_SECONDS,
+    },
+    archive: { days: vars.ARCHIVE_DAYS },
+    upstream: {
+      timeoutMs: vars.UPSTREAM_TIMEOUT_MS,
+      connectTimeoutMs: vars.UPSTREAM_CONNECT_TIMEOUT_MS,
+    },
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    metrics: { host: vars.METRICS_HOST, port: vars.METRICS_PORT },
+    logLevel: vars.LOG_LEVEL,
+  });
+}
+
+function mergeDotEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  dotEnvPath: string | null | undefined,
+  cwd: string,
+): Record<string, string | undefined> {
+  const path = dotEnvPath === undefined ? join(cwd, '.env') : dotEnvPath;
+  const merged: Record<string, string | undefined> = {};
+  if (path && existsSync(path)) {
+    Object.assign(merged, parseDotEnv(readFileSync(path)));
+  }
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
+  return merged;
+}
+
+function toEnvironmentVariables(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const vars = new EnvironmentVariables();
+  const target = vars as unknown as Record<string, unknown>;
+  for (const key of Object.keys(vars).concat(OPTIONAL_KEYS)) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    const trimmed = value.trim();
+    // The original tool's .env ships empty optional values (REDIS_PASSWORD=, ALERT_WEBHOOK_URL=).
+    if (trimmed === '' && key !== 'TRUSTED_PROXY_IPS') continue;
+    if (INTEGER_VARIABLES.has(key as keyof EnvironmentVariables)) {
+      target[key] = /^[0-9]{1,10}$/.test(trimmed) ? Number(trimmed) : trimmed;
+    } else {
+      target[key] = trimmed;
+    }
+  }
+  return vars;
+}
+
+/** Optional variables have no initialiser, so Object.keys() does not list them. */
+const OPTIONAL_KEYS = [
+  'NODE_ENV',
+  'REDIS_ADDR',
+  'REDIS_PASSWORD',
+  'PG_DSN',
+  'SENTINEL_HMAC_SECRET',
+  'ADMIN_PASSWORD',
+  'ADMIN_JWT_SECRET',
+  'ALERT_WEBHOOK_URL',
+];
+
+interface Secrets {
+  hmacSecret: string;
+  jwtSecret: string;
+  adminPassword: string;
+}
+
+type SecretName = 'SENTINEL_HMAC_SECRET' | 'ADMIN_JWT_SECRET' | 'ADMIN_PASSWORD';
+
+function resolveSecrets(
+  vars: EnvironmentVariables,
+  production: boolean,
+  dataDir: string,
+  notice: (message: string) => void,
+): { values: Secrets; file?: string } {
+  const problems: string[] = [];
+  const given: Partial<Record<SecretName, string>> = {};
+  const check = (name: SecretName, value: string | undefined, minBytes: number) => {
+    if (value === undefined) {
+      if (production) problems.push(`${name}: required when NODE_ENV=production`);
+      return;
+    }
+    if (PLACEHOLDER.test(value)) {
+      problems.push(`${name}: still holds a placeholder value; set a real secret`);
+    } else if (Buffer.byteLength(value) < minBytes) {
+      problems.push(`${name}: must be at least ${minBytes} bytes (got ${Buffer.byteLength(value)})`);
+    } else {
+      given[name] = value;
+    }
+  };
+  check('SENTINEL_HMAC_SECRET', vars.SENTINEL_HMAC_SECRET, SECRET_MIN_BYTES);
+  check('ADMIN_JWT_SECRET', vars.ADMIN_JWT_SECRET, SECRET_MIN_BYTES);
+  check('ADMIN_PASSWORD', vars.ADMIN_PASSWORD, 8);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  if (given.SENTINEL_HMAC_SECRET && given.ADMIN_JWT_SECRET && given.ADMIN_PASSWORD) {
+    return {
+      values: {
+        hmacSecret: given.SENTINEL_HMAC_SECRET,
+        jwtSecret: given.ADMIN_JWT_SECRET,
+        adminPassword: given.ADMIN_PASSWORD,
+      },
+    };
+  }
+
+  // Quick start: no secrets configured. Generate them once, keep them in the data directory
+  // with owner-only permissions, and say where they are.
+  const file = join(dataDir, 'secrets.json');
+  let stored: Partial<Secrets> = {};
+  if (existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+    } catch {
+      throw new ConfigError([`DATA_DIR: ${file} exists but is not valid JSON; fix or remove it`]);
+    }
+  }
+  const generated: Secrets = {
+    hmacSecret: stored.hmacSecret ?? randomBytes(32).toString('base64url'),
+    jwtSecret: stored.jwtSecret ?? randomBytes(32).toString('base64url'),
+    adminPassword: stored.adminPassword ?? randomBytes(12).toString('base64url'),
+  };
+  const created = stored.adminPassword === undefined;
+  if (
+    stored.hmacSecret !== generated.hmacSecret ||
+    stored.jwtSecret !== generated.jwtSecret ||
+    created
+  ) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, JSON.stringify(generated, null, 2) + '\n', { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  const values: Secrets = {
+    hmacSecret: given.SENTINEL_HMAC_SECRET ?? generated.hmacSecret,
+    jwtSecret: given.ADMIN_JWT_SECRET ?? generated.jwtSecret,
+    adminPassword: given.ADMIN_PASSWORD ?? generated.adminPassword,
+  };
+  const fromFile = (['SENTINEL_HMAC_SECRET', 'ADMIN_JWT_SECRET', 'ADMIN_PASSWORD'] as const).filter(
+    (n) => given[n] === undefined,
+  );
+  if (created && given.ADMIN_PASSWORD === undefined) {
+    notice(
+      `Generated an admin password for this installation: ${generated.adminPassword}\n` +
+        `It is kept (with the generated ${fromFile.join(', ')}) in ${file} (mode 0600). ` +
+        `Set ADMIN_PASSWORD and the secrets in .env for production.`,
+    );
+  } else {
+    notice(`Using generated ${fromFile.join(', ')} kept in ${file} (mode 0600).`);
+  }
+  return { values, file };
+}
+
+function defaultNotice(message: string): void {
+  process.stderr.write(`[sentinel] ${message}\n`);
+}
+
+function truncate(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

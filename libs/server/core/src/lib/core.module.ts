@@ -1,0 +1,69 @@
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { AppConfig } from './config/app-config';
+import { KV_STORE, type KvStore } from './kv/kv-store';
+import { MemoryKvStore } from './kv/memory-kv-store';
+import { RedisKvStore } from './kv/redis-kv-store';
+import { AppLogger } from './logging/app-logger';
+import { MetricsRegistry } from './metrics/metrics';
+import { DependencyHealth } from './dependency-health';
+import { MetricsServer } from './metrics/metrics-server';
+
+@Injectable()
+class KvLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(KV_STORE) private readonly kv: KvStore) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.kv.close();
+  }
+}
+
+export function createKvStore(config: AppConfig, logger: AppLogger): KvStore {
+  if (config.inProcessRedis) {
+    logger.warn(
+      'REDIS_ADDR is not set: serving the Redis role in-process. This is correct for ONE instance ' +
+        'only (caches, counters, lockout and invalidation are not shared). Set REDIS_ADDR before ' +
+        'running more than one Sentinel.',
+      'Core',
+    );
+    return new MemoryKvStore();
+  }
+  return new RedisKvStore({
+    url: config.redis.url as string,
+    password: config.redis.password,
+    keyPrefix: config.redis.keyPrefix,
+    onStateChange: (up, error) =>
+      up
+        ? logger.info('Redis is reachable', 'Core')
+        : logger.warn('Redis is unreachable; falling back', 'Core', { error: error?.message }),
+  });
+}
+
+/**
+ * Config, logging, the Redis port and the metrics registry: what every other module needs.
+ * Global, so feature modules inject AppConfig / KV_STORE / AppLogger without re-importing.
+ */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(config: AppConfig, logger = new AppLogger(config.logLevel)): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: AppLogger, useValue: logger },
+        { provide: KV_STORE, useFactory: () => createKvStore(config, logger) },
+        { provide: MetricsRegistry, useFactory: () => new MetricsRegistry() },
+        { provide: DependencyHealth, useFactory: () => new DependencyHealth() },
+        KvLifecycle,
+        MetricsServer,
+      ],
+      exports: [AppConfig, AppLogger, KV_STORE, MetricsRegistry, DependencyHealth],
+    };
+  }
+}

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
+import type { KvStore } from './kv-store';
+import { MemoryKvStore } from './memory-kv-store';
+import { RedisKvStore } from './redis-kv-store';
+
+const REDIS_URL = 'redis://127.0.0.1:6379/0';
+
+function redisReachable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    s.setTimeout(500);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.connect(6379, '127.0.0.1');
+  });
+}
+
+/** The same contract, run against both adapters. Real Redis uses its own random key prefix. */
+const adapters: [string, () => Promise<KvStore | null>][] = [
+  ['memory', async () => new MemoryKvStore()],
+  [
+    'redis',
+    async () => {
+      if (!(await redisReachable())) {
+        if (process.env['REQUIRE_SERVICES'] === '1') throw new Error('Redis is required (REQUIRE_SERVICES=1) but not reachable on 127.0.0.1:6379');
+        console.warn('SKIPPING real-Redis tier: Redis not reachable on 127.0.0.1:6379');
+        return null;
+      }
+      const kv = new RedisKvStore({ url: REDIS_URL, keyPrefix: `sentinel-test:${randomUUID()}:` });
+      await kv.waitReady();
+      return kv;
+    },
+  ],
+];
+
+describe.each(adapters)('KvStore contract: %s', (_name, make) => {
+  let kv: KvStore | null;
+  const keys: string[] = [];
+  const k = (s: string) => (keys.push(s), s);
+
+  beforeAll(async () => {
+    kv = await make();
+  });
+  afterAll(async () => {
+    if (kv) {
+      await kv.del(...keys);
+      await kv.close();
+    }
+  });
+  const it_ = (name: string, fn: (kv: KvStore) => Promise<void>) =>
+    it(name, async () => {
+      if (!kv) return;
+      await fn(kv);
+    });
+
+  it_('get/set/del', async (kv) => {
+    expect(await kv.get(k('a'))).toBeNull();
+    expect(await kv.set('a', '1')).toBe(true);
+    expect(await kv.get('a')).toBe('1');
+    expect(await kv.mget(['a', k('missing')])).toEqual(['1', null]);
+    expect(await kv.del('a')).toBe(1);
+    expect(await kv.get('a')).toBeNull();
+  });
+
+  it_('set with onlyIfAbsent has exactly one winner', async (kv) => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => kv.set(k('nx'), String(i), { onlyIfAbsent: true, ttlMs: 5_000 })),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const ttl = await kv.pttl('nx');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5_000);
+  });
+
+  it_('incr counts exactly under concurrency and sets the TTL only on creation', async (kv) => {
+    const values = await Promise.all(Array.from({ length: 50 }, () => kv.incr(k('ctr'), 1, 10_000)));
+    expect([...values].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(await kv.pttl('ctr')).toBeGreaterThan(0);
+    expect(await kv.incr(k('plain'))).toBe(1);
+    expect(await kv.pttl('plain')).toBe(-1);
+  });
+
+  it_('keys expire', async (kv) => {
+    await kv.set(k('short'), 'v', { ttlMs: 50 });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await kv.get('short')).toBeNull();
+    expect(await kv.pttl('short')).toBe(-2);
+  });
+
+  it_('pushCapped keeps the newest N first', async (kv) => {
+    for (const v of ['1', '2', '3', '4']) await kv.pushCapped(k('list'), v, 3, 10_000);
+    expect(await kv.lrange('list', 0, -1)).toEqual(['4', '3', '2']);
+  });
+
+  it_('publish reaches subscribers; unsubscribe stops delivery', async (kv) => {
+    const got: string[] = [];
+    const channel = `chan-${randomUUID()}`;
+    const unsubscribe = await kv.subscribe(channel, (m) => got.push(m));
+    await kv.publish(channel, 'hello');
+    for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual(['hello']);
+    await unsubscribe();
+    await kv.publish(channel, 'again');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toEqual(['hello']);
+  });
+
+  it_('setIfUnchanged writes only while the guard holds the expected value', async (kv) => {
+    expect(await kv.setIfUnchanged(k('gen'), null, k('val'), 'v1', 10_000)).toBe(true);
+    expect(await kv.get('val')).toBe('v1');
+    await kv.incr('gen');
+    expect(await kv.setIfUnchanged('gen', null, 'val', 'stale', 10_000)).toBe(false);
+    expect(await kv.get('val')).toBe('v1');
+    expect(await kv.setIfUnchanged('gen', '1', 'val', 'v2', 10_000)).toBe(true);
+    expect(await kv.get('val')).toBe('v2');
+    expect(await kv.pttl('val')).toBeGreaterThan(0);
+  });
+
+  it_('ping answers and isUp is true', async (kv) => {
+    await kv.ping();
+    expect(kv.isUp()).toBe(true);
+  });
+});

@@ -1,0 +1,70 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
+import type { DataSource } from 'typeorm';
+import { KV_STORE, type KvStore } from '@sentinel/server-core';
+import { DATA_SOURCE, pingDatabase } from '@sentinel/server-storage';
+
+const PING_TIMEOUT_MS = 1_500;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * `/health` is liveness (the original tool's answer, no dependency calls);
+ * `/health/ready` is readiness: PostgreSQL and Redis, 503 when a required one is down.
+ */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(KV_STORE) private readonly kv: KvStore,
+  ) {}
+
+  @Get()
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      async () => {
+        const check = this.indicators.check('postgres');
+        try {
+          await withTimeout(pingDatabase(this.dataSource), PING_TIMEOUT_MS, 'PostgreSQL');
+          return check.up({ embedded: this.dataSource.driver.options.type === 'postgres' && !hasHost(this.dataSource) });
+        } catch (e) {
+          return check.down({ message: (e as Error).message });
+        }
+      },
+      async () => {
+        const check = this.indicators.check('redis');
+        try {
+          await withTimeout(this.kv.ping(), PING_TIMEOUT_MS, 'Redis');
+          return check.up({ mode: this.kv.kind === 'memory' ? 'in-process' : 'redis' });
+        } catch (e) {
+          return check.down({ message: (e as Error).message });
+        }
+      },
+    ]);
+  }
+}
+
+function hasHost(ds: DataSource): boolean {
+  const o = ds.options as { url?: string; host?: string };
+  return Boolean(o.url || o.host);
+}

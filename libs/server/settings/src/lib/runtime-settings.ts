@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, type FailsafeMode } from '@sentinel/server-core';
+
+/**
+ * The live runtime settings. The environment gives the defaults; admin overrides (persisted in
+ * PostgreSQL, broadcast on pub/sub) replace them on every instance without a restart.
+ *
+ * Readers on the hot path read `current`, a frozen snapshot replaced as a whole on change, so a
+ * request never sees a half-applied update and reading costs one property access.
+ */
+export interface RuntimeSettingsValues {
+  failsafeMode: FailsafeMode;
+  alertWebhookUrl: string | null;
+  alertThresholdCount: number;
+  alertThresholdSeconds: number;
+  archiveDays: number;
+  /** First use binds the client's address with this prefix (32 = the exact IPv4 address). */
+  bindIpv4Prefix: number;
+  /** IPv6 privacy addresses rotate inside a /64, so the default binds the /64. */
+  bindIpv6Prefix: number;
+  loginMaxFailures: number;
+  loginWindowSeconds: number;
+  loginLockSeconds: number;
+}
+
+export type SettingsListener = (next: RuntimeSettingsValues, previous: RuntimeSettingsValues) => void;
+
+export function defaultsFromEnvironment(config: AppConfig): RuntimeSettingsValues {
+  return {
+    failsafeMode: config.failsafeMode,
+    alertWebhookUrl: config.alert.webhookUrl ?? null,
+    alertThresholdCount: config.alert.thresholdCount,
+    alertThresholdSeconds: config.alert.thresholdSeconds,
+    archiveDays: config.archive.days,
+    bindIpv4Prefix: 32,
+    bindIpv6Prefix: 64,
+    loginMaxFailures: 5,
+    loginWindowSeconds: 900,
+    loginLockSeconds: 900,
+  };
+}
+
+@Injectable()
+export class RuntimeSettings {
+  readonly defaults: Readonly<RuntimeSettingsValues>;
+  private snapshot: Readonly<RuntimeSettingsValues>;
+  private readonly listeners = new Set<SettingsListener>();
+
+  constructor(config: AppConfig) {
+    this.defaults = Object.freeze(defaultsFromEnvironment(config));
+    this.snapshot = this.defaults;
+  }
+
+  get current(): Readonly<RuntimeSettingsValues> {
+    return this.snapshot;
+  }
+
+  /** Replace the live values (overrides merged over the defaults) and notify listeners. */
+  apply(overrides: Partial<RuntimeSettingsValues>): void {
+    const previous = this.snapshot;
+    this.snapshot = Object.freeze({ ...this.defaults, ...overrides });
+    for (const l of this.listeners) l(this.snapshot, previous);
+  }
+
+  onChange(listener: SettingsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
