@@ -1,7 +1,0 @@
-import { net } from './net';
-
-describe('net', () => {
-  it('should work', () => {
-    expect(net()).toEqual('net');
-  });
-});

@@ -1,3 +1,0 @@
-export function net(): string {
-  return 'net';
-}
