@@ -1,0 +1,109 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { AppLogger, KV_STORE, type KvStore } from '@sentinel/server-core';
+import { BindingRepository, type UsageTouch } from '../repository/binding.repository';
+import { BINDING_OPTIONS, type BindingOptions } from '../binding.options';
+
+interface Touch {
+  ip: string;
+  at: number;
+}
+
+export type DailyCounter = 'allowed' | 'intercepted' | 'new_bindings' | 'failsafe_passed';
+export const DAILY_COUNTERS: readonly DailyCounter[] = ['allowed', 'intercepted', 'new_bindings', 'failsafe_passed'];
+
+/** `stats:2026-11-22:allowed` — UTC days; kept 40 days for the 30-day chart. */
+export function dailyCounterKey(day: string, counter: DailyCounter): string {
+  return `stats:${day}:${counter}`;
+}
+
+const DAY_TTL_MS = 40 * 86_400_000;
+
+/**
+ * Bookkeeping off the request path: last_used_at / last_ip per token and the dashboard's daily
+ * counters are gathered in memory (one mutable record per token — no allocation for a token seen
+ * before) and flushed every few seconds in one statement / one pipeline, and on shutdown.
+ */
+@Injectable()
+export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
+  private pending = new Map<string, Touch>();
+  private readonly counts: Record<DailyCounter, number> = {
+    allowed: 0,
+    intercepted: 0,
+    new_bindings: 0,
+    failsafe_passed: 0,
+  };
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly repo: BindingRepository,
+    @Inject(KV_STORE) private readonly kv: KvStore,
+    private readonly logger: AppLogger,
+    @Inject(BINDING_OPTIONS) private readonly options: BindingOptions,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), this.options.usageFlushMs);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  touch(tokenHash: string, ip: string): void {
+    const t = this.pending.get(tokenHash);
+    if (t === undefined) this.pending.set(tokenHash, { ip, at: Date.now() });
+    else {
+      t.ip = ip;
+      t.at = Date.now();
+    }
+  }
+
+  count(counter: DailyCounter, by = 1): void {
+    this.counts[counter] += by;
+  }
+
+  get pendingTouches(): number {
+    return this.pending.size;
+  }
+
+  /** Writes what has been gathered; safe to call concurrently (calls are serialised). */
+  flush(): Promise<void> {
+    if (!this.flushing) {
+      this.flushing = this.doFlush().finally(() => (this.flushing = undefined));
+    }
+    return this.flushing;
+  }
+
+  private async doFlush(): Promise<void> {
+    if (this.pending.size > 0) {
+      const batch = this.pending;
+      this.pending = new Map();
+      const touches: UsageTouch[] = [];
+      for (const [tokenHash, t] of batch) touches.push({ tokenHash, ip: t.ip, at: new Date(t.at) });
+      try {
+        await this.repo.touchMany(touches);
+      } catch (e) {
+        // Put them back (newer touches gathered meanwhile win) and retry on the next tick.
+        for (const [h, t] of batch) if (!this.pending.has(h)) this.pending.set(h, t);
+        this.logger.warn('last_used_at flush failed; will retry', 'Binding', {
+          pending: this.pending.size,
+          error: (e as Error).message,
+        });
+      }
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    for (const counter of DAILY_COUNTERS) {
+      const n = this.counts[counter];
+      if (n === 0) continue;
+      this.counts[counter] = 0;
+      try {
+        await this.kv.incr(dailyCounterKey(day, counter), n, DAY_TTL_MS);
+      } catch {
+        this.counts[counter] += n; // Redis down: keep counting, write when it is back
+      }
+    }
+  }
+}

@@ -1,0 +1,266 @@
+import { randomBytes } from 'node:crypto';
+import { parseIp, type Ip } from '@sentinel/net';
+import {
+  AppLogger,
+  DependencyHealth,
+  MemoryKvStore,
+  RedisKvStore,
+  loadConfig,
+  type KvStore,
+} from '@sentinel/server-core';
+import { RuntimeSettings } from '@sentinel/server-settings';
+import type { DataSource } from 'typeorm';
+import {
+  createEmbeddedTestDataSource,
+  createPostgresTestDataSource,
+  postgresTier,
+} from '@sentinel/server-storage/testing';
+import { BindingService } from '../binding.service';
+import { DEFAULT_BINDING_OPTIONS } from '../binding.options';
+import { BindingEvents } from '../events/binding-events';
+import { BindingRepository } from '../repository/binding.repository';
+import { evaluate } from '../rules/binding-rule';
+import { BindingDecider } from './binding-decider';
+
+const ip = (s: string): Ip => parseIp(s) as Ip;
+const silent = new AppLogger('error', () => undefined);
+const config = loadConfig({
+  env: {
+    SENTINEL_HMAC_SECRET: 'int-hmac-0123456789abcdef0123456789abcdef',
+    ADMIN_JWT_SECRET: 'int-jwt-0123456789abcdef0123456789abcdef00',
+    ADMIN_PASSWORD: 'int-test-password',
+  },
+  dotEnvPath: null,
+  notice: () => undefined,
+});
+
+interface Backend {
+  dataSource: DataSource;
+  kv: KvStore;
+  close(): Promise<void>;
+}
+
+const backends: [string, () => Promise<Backend | null>][] = [
+  [
+    'embedded PGlite + in-process Redis role',
+    async () => {
+      const db = await createEmbeddedTestDataSource();
+      const kv = new MemoryKvStore();
+      return { dataSource: db.dataSource, kv, close: async () => (await kv.close(), await db.close()) };
+    },
+  ],
+  [
+    'PostgreSQL + Redis',
+    async () => {
+      const tier = postgresTier();
+      if (tier === 'skip') return null;
+      const db = await createPostgresTestDataSource();
+      const kv = new RedisKvStore({ url: 'redis://127.0.0.1:6379/0', keyPrefix: `sentinel-int:${randomBytes(6).toString('hex')}:` });
+      await kv.waitReady();
+      return { dataSource: db.dataSource, kv, close: async () => (await kv.close(), await db.close()) };
+    },
+  ],
+];
+
+const tokenHash = () => randomBytes(32).toString('hex');
+
+describe.each(backends)('BindingDecider on %s', (_name, make) => {
+  let backend: Backend | null;
+  let repo: BindingRepository;
+  let health: DependencyHealth;
+  let settings: RuntimeSettings;
+  let decider: BindingDecider;
+  let service: BindingService;
+
+  const newDecider = (kv: KvStore, r: BindingRepository = repo) => {
+    const d = new BindingDecider(r, kv, health, settings, new BindingEvents(), silent, DEFAULT_BINDING_OPTIONS);
+    return d;
+  };
+
+  beforeAll(async () => {
+    backend = await make();
+    if (!backend) return;
+    repo = new BindingRepository(backend.dataSource);
+    health = new DependencyHealth(0);
+    settings = new RuntimeSettings(config);
+    decider = newDecider(backend.kv);
+    await decider.onModuleInit();
+    service = new BindingService(repo, decider, silent);
+  });
+  afterAll(async () => {
+    await decider?.onModuleDestroy();
+    await backend?.close();
+  });
+
+  const run = (name: string, fn: () => Promise<void>) => it(name, async () => (backend ? fn() : undefined));
+
+  run('binds on first use, then answers from L1 without touching storage', async () => {
+    const h = tokenHash();
+    const r = await decider.resolve(h, 'sk-test…mask', ip('203.0.113.9'));
+    expect(r.kind).toBe('binding');
+    if (r.kind !== 'binding') return;
+    expect(r.created).toBe(true);
+    expect(r.binding.state.ruleEntries).toEqual(['203.0.113.9/32']);
+    const io = { ...decider.io };
+    const cached = decider.cached(h);
+    expect(cached).toBeDefined();
+    expect(evaluate(cached!, ip('203.0.113.9'))).toBe('allow');
+    expect(evaluate(cached!, ip('203.0.113.10'))).toBe('ip_not_allowed');
+    expect(decider.io).toEqual(io);
+  });
+
+  run('an IPv6 client binds its /64', async () => {
+    const h = tokenHash();
+    const r = await decider.resolve(h, 'm', ip('2001:db8:aa:bb:1:2:3:4'));
+    expect(r.kind === 'binding' && r.binding.state.ruleEntries).toEqual(['2001:db8:aa:bb::/64']);
+  });
+
+  run('a second instance finds the binding in Redis (or PostgreSQL) and agrees', async () => {
+    const h = tokenHash();
+    await decider.resolve(h, 'm', ip('198.51.100.1'));
+    const other = newDecider(backend!.kv);
+    const r = await other.resolve(h, 'm', ip('198.51.100.2'));
+    expect(r.kind === 'binding' && r.created).toBe(false);
+    expect(r.kind === 'binding' && evaluate(r.binding, ip('198.51.100.2'))).toBe('ip_not_allowed');
+  });
+
+  run('100 concurrent first uses from two addresses on two instances → one binding', async () => {
+    const h = tokenHash();
+    const other = newDecider(backend!.kv);
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 ? decider : other).resolve(h, 'm', ip(i % 2 ? '10.9.0.1' : '10.9.0.2'))),
+    );
+    const created = results.filter((r) => r.kind === 'binding' && r.created);
+    expect(created).toHaveLength(1);
+    const rows = await backend!.dataSource.query(`SELECT count(*)::int AS n FROM token_bindings WHERE token_hash = $1`, [h]);
+    expect(rows[0].n).toBe(1);
+    const entries = new Set(results.map((r) => (r.kind === 'binding' ? r.binding.state.ruleEntries.join() : 'x')));
+    expect(entries.size).toBe(1);
+  });
+
+  run('an unbind while a cache fill is in flight is not undone by the fill', async () => {
+    const h = tokenHash();
+    await decider.resolve(h, 'm', ip('192.0.2.1'));
+    const binding = await repo.findByTokenHash(h);
+
+    // A second instance whose PostgreSQL read is held until the admin change has committed.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slowRepo = Object.create(repo) as BindingRepository;
+    slowRepo.findByTokenHash = async (hash: string) => {
+      const state = await repo.findByTokenHash(hash); // reads the OLD binding…
+      await gate; // …and is delayed past the admin's change
+      return state;
+    };
+    const slow = newDecider(backend!.kv, slowRepo);
+    await slow.onModuleInit();
+    // Let the first fill land, then drop it: the slow instance must go to PostgreSQL.
+    for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
+    await backend!.kv.del(`binding:${h}`);
+    let gatedReads = 0;
+    const countingFind = slowRepo.findByTokenHash;
+    slowRepo.findByTokenHash = (hash: string) => (gatedReads++, countingFind(hash));
+    const inFlight = slow.resolve(h, 'm', ip('192.0.2.1'));
+    await new Promise((r) => setTimeout(r, 50));
+
+    await service.ban(binding!.id); // commits, bumps the generation, publishes
+    release();
+    await inFlight;
+    expect(gatedReads).toBe(1); // the race really happened: the slow read straddled the ban
+    await new Promise((r) => setTimeout(r, 50)); // let pub/sub deliver
+
+    // Neither the slow instance's L1 nor Redis may hold the pre-ban state now.
+    const l1 = slow.cached(h);
+    expect(l1 === undefined || l1.state.status === 'banned').toBe(true);
+    const shared = await slow.shared.lookup(h);
+    expect(shared.state === null || shared.state.status === 'banned').toBe(true);
+    const again = await slow.resolve(h, 'm', ip('192.0.2.1'));
+    expect(again.kind === 'binding' && evaluate(again.binding, ip('192.0.2.1'))).toBe('banned');
+    await slow.onModuleDestroy();
+  });
+
+  run('admin changes reach every instance’s L1 before the call returns', async () => {
+    const h = tokenHash();
+    const other = newDecider(backend!.kv);
+    await other.onModuleInit();
+    await decider.resolve(h, 'm', ip('192.0.2.50'));
+    await other.resolve(h, 'm', ip('192.0.2.50'));
+    expect(other.cached(h)).toBeDefined();
+    const b = await repo.findByTokenHash(h);
+    const change = await service.setRule(b!.id, 'multiple', ['192.0.2.50', '192.0.2.51']);
+    expect(change.propagated).toBe('all-instances');
+    for (let i = 0; i < 20 && other.cached(h) !== undefined; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(other.cached(h)).toBeUndefined();
+    const r = await other.resolve(h, 'm', ip('192.0.2.51'));
+    expect(r.kind === 'binding' && evaluate(r.binding, ip('192.0.2.51'))).toBe('allow');
+    await other.onModuleDestroy();
+  });
+
+  run('Redis down: decisions come from PostgreSQL', async () => {
+    const h = tokenHash();
+    await decider.resolve(h, 'm', ip('192.0.2.77'));
+    const deadRedis = Object.assign(Object.create(backend!.kv), {
+      isUp: () => false,
+      mget: () => Promise.reject(new Error('down')),
+    }) as KvStore;
+    const d = newDecider(deadRedis);
+    const r = await d.resolve(h, 'm', ip('192.0.2.78'));
+    expect(r.kind === 'binding' && evaluate(r.binding, ip('192.0.2.78'))).toBe('ip_not_allowed');
+    const fresh = await d.resolve(tokenHash(), 'm', ip('192.0.2.78'));
+    expect(fresh.kind === 'binding' && fresh.created).toBe(true);
+  });
+
+  run('PostgreSQL down: known tokens from Redis, new tokens unavailable (failsafe decides)', async () => {
+    const h = tokenHash();
+    await decider.resolve(h, 'm', ip('192.0.2.90'));
+    // Let the fire-and-forget Redis fill land.
+    for (let i = 0; i < 20 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
+    const deadDb = Object.create(repo) as BindingRepository;
+    deadDb.findByTokenHash = () => Promise.reject(new Error('connection refused'));
+    deadDb.insertFirstUse = () => Promise.reject(new Error('connection refused'));
+    const localHealth = new DependencyHealth(60_000);
+    const d = new BindingDecider(deadDb, backend!.kv, localHealth, settings, new BindingEvents(), silent, DEFAULT_BINDING_OPTIONS);
+    const known = await d.resolve(h, 'm', ip('192.0.2.91'));
+    expect(known.kind === 'binding' && evaluate(known.binding, ip('192.0.2.91'))).toBe('ip_not_allowed');
+    expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');
+    expect(localHealth.postgresState.up).toBe(false);
+    // The breaker now skips PostgreSQL entirely for new tokens.
+    expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');
+  });
+
+  run('the in-process matcher and PostgreSQL’s inet <<= ANY(cidr[]) agree', async () => {
+    // A fixed-seed generator: addresses near rule boundaries, both families, mapped forms.
+    let seed = 42;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const v4 = () => `${rnd(4) + 10}.${rnd(3)}.${rnd(4)}.${rnd(256)}`;
+    const v6 = () => `2001:db8:${rnd(3).toString(16)}:${rnd(3).toString(16)}::${rnd(65536).toString(16)}`;
+    const rules: string[][] = [];
+    for (let i = 0; i < 40; i++) {
+      const n = 1 + rnd(3);
+      rules.push(
+        Array.from({ length: n }, () => (rnd(2) ? `${v4()}/${[8, 16, 24, 30, 32][rnd(5)]}` : `${v6()}/${[32, 48, 64, 126, 128][rnd(5)]}`)),
+      );
+    }
+    const addresses = Array.from({ length: 60 }, () => (rnd(3) === 0 ? v6() : rnd(4) === 0 ? `::ffff:${v4()}` : v4()));
+    let compared = 0;
+    for (const raw of rules) {
+      const h = tokenHash();
+      const created = await repo.insertFirstUse(h, 'm', '0.0.0.0/32', '0.0.0.0');
+      const { normaliseRule, compileBinding } = await import('../rules/binding-rule');
+      const entries = normaliseRule('multiple', raw);
+      const state = await repo.updateRule(created!.id, 'multiple', entries);
+      const binding = compileBinding(state!);
+      const ips = addresses.map((a) => ip(a));
+      const sql: { ip: string; inside: boolean }[] = await backend!.dataSource.query(
+        `SELECT a.ip, (a.ip::inet <<= ANY(b.rule_entries)) AS inside
+           FROM token_bindings b, unnest($2::text[]) AS a(ip) WHERE b.token_hash = $1`,
+        [h, ips.map((x) => x.canonical)],
+      );
+      for (const row of sql) {
+        expect([row.ip, evaluate(binding, ip(row.ip)) === 'allow']).toEqual([row.ip, row.inside]);
+        compared++;
+      }
+    }
+    expect(compared).toBe(rules.length * addresses.length);
+  });
+});

@@ -1,0 +1,126 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Ip } from '@sentinel/net';
+import { AppLogger, DependencyHealth, KV_STORE, type KvStore } from '@sentinel/server-core';
+import { RuntimeSettings } from '@sentinel/server-settings';
+import { L1Cache } from '../cache/l1-cache';
+import { SharedBindingCache } from '../cache/shared-cache';
+import { BindingEvents } from '../events/binding-events';
+import { BindingRepository } from '../repository/binding.repository';
+import { compileBinding, firstUseEntry, type BindingState, type CompiledBinding } from '../rules/binding-rule';
+import { BINDING_OPTIONS, type BindingOptions } from '../binding.options';
+
+export type Resolution =
+  | { readonly kind: 'binding'; readonly binding: CompiledBinding; readonly created: boolean }
+  /** Neither cache knows the token and PostgreSQL cannot be asked: the failsafe mode decides. */
+  | { readonly kind: 'unavailable' };
+
+/**
+ * Finds the binding for a token: L1 (in process) → Redis → PostgreSQL, binding it on first use.
+ * Degraded modes (design.md §4): Redis down → PostgreSQL; PostgreSQL down → caches only.
+ */
+@Injectable()
+export class BindingDecider implements OnModuleInit, OnModuleDestroy {
+  readonly l1: L1Cache;
+  readonly shared: SharedBindingCache;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  /** Statements issued against each store, for the benchmark's commands-per-request figure. */
+  readonly io = { redisLookups: 0, postgresReads: 0, postgresInserts: 0 };
+
+  constructor(
+    private readonly repo: BindingRepository,
+    @Inject(KV_STORE) kv: KvStore,
+    private readonly health: DependencyHealth,
+    private readonly settings: RuntimeSettings,
+    private readonly events: BindingEvents,
+    private readonly logger: AppLogger,
+    @Inject(BINDING_OPTIONS) options: BindingOptions,
+  ) {
+    this.l1 = new L1Cache(options.l1MaxEntries, options.l1TtlMs);
+    this.shared = new SharedBindingCache(kv);
+  }
+
+  async onModuleInit(): Promise<void> {
+    try {
+      this.unsubscribe = await this.shared.subscribe((tokenHash) =>
+        tokenHash === null ? this.l1.invalidateAll() : this.l1.invalidate(tokenHash),
+      );
+    } catch (e) {
+      // Redis down at start: L1 entries then expire by TTL; ioredis resubscribes on reconnect.
+      this.logger.warn('Binding invalidation subscription failed; L1 TTL bounds staleness', 'Binding', {
+        error: (e as Error).message,
+      });
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.unsubscribe?.().catch(() => undefined);
+  }
+
+  /** The hot path: a synchronous L1 lookup, no allocation. */
+  cached(tokenHash: string): CompiledBinding | undefined {
+    return this.l1.get(tokenHash);
+  }
+
+  /** L1 missed: ask Redis, then PostgreSQL; bind on first use. */
+  async resolve(tokenHash: string, tokenMask: string, ip: Ip): Promise<Resolution> {
+    const epoch = this.l1.epoch;
+    let generation: string | null = null;
+    let sharedOk = false;
+
+    if (this.shared.available) {
+      try {
+        this.io.redisLookups++;
+        const found = await this.shared.lookup(tokenHash);
+        sharedOk = true;
+        generation = found.generation;
+        if (found.state) return this.hit(epoch, found.state, false);
+      } catch {
+        /* Redis failed mid-request: fall through to PostgreSQL */
+      }
+    }
+
+    if (!this.health.postgresAvailable()) return UNAVAILABLE;
+    let state: BindingState | null;
+    let created = false;
+    try {
+      this.io.postgresReads++;
+      state = await this.repo.findByTokenHash(tokenHash);
+      if (state === null) {
+        const s = this.settings.current;
+        const entry = firstUseEntry(ip, s.bindIpv4Prefix, s.bindIpv6Prefix);
+        this.io.postgresInserts++;
+        state = await this.repo.insertFirstUse(tokenHash, tokenMask, entry, ip.canonical);
+        if (state !== null) {
+          created = true;
+          this.events.created.next({ tokenHash, tokenMask, clientIp: ip.canonical, entry });
+        } else {
+          // Lost the race to another request: re-read what the winner committed.
+          this.io.postgresReads++;
+          state = await this.repo.findByTokenHash(tokenHash);
+        }
+      }
+      this.health.reportPostgresSuccess();
+    } catch (e) {
+      this.health.reportPostgresFailure(e);
+      this.logger.warn('PostgreSQL unavailable for a binding lookup', 'Binding', {
+        tokenId: tokenHash.slice(0, 12),
+        error: (e as Error).message,
+      });
+      return UNAVAILABLE;
+    }
+    if (state === null) return UNAVAILABLE; // unbound between insert and re-read; the client retries
+
+    if (sharedOk) {
+      this.shared.fill(state, generation).catch(() => undefined);
+    }
+    return this.hit(epoch, state, created);
+  }
+
+  private hit(epoch: number, state: BindingState, created: boolean): Resolution {
+    const binding = compileBinding(state);
+    this.l1.fill(epoch, binding);
+    return { kind: 'binding', binding, created };
+  }
+}
+
+const UNAVAILABLE: Resolution = Object.freeze({ kind: 'unavailable' });

@@ -1,0 +1,181 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '@sentinel/server-storage';
+import type { BindingState, BindingStatus, RuleKind } from '../rules/binding-rule';
+import type { InterceptEvent } from '../events/binding-events';
+
+interface BindingRow {
+  id: string;
+  token_hash: string;
+  token_mask: string;
+  rule_kind: RuleKind;
+  rule_entries: string[] | string;
+  status: BindingStatus;
+  version: number | string;
+}
+
+const COLUMNS = `id::text AS id, token_hash, token_mask, rule_kind,
+  rule_entries::text[] AS rule_entries, status, version`;
+
+/** `{a,b}` → ['a','b'] for drivers that hand arrays back as text. */
+function parseArray(v: string[] | string): string[] {
+  if (Array.isArray(v)) return v;
+  const inner = v.replace(/^\{|\}$/g, '');
+  return inner === '' ? [] : inner.split(',').map((s) => s.replace(/^"|"$/g, ''));
+}
+
+export function toState(row: BindingRow): BindingState {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    tokenMask: row.token_mask,
+    ruleKind: row.rule_kind,
+    ruleEntries: parseArray(row.rule_entries),
+    status: row.status,
+    version: Number(row.version),
+  };
+}
+
+/**
+ * TypeORM's `query()` returns `[rows, rowCount]` for UPDATE and DELETE (rows alone otherwise);
+ * this gives the RETURNING rows either way.
+ */
+function returning<T>(result: T[] | [T[], number]): T[] {
+  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
+/** `{"a","b"}` literal for one row's cidr[] inside an unnest() of text. */
+function arrayLiteral(entries: readonly string[]): string {
+  return `{${entries.map((e) => `"${e}"`).join(',')}}`;
+}
+
+export interface UsageTouch {
+  tokenHash: string;
+  ip: string;
+  at: Date;
+}
+
+/**
+ * All binding I/O. Plain parameterised SQL: the first-use insert, the race loser's re-read and
+ * the batched bookkeeping are single statements that an ORM would only obscure.
+ */
+@Injectable()
+export class BindingRepository {
+  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+
+  async findByTokenHash(tokenHash: string): Promise<BindingState | null> {
+    const rows: BindingRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM token_bindings WHERE token_hash = $1`,
+      [tokenHash],
+    );
+    return rows.length > 0 ? toState(rows[0]) : null;
+  }
+
+  async findById(id: string): Promise<BindingState | null> {
+    if (!/^[0-9]{1,19}$/.test(id)) return null;
+    const rows: BindingRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM token_bindings WHERE id = $1::bigint`,
+      [id],
+    );
+    return rows.length > 0 ? toState(rows[0]) : null;
+  }
+
+  /**
+   * First use: atomic. Returns the new binding, or null when another request (on any instance)
+   * bound the token first — the caller then re-reads in a separate statement.
+   */
+  async insertFirstUse(
+    tokenHash: string,
+    tokenMask: string,
+    entry: string,
+    clientIp: string,
+  ): Promise<BindingState | null> {
+    const rows: BindingRow[] = await this.db.query(
+      `INSERT INTO token_bindings
+         (token_hash, token_mask, rule_kind, rule_entries, status, first_ip, first_used_at,
+          last_ip, last_used_at, version)
+       VALUES ($1, $2, 'single', $3::text[]::cidr[], 'active', $4::inet, now(), $4::inet, now(), 1)
+       ON CONFLICT (token_hash) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [tokenHash, tokenMask, [entry], clientIp],
+    );
+    return rows.length > 0 ? toState(rows[0]) : null;
+  }
+
+  async updateRule(id: string, kind: RuleKind, entries: readonly string[]): Promise<BindingState | null> {
+    const rows = returning<BindingRow>(await this.db.query(
+      `UPDATE token_bindings
+          SET rule_kind = $2, rule_entries = $3::text[]::cidr[], version = version + 1, updated_at = now()
+        WHERE id = $1::bigint
+        RETURNING ${COLUMNS}`,
+      [id, kind, entries],
+    ));
+    return rows.length > 0 ? toState(rows[0]) : null;
+  }
+
+  async setStatus(id: string, status: BindingStatus): Promise<BindingState | null> {
+    const rows = returning<BindingRow>(await this.db.query(
+      `UPDATE token_bindings
+          SET status = $2, version = version + 1, updated_at = now()
+        WHERE id = $1::bigint
+        RETURNING ${COLUMNS}`,
+      [id, status],
+    ));
+    return rows.length > 0 ? toState(rows[0]) : null;
+  }
+
+  async delete(id: string): Promise<BindingState | null> {
+    const rows = returning<BindingRow>(await this.db.query(
+      `DELETE FROM token_bindings WHERE id = $1::bigint RETURNING ${COLUMNS}`,
+      [id],
+    ));
+    return rows.length > 0 ? toState(rows[0]) : null;
+  }
+
+  /** One statement for a whole batch of last-use updates; never moves last_used_at backwards. */
+  async touchMany(touches: readonly UsageTouch[]): Promise<void> {
+    if (touches.length === 0) return;
+    await this.db.query(
+      `UPDATE token_bindings t
+          SET last_used_at = v.at, last_ip = v.ip::inet
+         FROM unnest($1::text[], $2::text[], $3::text[]::timestamptz[]) AS v(h, ip, at)
+        WHERE t.token_hash = v.h AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
+      [
+        touches.map((t) => t.tokenHash),
+        touches.map((t) => t.ip),
+        touches.map((t) => t.at.toISOString()),
+      ],
+    );
+  }
+
+  /** One statement for a batch of intercept rows. */
+  async insertIntercepts(events: readonly InterceptEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.db.query(
+      `INSERT INTO intercept_logs
+         (token_hash, token_mask, client_ip, rule_kind, rule_entries, binding_status, reason,
+          method, path, user_agent, request_id, created_at)
+       SELECT v.h, v.m, v.ip::inet, v.k, v.e::cidr[], v.s, v.r, v.meth, v.p, v.ua, v.rid, v.at::timestamptz
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+           AS v(h, m, ip, k, e, s, r, meth, p, ua, rid, at)`,
+      [
+        events.map((e) => e.tokenHash),
+        events.map((e) => e.tokenMask),
+        events.map((e) => e.clientIp),
+        events.map((e) => e.ruleKind),
+        events.map((e) => arrayLiteral(e.ruleEntries)),
+        events.map((e) => e.bindingStatus),
+        events.map((e) => e.reason),
+        events.map((e) => e.method),
+        events.map((e) => e.path.slice(0, 2048)),
+        events.map((e) => (e.userAgent === null ? null : e.userAgent.slice(0, 512))),
+        events.map((e) => e.requestId),
+        events.map((e) => e.at.toISOString()),
+      ],
+    );
+  }
+}
