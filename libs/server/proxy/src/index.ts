@@ -1,1 +1,4 @@
-export * from './lib/server-proxy.module';
+export * from './lib/proxy.module';
+export * from './lib/proxy.service';
+export * from './lib/client-ip/client-ip';
+export * from './lib/errors/new-api-error';

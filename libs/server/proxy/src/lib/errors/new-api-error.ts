@@ -1,0 +1,76 @@
+import type { ServerResponse } from 'node:http';
+
+let counter = 0;
+const prefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+
+/** A short id, unique per process, for correlating a refusal with its log line and intercept row. */
+export function nextRequestId(): string {
+  counter = (counter + 1) >>> 0;
+  return `${prefix}${counter.toString(36).padStart(6, '0')}`;
+}
+
+export type NewApiErrorCode =
+  | 'access_denied'
+  | 'bad_request'
+  | 'ambiguous_credentials'
+  | 'service_unavailable'
+  | 'upstream_unreachable'
+  | 'upstream_timeout';
+
+/**
+ * Errors in New API's own shape, so SDKs (OpenAI, Anthropic, Google) show the message:
+ * `{"error":{"message":"… (request id: …)","type":"new_api_error","code":"…"}}`, with the request
+ * id also in `X-Oneapi-Request-Id` as New API sends it.
+ */
+export function sendNewApiError(
+  res: ServerResponse,
+  status: number,
+  code: NewApiErrorCode,
+  message: string,
+  requestId: string,
+  extraHeaders?: Record<string, string>,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({
+    error: { message: `${message} (request id: ${requestId})`, type: 'new_api_error', code },
+  });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-oneapi-request-id': requestId,
+    'x-sentinel-request-id': requestId,
+    'cache-control': 'no-store',
+    ...extraHeaders,
+  });
+  res.end(body);
+}
+
+/** The same refusal on a raw socket, for websocket upgrades that are refused. */
+export function rejectUpgrade(
+  socket: { end(s: string): unknown },
+  status: number,
+  code: NewApiErrorCode,
+  message: string,
+  requestId: string,
+): void {
+  const body = JSON.stringify({
+    error: { message: `${message} (request id: ${requestId})`, type: 'new_api_error', code },
+  });
+  const reason = STATUS_TEXT[status] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Oneapi-Request-Id: ${requestId}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};

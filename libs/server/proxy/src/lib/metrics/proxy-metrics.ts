@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { BindingDecider, InterceptRecorder, UsageRecorder } from '@sentinel/server-binding';
+import { MetricsRegistry } from '@sentinel/server-core';
+
+export type Outcome = 'allowed' | 'intercepted' | 'passthrough' | 'no_credential' | 'bad_request' | 'unavailable' | 'failsafe_passed';
+
+/** Prometheus metrics for the proxy. Children are bound once so a request only increments. */
+@Injectable()
+export class ProxyMetrics {
+  readonly decisions: Record<Outcome, { inc(): void }>;
+  readonly bindingsCreated: Counter;
+  readonly upstreamLatency: Histogram;
+  readonly upstreamErrors: Counter<'kind'>;
+
+  constructor(metrics: MetricsRegistry, decider: BindingDecider, intercepts: InterceptRecorder, usage: UsageRecorder) {
+    const registers = [metrics.registry];
+    const decisions = new Counter({
+      name: 'sentinel_decisions_total',
+      help: 'Proxied requests by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    const outcomes: Outcome[] = ['allowed', 'intercepted', 'passthrough', 'no_credential', 'bad_request', 'unavailable', 'failsafe_passed'];
+    this.decisions = Object.fromEntries(outcomes.map((o) => [o, decisions.labels(o)])) as Record<Outcome, { inc(): void }>;
+    this.bindingsCreated = new Counter({ name: 'sentinel_bindings_created_total', help: 'First-use bindings created', registers });
+    this.upstreamLatency = new Histogram({
+      name: 'sentinel_upstream_response_seconds',
+      help: 'Time from forwarding to the upstream response headers',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.upstreamErrors = new Counter({
+      name: 'sentinel_upstream_errors_total',
+      help: 'Upstream failures by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    new Gauge({
+      name: 'sentinel_l1_hit_ratio',
+      help: 'In-process binding cache hit ratio since start',
+      registers,
+      collect() {
+        const total = decider.l1.hits + decider.l1.misses;
+        this.set(total === 0 ? 0 : decider.l1.hits / total);
+      },
+    });
+    new Gauge({
+      name: 'sentinel_l1_entries',
+      help: 'Bindings held in the in-process cache',
+      registers,
+      collect() {
+        this.set(decider.l1.size);
+      },
+    });
+    new Gauge({
+      name: 'sentinel_storage_lookups',
+      help: 'Binding lookups that reached Redis or PostgreSQL since start',
+      labelNames: ['store'],
+      registers,
+      collect() {
+        this.labels('redis').set(decider.io.redisLookups);
+        this.labels('postgres_read').set(decider.io.postgresReads);
+        this.labels('postgres_insert').set(decider.io.postgresInserts);
+      },
+    });
+    new Gauge({
+      name: 'sentinel_queue_depth',
+      help: 'Items waiting to be written',
+      labelNames: ['queue'],
+      registers,
+      collect() {
+        this.labels('intercepts').set(intercepts.depth);
+        this.labels('last_used').set(usage.pendingTouches);
+      },
+    });
+    new Gauge({
+      name: 'sentinel_intercepts_dropped',
+      help: 'Intercept rows dropped because the queue was full (PostgreSQL down too long)',
+      registers,
+      collect() {
+        this.set(intercepts.dropped);
+      },
+    });
+  }
+}
