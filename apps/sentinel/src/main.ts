@@ -1,21 +1,65 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
-
-import { Logger } from '@nestjs/common';
+import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppLogger, ConfigError, loadConfig, type AppConfig } from '@sentinel/server-core';
+import { createDataSource, runMigrations } from '@sentinel/server-storage';
 import { AppModule } from './app/app.module';
+import { installGracefulShutdown } from './graceful-shutdown';
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(
-    `🚀 Application is running on: http://localhost:${port}/${globalPrefix}`,
-  );
+async function bootstrap(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`[sentinel] ${e.message}\n[sentinel] Refusing to start.\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+  const logger = new AppLogger(config.logLevel);
+
+  if (process.argv[2] === 'migrate') {
+    // `npm run migrate`: apply pending migrations (under the advisory lock) and exit.
+    const storageLogger = { log: (m: string) => logger.info(m, 'Migrate'), warn: (m: string) => logger.warn(m, 'Migrate'), error: (m: string) => logger.error(m, 'Migrate') };
+    const ds = await createDataSource({ pgDsn: config.postgres.dsn, dataDir: config.dataDir, logger: storageLogger });
+    try {
+      const applied = await runMigrations(ds, storageLogger);
+      logger.info(applied.length ? `Applied ${applied.length} migration(s)` : 'Database is up to date', 'Migrate', { applied });
+    } finally {
+      await ds.destroy();
+    }
+    return;
+  }
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, logger), {
+    logger,
+    // The proxy must see the raw, unparsed body stream; admin routes parse JSON themselves.
+    bodyParser: false,
+  });
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  const server = app.getHttpServer();
+  // Node's defaults, stated: 16 KiB headers (431), a headers timeout (408), no request timeout
+  // (an upload or a stream may take an hour; the upstream idle timeout bounds it instead).
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  server.on('connection', (socket: import('node:net').Socket) => socket.setNoDelay(true));
+  installGracefulShutdown(app, server, config.shutdownGraceMs, logger);
+
+  await app.listen(config.http.port, config.http.host);
+  logger.info('Sentinel is listening', 'Bootstrap', {
+    host: config.http.host,
+    port: config.http.port,
+    downstream: config.downstreamUrl.origin,
+    storage: config.embeddedPostgres ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : 'PostgreSQL',
+    redis: config.inProcessRedis ? 'in-process (single instance)' : 'Redis',
+    failsafe: config.failsafeMode,
+  });
 }
 
-bootstrap();
+bootstrap().catch((e: unknown) => {
+  process.stderr.write(`[sentinel] failed to start: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});
