@@ -21,7 +21,20 @@ export interface RuntimeSettingsValues {
   loginMaxFailures: number;
   loginWindowSeconds: number;
   loginLockSeconds: number;
+  /** HMAC-SHA256 key for the webhook signature header; null = deliveries are unsigned. */
+  alertWebhookSecret: string | null;
+  /** Payload format of the alert webhook. */
+  alertFormat: AlertFormat;
+  /** Allow webhook targets on loopback / private / link-local / ULA addresses (SSRF guard off). */
+  alertAllowPrivateTargets: boolean;
+  /** How often the archive job runs. */
+  archiveIntervalMinutes: number;
+  /** Intercept log rows older than this are deleted by the archive job. */
+  interceptRetentionDays: number;
 }
+
+export const ALERT_FORMATS = ['json', 'feishu', 'dingtalk', 'wecom', 'slack', 'discord'] as const;
+export type AlertFormat = (typeof ALERT_FORMATS)[number];
 
 export type SettingsListener = (next: RuntimeSettingsValues, previous: RuntimeSettingsValues) => void;
 
@@ -37,6 +50,11 @@ export function defaultsFromEnvironment(config: AppConfig): RuntimeSettingsValue
     loginMaxFailures: 5,
     loginWindowSeconds: 900,
     loginLockSeconds: 900,
+    alertWebhookSecret: null,
+    alertFormat: 'json',
+    alertAllowPrivateTargets: false,
+    archiveIntervalMinutes: 60,
+    interceptRetentionDays: 180,
   };
 }
 
