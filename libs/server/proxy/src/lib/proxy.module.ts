@@ -1,27 +1,39 @@
-import type { Server } from 'node:http';
-import { MiddlewareConsumer, Module, NestModule, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ProxyMetrics } from './metrics/proxy-metrics';
 import { ProxyMiddleware } from './proxy.middleware';
 import { ProxyService } from './proxy.service';
 
-/** The guarded proxy: global middleware for HTTP, and the server's `upgrade` event for websockets. */
+/**
+ * The guarded proxy. Its middleware is global and runs in FRONT of the framework: it is installed
+ * as the HTTP server's request handler, deciding and streaming every proxied request before
+ * Express's router or any body parser sees it, and calling `next()` — Express and Nest — only for
+ * Sentinel's own routes (health, admin API, console). Express + Nest routing costs about as much
+ * as the whole proxy (README, Performance), so proxied requests never pay for it.
+ * Websocket upgrades come through the server's `upgrade` event and get the same check.
+ */
 @Module({
   providers: [ProxyMetrics, ProxyService, ProxyMiddleware],
   exports: [ProxyService],
 })
-export class ProxyModule implements NestModule, OnApplicationBootstrap {
+export class ProxyModule implements OnApplicationBootstrap {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly proxy: ProxyService,
+    private readonly middleware: ProxyMiddleware,
   ) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ProxyMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
-  }
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    // The first request listener is the Express application (http.createServer(app)); other
+    // listeners (the graceful-shutdown counter) stay as they are.
+    const [framework] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    if (!framework) throw new Error('ProxyModule: the HTTP server has no request handler to front');
+    server.removeListener('request', framework);
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) =>
+      this.middleware.use(req, res, () => framework.call(server, req, res)),
+    );
     server.on('upgrade', (req, socket, head) => this.proxy.handleUpgrade(req, socket, head));
   }
 }

@@ -109,7 +109,9 @@ export class Forwarder {
     const headers = proxyRes.headers;
     stripHopByHop(headers, false, true);
     res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
-    res.flushHeaders();
+    // A response without Content-Length is a stream (SSE, chunked): send its headers now, as the
+    // upstream did. One with a length has its body right behind; headers and body share a write.
+    if (headers['content-length'] === undefined) res.flushHeaders();
     proxyRes.pipe(res);
     res.once('close', () => {
       if (!res.writableFinished) proxyRes.destroy();
