@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppLogger, ConfigError, loadConfig, type AppConfig } from '@sentinel/server-core';
 import { createDataSource, runMigrations } from '@sentinel/server-storage';
 import { AppModule } from './app/app.module';
+import { serveConsole } from './console-ui';
 import { installGracefulShutdown } from './graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
@@ -39,6 +40,8 @@ async function bootstrap(): Promise<void> {
   });
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  serveConsole(app, logger);
+
   const server = app.getHttpServer();
   // Node's defaults, stated: 16 KiB headers (431), a headers timeout (408), no request timeout
   // (an upload or a stream may take an hour; the upstream idle timeout bounds it instead).

@@ -153,3 +153,36 @@ describe('real PostgreSQL and Redis', () => {
     expect(recovered).toBe(200);
   });
 });
+
+describe('the console served by Sentinel itself (no nginx in front)', () => {
+  let s: SentinelProcess;
+  beforeAll(async () => {
+    s = await new SentinelProcess().start();
+  });
+  afterAll(async () => {
+    await s.stop();
+  });
+
+  it('serves /admin/ui/ with its base href, and deep links fall back to index.html', async () => {
+    const root = await http(`${s.url}/admin/ui/`);
+    expect(root.status).toBe(200);
+    expect(root.headers['content-type']).toMatch(/text\/html/);
+    expect(root.body).toContain('<base href="/admin/ui/"');
+    const deep = await http(`${s.url}/admin/ui/bindings/42`);
+    expect(deep.status).toBe(200);
+    expect(deep.body).toBe(root.body);
+    const bare = await http(`${s.url}/admin/ui`);
+    expect(bare.status).toBe(301);
+    expect(bare.headers['location']).toBe('/admin/ui/');
+  });
+
+  it('serves the hashed bundles and 404s a missing file', async () => {
+    const root = await http(`${s.url}/admin/ui/`);
+    const script = /src="(main-[A-Z0-9]+\.js)"/.exec(root.body)?.[1];
+    expect(script).toBeDefined();
+    const js = await http(`${s.url}/admin/ui/${script}`);
+    expect(js.status).toBe(200);
+    expect(js.headers['cache-control']).toContain('immutable');
+    expect((await http(`${s.url}/admin/ui/nope-12345678.js`)).status).toBe(404);
+  });
+});

@@ -1,4 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AlertModule } from '@sentinel/server-alert';
+import { ArchiveModule } from '@sentinel/server-archive';
+import { AdminModule } from '@sentinel/server-admin';
 import { BindingModule } from '@sentinel/server-binding';
 import { AppConfig, AppLogger, CoreModule } from '@sentinel/server-core';
 import { HealthModule } from '@sentinel/server-health';
@@ -25,6 +29,10 @@ export class AppModule {
         SettingsModule,
         BindingModule.forRoot(),
         HealthModule,
+        ScheduleModule.forRoot(),
+        AlertModule,
+        ArchiveModule,
+        AdminModule,
         // Last: its middleware hands Sentinel's own routes (health, admin) to the modules above.
         ProxyModule,
       ],
