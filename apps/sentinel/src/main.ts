@@ -51,7 +51,12 @@ async function bootstrap(): Promise<void> {
   server.on('connection', (socket: import('node:net').Socket) => socket.setNoDelay(true));
   installGracefulShutdown(app, server, config.shutdownGraceMs, logger);
 
-  await app.listen(config.http.port, config.http.host);
+  await app.init();
+  // A deep accept backlog: SDK fleets open connections in bursts (Node's default is 511).
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: config.http.port, host: config.http.host, backlog: 4096 }, () => resolve());
+  });
   logger.info('Sentinel is listening', 'Bootstrap', {
     host: config.http.host,
     port: config.http.port,

@@ -27,6 +27,9 @@ export class FakeUpstream {
   port = 0;
   sseIntervalMs = 50;
   sseEvents = 5;
+  /** SSE streams open right now, and the most that were open at once. */
+  openStreams = 0;
+  maxOpenStreams = 0;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -60,6 +63,9 @@ export class FakeUpstream {
         if (path === '/v1/chat/completions' && body.includes('"stream":true')) {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
           res.flushHeaders(); // as New API does: the client learns the stream started before the first token
+          this.openStreams++;
+          this.maxOpenStreams = Math.max(this.maxOpenStreams, this.openStreams);
+          res.once('close', () => this.openStreams--);
           let n = 0;
           const tick = () => {
             if (res.destroyed) return;
@@ -109,7 +115,7 @@ export class FakeUpstream {
       });
       this.wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary })));
     });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => this.server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
