@@ -1,1 +1,12 @@
-export * from './lib/server-alert.module';
+export * from './lib/alert.module';
+export * from './lib/alert.options';
+export * from './lib/alert.service';
+export * from './lib/alert.types';
+export { renderAlert, plainText } from './lib/formats';
+export {
+  DEFAULT_SIGNATURE_TOLERANCE_SEC,
+  SIGNATURE_HEADER,
+  signatureHeader,
+  verifySignature,
+} from './lib/signature';
+export { forbiddenReason, resolveWebhookTarget, WebhookTargetError, type Resolver } from './lib/ssrf-guard';

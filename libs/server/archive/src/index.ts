@@ -1,1 +1,4 @@
-export * from './lib/server-archive.module';
+export * from './lib/archive.module';
+export * from './lib/archive.options';
+export * from './lib/archive.service';
+export * from './lib/archive.types';

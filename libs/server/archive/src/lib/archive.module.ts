@@ -1,0 +1,22 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ARCHIVE_OPTIONS, DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './archive.options';
+import { ArchiveService } from './archive.service';
+
+/**
+ * The archive/retention job. Needs ScheduleModule.forRoot() (SchedulerRegistry) and the global
+ * StorageModule, SettingsModule, BindingModule and CoreModule. Exports ArchiveService (runNow,
+ * lastRun) for the admin API.
+ */
+@Module({
+  providers: [{ provide: ARCHIVE_OPTIONS, useValue: DEFAULT_ARCHIVE_OPTIONS }, ArchiveService],
+  exports: [ArchiveService],
+})
+export class ArchiveModule {
+  static forRoot(options: Partial<ArchiveOptions> = {}): DynamicModule {
+    return {
+      module: ArchiveModule,
+      providers: [{ provide: ARCHIVE_OPTIONS, useValue: { ...DEFAULT_ARCHIVE_OPTIONS, ...options } }, ArchiveService],
+      exports: [ArchiveService],
+    };
+  }
+}
