@@ -15,6 +15,8 @@ export interface AppConfigValues {
   http: { host: string; port: number };
   alert: { webhookUrl: string | undefined; thresholdCount: number; thresholdSeconds: number };
   archive: { days: number };
+  /** Public base URL (no trailing slash), for links in alerts. */
+  publicUrl: string | undefined;
   upstream: { timeoutMs: number; connectTimeoutMs: number };
   shutdownGraceMs: number;
   metrics: { host: string; port: number };
@@ -38,6 +40,7 @@ export class AppConfig implements Readonly<AppConfigValues> {
   readonly http!: AppConfigValues['http'];
   readonly alert!: AppConfigValues['alert'];
   readonly archive!: AppConfigValues['archive'];
+  readonly publicUrl!: string | undefined;
   readonly upstream!: AppConfigValues['upstream'];
   readonly shutdownGraceMs!: number;
   readonly metrics!: AppConfigValues['metrics'];

@@ -163,6 +163,10 @@ export class EnvironmentVariables {
   @IsOptional() @IsHttpUrl()
   ALERT_WEBHOOK_URL?: string;
 
+  /** Public base URL of this Sentinel (e.g. https://sentinel.example.com): alerts link to the console. */
+  @IsOptional() @IsHttpUrl()
+  PUBLIC_URL?: string;
+
   @IsInt() @Min(1) @Max(1_000_000)
   ALERT_THRESHOLD_COUNT = 5;
 

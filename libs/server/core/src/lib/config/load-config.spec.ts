@@ -53,6 +53,7 @@ describe('loadConfig', () => {
     ['ALERT_THRESHOLD_COUNT', '0'],
     ['ARCHIVE_DAYS', '-1'],
     ['ALERT_WEBHOOK_URL', 'ftp://example.com/hook'],
+    ['PUBLIC_URL', 'sentinel.example.com'],
   ])('%s=%s stops start-up with a message naming the variable', (name, value) => {
     const problems = problemsOf({ ...secrets, [name]: value });
     expect(problems).toHaveLength(1);

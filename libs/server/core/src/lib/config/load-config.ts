@@ -77,6 +77,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       thresholdSeconds: vars.ALERT_THRESHOLD_SECONDS,
     },
     archive: { days: vars.ARCHIVE_DAYS },
+    publicUrl: vars.PUBLIC_URL ? vars.PUBLIC_URL.replace(/\/+$/, '') : undefined,
     upstream: {
       timeoutMs: vars.UPSTREAM_TIMEOUT_MS,
       connectTimeoutMs: vars.UPSTREAM_CONNECT_TIMEOUT_MS,
@@ -129,6 +130,7 @@ const OPTIONAL_KEYS = [
   'ADMIN_PASSWORD',
   'ADMIN_JWT_SECRET',
   'ALERT_WEBHOOK_URL',
+  'PUBLIC_URL',
 ];
 
 interface Secrets {
