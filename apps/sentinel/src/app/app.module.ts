@@ -30,7 +30,7 @@ export class AppModule {
         BindingModule.forRoot(),
         HealthModule,
         ScheduleModule.forRoot(),
-        AlertModule,
+        AlertModule.forRoot({ publicUrl: config.publicUrl ?? null }),
         ArchiveModule,
         AdminModule,
         // Last: its middleware hands Sentinel's own routes (health, admin) to the modules above.

@@ -10,3 +10,13 @@ export {
   AuthTokenStore,
 } from './lib/auth/auth-token.store';
 export { LOGIN_PATH, authInterceptor } from './lib/auth/auth.interceptor';
+export {
+  AuditApi,
+  AuthApi,
+  BindingsApi,
+  DashboardApi,
+  LogsApi,
+  SettingsApi,
+  filenameFromDisposition,
+} from './lib/api/admin-api.services';
+export { toParams } from './lib/api/api-url';

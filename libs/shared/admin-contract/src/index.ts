@@ -1,1 +1,5 @@
-export * from './lib/admin-contract';
+export * from './lib/api';
+export * from './lib/enums';
+export * from './lib/errors';
+export * from './lib/paths';
+export * from './lib/settings';

@@ -1,0 +1,145 @@
+import { HttpClient, type HttpEvent } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import type {
+  AuditListResponse,
+  AuditQuery,
+  BindingDetailResponse,
+  BindingListQuery,
+  BindingListResponse,
+  BindingOperationResponse,
+  DashboardResponse,
+  LogExportQuery,
+  LogListResponse,
+  LogQuery,
+  LoginRequest,
+  LoginResponse,
+  RuleKind,
+  SettingKey,
+  SettingsResponse,
+  StatusResponse,
+  UpdateSettingsRequest,
+} from '@sentinel/admin-contract';
+import { Observable, tap } from 'rxjs';
+
+import { AuthTokenStore } from '../auth/auth-token.store';
+import { adminUrlBuilder, toParams } from './api-url';
+
+/** POST /login; stores the token on success. */
+@Injectable({ providedIn: 'root' })
+export class AuthApi {
+  private readonly http = inject(HttpClient);
+  private readonly url = adminUrlBuilder();
+  private readonly tokens = inject(AuthTokenStore);
+
+  login(request: LoginRequest): Observable<LoginResponse> {
+    return this.http.post<LoginResponse>(this.url('login'), request).pipe(tap((r) => this.tokens.set(r.accessToken)));
+  }
+
+  logout(): void {
+    this.tokens.clear();
+  }
+}
+
+@Injectable({ providedIn: 'root' })
+export class DashboardApi {
+  private readonly http = inject(HttpClient);
+  private readonly url = adminUrlBuilder();
+
+  get(): Observable<DashboardResponse> {
+    return this.http.get<DashboardResponse>(this.url('dashboard'));
+  }
+
+  status(): Observable<StatusResponse> {
+    return this.http.get<StatusResponse>(this.url('status'));
+  }
+}
+
+@Injectable({ providedIn: 'root' })
+export class BindingsApi {
+  private readonly http = inject(HttpClient);
+  private readonly url = adminUrlBuilder();
+
+  list(query: BindingListQuery = {}): Observable<BindingListResponse> {
+    return this.http.get<BindingListResponse>(this.url('bindings'), { params: toParams(query) });
+  }
+
+  /** By numeric id or 64-hex token id. */
+  detail(id: string): Observable<BindingDetailResponse> {
+    return this.http.get<BindingDetailResponse>(this.url('bindingDetail', { id }));
+  }
+
+  unbind(id: string): Observable<BindingOperationResponse> {
+    return this.http.post<BindingOperationResponse>(this.url('unbind'), { id });
+  }
+
+  setRule(id: string, ruleKind: RuleKind, entries: string[]): Observable<BindingOperationResponse> {
+    return this.http.put<BindingOperationResponse>(this.url('setRule'), { id, ruleKind, entries });
+  }
+
+  ban(id: string): Observable<BindingOperationResponse> {
+    return this.http.post<BindingOperationResponse>(this.url('ban'), { id });
+  }
+
+  unban(id: string): Observable<BindingOperationResponse> {
+    return this.http.post<BindingOperationResponse>(this.url('unban'), { id });
+  }
+}
+
+@Injectable({ providedIn: 'root' })
+export class LogsApi {
+  private readonly http = inject(HttpClient);
+  private readonly url = adminUrlBuilder();
+
+  list(query: LogQuery = {}): Observable<LogListResponse> {
+    return this.http.get<LogListResponse>(this.url('logs'), { params: toParams(query) });
+  }
+
+  /**
+   * The CSV export as a Blob, with progress events (`HttpEventType.DownloadProgress`; `total` is
+   * unknown because the server streams) and the final `HttpResponse<Blob>` whose
+   * Content-Disposition names the file.
+   */
+  export(query: LogExportQuery = {}): Observable<HttpEvent<Blob>> {
+    return this.http.get(this.url('logsExport'), {
+      params: toParams(query),
+      responseType: 'blob',
+      observe: 'events',
+      reportProgress: true,
+    });
+  }
+}
+
+@Injectable({ providedIn: 'root' })
+export class SettingsApi {
+  private readonly http = inject(HttpClient);
+  private readonly url = adminUrlBuilder();
+
+  get(): Observable<SettingsResponse> {
+    return this.http.get<SettingsResponse>(this.url('settings'));
+  }
+
+  update(request: UpdateSettingsRequest): Observable<SettingsResponse> {
+    return this.http.put<SettingsResponse>(this.url('settings'), request);
+  }
+
+  reset(key: SettingKey): Observable<SettingsResponse> {
+    return this.http.delete<SettingsResponse>(this.url('settingReset', { key }));
+  }
+}
+
+@Injectable({ providedIn: 'root' })
+export class AuditApi {
+  private readonly http = inject(HttpClient);
+  private readonly url = adminUrlBuilder();
+
+  list(query: AuditQuery = {}): Observable<AuditListResponse> {
+    return this.http.get<AuditListResponse>(this.url('audit'), { params: toParams(query) });
+  }
+}
+
+/** The filename from `Content-Disposition: attachment; filename="…"`, if any. */
+export function filenameFromDisposition(header: string | null): string | null {
+  if (!header) return null;
+  const m = /filename="([^"]+)"/.exec(header) ?? /filename=([^;]+)/.exec(header);
+  return m ? m[1].trim() : null;
+}

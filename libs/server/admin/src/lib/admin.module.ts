@@ -1,0 +1,70 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { AppConfig } from '@sentinel/server-core';
+import { AuditRepository } from './audit/audit.repository';
+import { AuditService } from './audit/audit.service';
+import { AdminAuthGuard } from './auth/admin-auth.guard';
+import { AdminAuthService, JWT_AUDIENCE, JWT_ISSUER } from './auth/admin-auth.service';
+import { AuthController } from './auth/auth.controller';
+import { AdminBindingsService } from './bindings/admin-bindings.service';
+import { BindingsController } from './bindings/bindings.controller';
+import { BindingsQueryRepository } from './bindings/bindings-query.repository';
+import { AdminExceptionFilter } from './common/admin-exception.filter';
+import { adminJsonBody } from './common/admin-json-body';
+import { RequestContext } from './common/request-context';
+import { DashboardController } from './dashboard/dashboard.controller';
+import { DashboardService } from './dashboard/dashboard.service';
+import { LogsController } from './logs/logs.controller';
+import { LogsRepository } from './logs/logs.repository';
+import { AdminSettingsController } from './settings/admin-settings.controller';
+import { AdminSettingsService } from './settings/admin-settings.service';
+import { StatusController } from './status/status.controller';
+import { StatusService } from './status/status.service';
+
+const CONTROLLERS = [
+  AuthController,
+  DashboardController,
+  BindingsController,
+  LogsController,
+  AdminSettingsController,
+  StatusController,
+];
+
+/**
+ * The admin API under /admin/api (the original tool's paths). Needs the global Core, Storage,
+ * Settings and Binding modules. Import it before ProxyModule.
+ */
+@Module({
+  imports: [
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.secrets.jwtSecret,
+        signOptions: { algorithm: 'HS256', issuer: JWT_ISSUER, audience: JWT_AUDIENCE },
+        verifyOptions: { algorithms: ['HS256'], issuer: JWT_ISSUER, audience: JWT_AUDIENCE },
+      }),
+    }),
+  ],
+  controllers: CONTROLLERS,
+  providers: [
+    RequestContext,
+    AdminExceptionFilter,
+    AdminAuthGuard,
+    AdminAuthService,
+    AuditRepository,
+    AuditService,
+    BindingsQueryRepository,
+    AdminBindingsService,
+    LogsRepository,
+    DashboardService,
+    StatusService,
+    AdminSettingsService,
+  ],
+  exports: [AdminAuthService, StatusService],
+})
+export class AdminModule implements NestModule {
+  /** The server runs with bodyParser: false (the proxy streams); only admin routes parse JSON. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(adminJsonBody(1024 * 1024)).forRoutes(...CONTROLLERS);
+  }
+}

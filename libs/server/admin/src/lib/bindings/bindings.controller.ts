@@ -1,0 +1,57 @@
+import { Body, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
+import {
+  ADMIN_PATHS,
+  type BindingDetailResponse,
+  type BindingListResponse,
+  type BindingOperationResponse,
+} from '@sentinel/admin-contract';
+import { AdminController } from '../common/admin-controller.decorator';
+import { RequestContext, type AdminRequest } from '../common/request-context';
+import { AdminBindingsService, type Who } from './admin-bindings.service';
+import { BindingListQueryDto, BindingRefDto, SetRuleDto } from './bindings.dto';
+
+@AdminController()
+export class BindingsController {
+  constructor(
+    private readonly service: AdminBindingsService,
+    private readonly ctx: RequestContext,
+  ) {}
+
+  @Get(ADMIN_PATHS.bindings)
+  list(@Query() query: BindingListQueryDto): Promise<BindingListResponse> {
+    return this.service.list(query);
+  }
+
+  @Post(ADMIN_PATHS.unbind)
+  @HttpCode(200)
+  unbind(@Body() body: BindingRefDto, @Req() req: AdminRequest): Promise<BindingOperationResponse> {
+    return this.service.unbind(body.id, this.who(req));
+  }
+
+  @Put(ADMIN_PATHS.setRule)
+  setRule(@Body() body: SetRuleDto, @Req() req: AdminRequest): Promise<BindingOperationResponse> {
+    return this.service.setRule(body.id, body.ruleKind, body.entries, this.who(req));
+  }
+
+  @Post(ADMIN_PATHS.ban)
+  @HttpCode(200)
+  ban(@Body() body: BindingRefDto, @Req() req: AdminRequest): Promise<BindingOperationResponse> {
+    return this.service.ban(body.id, this.who(req));
+  }
+
+  @Post(ADMIN_PATHS.unban)
+  @HttpCode(200)
+  unban(@Body() body: BindingRefDto, @Req() req: AdminRequest): Promise<BindingOperationResponse> {
+    return this.service.unban(body.id, this.who(req));
+  }
+
+  /** Declared after the fixed paths: `bindings/:id` must not shadow them. */
+  @Get(ADMIN_PATHS.bindingDetail)
+  detail(@Param() params: BindingRefDto): Promise<BindingDetailResponse> {
+    return this.service.detail(params.id);
+  }
+
+  private who(req: AdminRequest): Who {
+    return { actor: this.ctx.actor(req), ip: this.ctx.clientIp(req) };
+  }
+}

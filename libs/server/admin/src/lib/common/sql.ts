@@ -1,0 +1,55 @@
+/** Builds a parameterised WHERE clause: `add('x = $?', v)` numbers the placeholders. */
+export class SqlWhere {
+  readonly params: unknown[] = [];
+  private readonly parts: string[] = [];
+
+  add(fragment: string, ...values: unknown[]): this {
+    let text = fragment;
+    for (const v of values) {
+      this.params.push(v);
+      text = text.replace('$?', `$${this.params.length}`);
+    }
+    this.parts.push(text);
+    return this;
+  }
+
+  /** The next placeholder for a value outside the WHERE clause (LIMIT, OFFSET, cursors). */
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  get sql(): string {
+    return this.parts.length === 0 ? '' : `WHERE ${this.parts.join(' AND ')}`;
+  }
+}
+
+/** Escapes LIKE wildcards so user input is matched literally (used with `ESCAPE '\\'`). */
+export function likePrefix(value: string): string {
+  return `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** `{a,b}` → ['a','b'] for drivers that hand arrays back as text (PGlite). */
+export function pgArray(v: string[] | string | null): string[] {
+  if (v === null) return [];
+  if (Array.isArray(v)) return v;
+  const inner = v.replace(/^\{|\}$/g, '');
+  return inner === '' ? [] : inner.split(',').map((s) => s.replace(/^"|"$/g, ''));
+}
+
+export function iso(v: Date | string | null): string | null {
+  if (v === null) return null;
+  return (v instanceof Date ? v : new Date(v)).toISOString();
+}
+
+/** `token` filter: a mask prefix (`sk-ab12`, `ab12`) or a token id (hex) prefix. */
+export function tokenFilter(where: SqlWhere, token: string, table = ''): void {
+  const t = token.trim();
+  const col = (c: string) => (table ? `${table}.${c}` : c);
+  const masks = [likePrefix(t)];
+  if (!t.startsWith('sk-')) masks.push(likePrefix(`sk-${t}`));
+  const hex = /^[0-9a-f]{4,64}$/i.test(t);
+  const conditions = masks.map(() => `${col('token_mask')} LIKE $? ESCAPE '\\'`);
+  if (hex) conditions.push(`${col('token_hash')} LIKE $? ESCAPE '\\'`);
+  where.add(`(${conditions.join(' OR ')})`, ...masks, ...(hex ? [likePrefix(t.toLowerCase())] : []));
+}

@@ -1,0 +1,137 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  DEFAULT_PAGE_SIZE,
+  type InterceptLogItem,
+  type LogExportQuery,
+  type LogListResponse,
+  type LogQuery,
+  type TopInterceptedToken,
+} from '@sentinel/admin-contract';
+import { DATA_SOURCE } from '@sentinel/server-storage';
+import type { DataSource } from 'typeorm';
+import { SqlWhere, iso, pgArray, tokenFilter } from '../common/sql';
+
+interface LogRow {
+  id: string;
+  token_hash: string;
+  token_mask: string;
+  client_ip: string;
+  rule_kind: InterceptLogItem['ruleKind'];
+  rule_entries: string[] | string;
+  binding_status: InterceptLogItem['bindingStatus'];
+  reason: InterceptLogItem['reason'];
+  method: string;
+  path: string;
+  user_agent: string | null;
+  request_id: string | null;
+  created_at: Date | string;
+}
+
+const COLUMNS = `id::text AS id, token_hash, token_mask, host(client_ip) AS client_ip, rule_kind,
+  rule_entries::text[] AS rule_entries, binding_status, reason, method, path, user_agent, request_id, created_at`;
+
+export function toLogItem(r: LogRow): InterceptLogItem {
+  return {
+    id: r.id,
+    tokenId: r.token_hash,
+    tokenMask: r.token_mask,
+    clientIp: r.client_ip,
+    ruleKind: r.rule_kind,
+    ruleEntries: pgArray(r.rule_entries),
+    bindingStatus: r.binding_status,
+    reason: r.reason,
+    method: r.method,
+    path: r.path,
+    userAgent: r.user_agent,
+    requestId: r.request_id,
+    createdAt: iso(r.created_at) as string,
+  };
+}
+
+/** A keyset position in (created_at DESC, id DESC) order. */
+export interface LogCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** intercept_logs queries for the console, the export and the dashboard. */
+@Injectable()
+export class LogsRepository {
+  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+
+  private filters(q: LogExportQuery): SqlWhere {
+    const where = new SqlWhere();
+    if (q.from) where.add('created_at >= $?::timestamptz', q.from);
+    if (q.to) where.add('created_at < $?::timestamptz', q.to);
+    if (q.token) tokenFilter(where, q.token);
+    if (q.clientIp) where.add('client_ip = $?::inet', q.clientIp);
+    if (q.reason) where.add('reason = $?', q.reason);
+    return where;
+  }
+
+  async list(q: LogQuery): Promise<LogListResponse> {
+    const page = q.page ?? 1;
+    const pageSize = q.pageSize ?? DEFAULT_PAGE_SIZE;
+    const where = this.filters(q);
+    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM intercept_logs ${where.sql}`, where.params);
+    const limit = where.param(pageSize);
+    const offset = where.param((page - 1) * pageSize);
+    const rows: LogRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM intercept_logs ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+      where.params,
+    );
+    return { items: rows.map(toLogItem), page, pageSize, total };
+  }
+
+  /**
+   * One keyset batch for the export: rows strictly after `cursor` in (created_at, id) DESC
+   * order. Each batch is an index range scan on ix_intercept_logs_created; memory stays at one
+   * batch whatever the export's size.
+   */
+  async batch(q: LogExportQuery, cursor: LogCursor | null, size: number): Promise<{ items: InterceptLogItem[]; rawCursor: LogCursor | null }> {
+    const where = this.filters(q);
+    if (cursor) where.add('(created_at, id) < ($?::timestamptz, $?::bigint)', cursor.createdAt, cursor.id);
+    const limit = where.param(size);
+    // created_at as text keeps microseconds for the cursor (a JS Date has milliseconds only).
+    const rows: (LogRow & { cursor_at: string })[] = await this.db.query(
+      `SELECT ${COLUMNS}, created_at::text AS cursor_at FROM intercept_logs ${where.sql}
+        ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+      where.params,
+    );
+    const last = rows[rows.length - 1];
+    return { items: rows.map(toLogItem), rawCursor: last ? { createdAt: last.cursor_at, id: last.id } : null };
+  }
+
+  async latest(limit: number): Promise<InterceptLogItem[]> {
+    const rows: LogRow[] = await this.db.query(`SELECT ${COLUMNS} FROM intercept_logs ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
+    return rows.map(toLogItem);
+  }
+
+  async forToken(tokenHash: string, limit: number): Promise<InterceptLogItem[]> {
+    const rows: LogRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM intercept_logs WHERE token_hash = $1 ORDER BY created_at DESC LIMIT $2`,
+      [tokenHash, limit],
+    );
+    return rows.map(toLogItem);
+  }
+
+  async topIntercepted(sinceSeconds: number, limit: number): Promise<TopInterceptedToken[]> {
+    const rows: { token_hash: string; token_mask: string; n: number; last_at: Date | string }[] = await this.db.query(
+      `SELECT token_hash, max(token_mask) AS token_mask, count(*)::int AS n, max(created_at) AS last_at
+         FROM intercept_logs WHERE created_at >= now() - make_interval(secs => $1)
+        GROUP BY token_hash ORDER BY n DESC, token_hash LIMIT $2`,
+      [sinceSeconds, limit],
+    );
+    return rows.map((r) => ({ tokenId: r.token_hash, tokenMask: r.token_mask, intercepts: r.n, lastAt: iso(r.last_at) as string }));
+  }
+
+  /** Intercepts per UTC day since `fromDay` (for days whose Redis counters are gone). */
+  async perDay(fromDay: string): Promise<Map<string, number>> {
+    const rows: { day: string; n: number }[] = await this.db.query(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS n
+         FROM intercept_logs WHERE created_at >= $1::date::timestamp AT TIME ZONE 'UTC' GROUP BY 1`,
+      [fromDay],
+    );
+    return new Map(rows.map((r) => [r.day, r.n]));
+  }
+}

@@ -1,0 +1,14 @@
+import { Get } from '@nestjs/common';
+import { ADMIN_PATHS, type StatusResponse } from '@sentinel/admin-contract';
+import { AdminController } from '../common/admin-controller.decorator';
+import { StatusService } from './status.service';
+
+@AdminController()
+export class StatusController {
+  constructor(private readonly status: StatusService) {}
+
+  @Get(ADMIN_PATHS.status)
+  get(): Promise<StatusResponse> {
+    return this.status.status();
+  }
+}

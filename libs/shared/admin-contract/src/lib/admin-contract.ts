@@ -1,3 +1,0 @@
-export function adminContract(): string {
-  return 'admin-contract';
-}

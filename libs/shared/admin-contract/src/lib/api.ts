@@ -1,0 +1,244 @@
+import type {
+  AuditAction,
+  AuditTargetType,
+  BindingSortField,
+  BindingStatus,
+  FailsafeModeName,
+  InterceptReason,
+  RuleKind,
+  SortOrder,
+  TopInterceptedWindow,
+} from './enums';
+
+/** Timestamps are ISO 8601 strings (UTC) on the wire. */
+export type IsoDateTime = string;
+
+// ------------------------------------------------------------------ paging
+
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 50;
+/** Longest rule an admin may set (the server's MAX_RULE_ENTRIES). */
+export const MAX_RULE_ENTRIES = 256;
+
+export interface PageRequest {
+  /** 1-based. */
+  page?: number;
+  /** 1..MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE. */
+  pageSize?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+// ------------------------------------------------------------------ auth
+
+export interface LoginRequest {
+  password: string;
+  /** Accepted for compatibility; there is one admin account ('admin'). */
+  username?: string;
+}
+
+export interface LoginResponse {
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** Seconds until the token expires. */
+  expiresIn: number;
+  expiresAt: IsoDateTime;
+}
+
+// ------------------------------------------------------------------ bindings
+
+export interface BindingListQuery extends PageRequest {
+  sort?: BindingSortField;
+  order?: SortOrder;
+  /** Token mask prefix (`sk-ab12…`) or token id (hex) prefix. */
+  token?: string;
+  /** Bindings whose rule contains this IP address. */
+  ip?: string;
+  ruleKind?: RuleKind;
+  status?: BindingStatus;
+  lastUsedFrom?: IsoDateTime;
+  lastUsedTo?: IsoDateTime;
+}
+
+export interface BindingSummary {
+  id: string;
+  /** The 64-hex HMAC of the key (never the key). */
+  tokenId: string;
+  tokenMask: string;
+  ruleKind: RuleKind;
+  ruleEntries: string[];
+  status: BindingStatus;
+  firstIp: string;
+  firstUsedAt: IsoDateTime;
+  lastIp: string | null;
+  lastUsedAt: IsoDateTime | null;
+  note: string | null;
+  interceptCount: number;
+  createdAt: IsoDateTime;
+  updatedAt: IsoDateTime;
+}
+
+export type BindingListResponse = Page<BindingSummary>;
+
+export interface BindingDetailResponse {
+  binding: BindingSummary;
+  recentIntercepts: InterceptLogItem[];
+  auditHistory: AuditEntry[];
+}
+
+/** Every binding operation names its binding by id (numeric) or by the 64-hex token id. */
+export interface BindingRef {
+  id: string;
+}
+
+export type UnbindRequest = BindingRef;
+export type BanRequest = BindingRef;
+export type UnbanRequest = BindingRef;
+
+export interface SetRuleRequest extends BindingRef {
+  ruleKind: RuleKind;
+  /** IPs or CIDRs; `all` takes none. Normalised by the server (canonical, de-duplicated). */
+  entries: string[];
+}
+
+export interface BindingRuleState {
+  ruleKind: RuleKind;
+  ruleEntries: string[];
+  status: BindingStatus;
+}
+
+export interface BindingOperationResponse {
+  id: string;
+  tokenMask: string;
+  before: BindingRuleState;
+  /** null after an unbind. */
+  after: BindingRuleState | null;
+  /** 'local' when Redis was unreachable (other instances converge within the cache TTL). */
+  propagated: 'all-instances' | 'local';
+}
+
+// ------------------------------------------------------------------ intercept logs
+
+export interface LogQuery extends PageRequest {
+  from?: IsoDateTime;
+  to?: IsoDateTime;
+  token?: string;
+  clientIp?: string;
+  reason?: InterceptReason;
+}
+
+export type LogExportQuery = Omit<LogQuery, 'page' | 'pageSize'>;
+
+export interface InterceptLogItem {
+  id: string;
+  tokenId: string;
+  tokenMask: string;
+  clientIp: string;
+  ruleKind: RuleKind;
+  ruleEntries: string[];
+  bindingStatus: BindingStatus;
+  reason: InterceptReason;
+  method: string;
+  path: string;
+  userAgent: string | null;
+  requestId: string | null;
+  createdAt: IsoDateTime;
+}
+
+export type LogListResponse = Page<InterceptLogItem>;
+
+/** Columns of GET /logs/export, in order. */
+export const LOG_EXPORT_COLUMNS = [
+  'time',
+  'token_mask',
+  'token_id',
+  'client_ip',
+  'reason',
+  'rule_kind',
+  'rule_entries',
+  'binding_status',
+  'method',
+  'path',
+  'user_agent',
+  'request_id',
+] as const;
+
+// ------------------------------------------------------------------ audit
+
+export interface AuditQuery extends PageRequest {
+  action?: AuditAction;
+  targetType?: AuditTargetType;
+  targetId?: string;
+  from?: IsoDateTime;
+  to?: IsoDateTime;
+}
+
+export interface AuditEntry {
+  id: string;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  before: unknown;
+  after: unknown;
+  ip: string | null;
+  createdAt: IsoDateTime;
+}
+
+export type AuditListResponse = Page<AuditEntry>;
+
+// ------------------------------------------------------------------ status & dashboard
+
+export interface DependencyState {
+  up: boolean;
+  /** PostgreSQL: 'postgres' | 'embedded'; Redis: 'redis' | 'in-process'. */
+  mode: string;
+  error?: string;
+}
+
+export type DegradedMode = 'normal' | 'redis_down' | 'postgres_down' | 'both_down';
+
+export interface StatusResponse {
+  instanceId: string;
+  postgres: DependencyState;
+  redis: DependencyState;
+  failsafeMode: FailsafeModeName;
+  /** Which row of the degraded-mode table applies right now. */
+  mode: DegradedMode;
+  /** Whether a new token would currently be refused (closed) or passed unbound (open). */
+  failsafeActive: boolean;
+  checkedAt: IsoDateTime;
+}
+
+export interface DailyPoint {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  allowed: number;
+  intercepted: number;
+  newBindings: number;
+}
+
+export interface TopInterceptedToken {
+  tokenId: string;
+  tokenMask: string;
+  intercepts: number;
+  lastAt: IsoDateTime;
+}
+
+export interface DashboardResponse {
+  today: { day: string; allowed: number; intercepted: number; newBindings: number; failsafePassed: number };
+  bindings: { active: number; banned: number; total: number };
+  /** Oldest first. */
+  series7d: DailyPoint[];
+  series30d: DailyPoint[];
+  topIntercepted: Record<TopInterceptedWindow, TopInterceptedToken[]>;
+  latestIntercepts: InterceptLogItem[];
+  status: StatusResponse;
+  /** Daily counters are flushed by every instance every few seconds. */
+  countersFlushIntervalSeconds: number;
+}

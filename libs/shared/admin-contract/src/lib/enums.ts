@@ -1,0 +1,59 @@
+/** Rule kinds of a binding: `single` (one IP or CIDR), `multiple` (a list), `all` (any IP). */
+export const RULE_KINDS = ['single', 'multiple', 'all'] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+
+export const BINDING_STATUSES = ['active', 'banned'] as const;
+export type BindingStatus = (typeof BINDING_STATUSES)[number];
+
+/** Why a request was intercepted. */
+export const INTERCEPT_REASONS = ['ip_not_allowed', 'banned'] as const;
+export type InterceptReason = (typeof INTERCEPT_REASONS)[number];
+
+export const BINDING_SORT_FIELDS = ['last_used', 'created', 'intercepts'] as const;
+export type BindingSortField = (typeof BINDING_SORT_FIELDS)[number];
+
+export const SORT_ORDERS = ['asc', 'desc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+export const FAILSAFE_MODES = ['closed', 'open'] as const;
+export type FailsafeModeName = (typeof FAILSAFE_MODES)[number];
+
+export const ALERT_FORMAT_NAMES = ['json', 'feishu', 'dingtalk', 'wecom', 'slack', 'discord'] as const;
+export type AlertFormatName = (typeof ALERT_FORMAT_NAMES)[number];
+
+/** Where a setting's live value comes from. */
+export const SETTING_SOURCES = ['environment', 'override'] as const;
+export type SettingSource = (typeof SETTING_SOURCES)[number];
+
+export const AUDIT_ACTIONS = [
+  'auth.login',
+  'auth.login_failed',
+  'auth.locked',
+  'binding.unbind',
+  'binding.set_rule',
+  'binding.ban',
+  'binding.unban',
+  'settings.update',
+  'settings.reset',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_TARGET_TYPES = ['account', 'binding', 'settings'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+/** Error codes of the admin API's one error shape. */
+export const ADMIN_ERROR_CODES = [
+  'validation_failed',
+  'unauthorized',
+  'locked',
+  'not_found',
+  'conflict',
+  'unavailable',
+  'internal',
+] as const;
+export type AdminErrorCode = (typeof ADMIN_ERROR_CODES)[number];
+
+/** Days of the dashboard's series. */
+export const DASHBOARD_SERIES_DAYS = [7, 30] as const;
+export const TOP_INTERCEPTED_WINDOWS = ['24h', '7d'] as const;
+export type TopInterceptedWindow = (typeof TOP_INTERCEPTED_WINDOWS)[number];

@@ -1,0 +1,38 @@
+/**
+ * Paths of the admin API. The original tool's paths are kept exactly (login, dashboard, bindings,
+ * bindings/unbind, bindings/ip, bindings/ban, bindings/unban, logs, logs/export, settings); audit,
+ * binding detail and status are additions under the same prefix.
+ */
+export const ADMIN_API_PREFIX = '/admin/api';
+
+/** Relative to ADMIN_API_PREFIX (Nest controllers use them as route paths, clients join them). */
+export const ADMIN_PATHS = {
+  login: 'login',
+  dashboard: 'dashboard',
+  bindings: 'bindings',
+  /** `bindings/:id` — `:id` is the numeric id or the 64-hex token id. */
+  bindingDetail: 'bindings/:id',
+  unbind: 'bindings/unbind',
+  setRule: 'bindings/ip',
+  ban: 'bindings/ban',
+  unban: 'bindings/unban',
+  logs: 'logs',
+  logsExport: 'logs/export',
+  settings: 'settings',
+  /** `DELETE settings/:key` resets one override to the environment's value. */
+  settingReset: 'settings/:key',
+  audit: 'audit',
+  status: 'status',
+} as const;
+
+export type AdminPathName = keyof typeof ADMIN_PATHS;
+
+/** `/admin/api/bindings/42` from `bindingDetail` and `{ id: '42' }`. */
+export function adminPath(name: AdminPathName, params: Record<string, string> = {}, prefix = ADMIN_API_PREFIX): string {
+  const relative = ADMIN_PATHS[name].replace(/:([a-zA-Z]+)/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new Error(`adminPath(${name}): missing :${key}`);
+    return encodeURIComponent(value);
+  });
+  return `${prefix}/${relative}`;
+}

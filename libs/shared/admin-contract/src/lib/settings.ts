@@ -1,0 +1,89 @@
+import type { AlertFormatName, FailsafeModeName, SettingSource } from './enums';
+
+/** Every runtime setting an admin can change live (the server's RuntimeSettingsValues). */
+export interface AdminSettingsValues {
+  failsafeMode: FailsafeModeName;
+  alertWebhookUrl: string | null;
+  alertThresholdCount: number;
+  alertThresholdSeconds: number;
+  archiveDays: number;
+  bindIpv4Prefix: number;
+  bindIpv6Prefix: number;
+  loginMaxFailures: number;
+  loginWindowSeconds: number;
+  loginLockSeconds: number;
+  alertWebhookSecret: string | null;
+  alertFormat: AlertFormatName;
+  alertAllowPrivateTargets: boolean;
+  archiveIntervalMinutes: number;
+  interceptRetentionDays: number;
+}
+
+export type SettingKey = keyof AdminSettingsValues;
+
+export const SETTING_KEYS = [
+  'failsafeMode',
+  'alertWebhookUrl',
+  'alertThresholdCount',
+  'alertThresholdSeconds',
+  'archiveDays',
+  'bindIpv4Prefix',
+  'bindIpv6Prefix',
+  'loginMaxFailures',
+  'loginWindowSeconds',
+  'loginLockSeconds',
+  'alertWebhookSecret',
+  'alertFormat',
+  'alertAllowPrivateTargets',
+  'archiveIntervalMinutes',
+  'interceptRetentionDays',
+] as const satisfies readonly SettingKey[];
+
+/** Write-only settings: GET never shows their value, only whether one is set. */
+export const SECRET_SETTING_KEYS = ['alertWebhookSecret'] as const satisfies readonly SettingKey[];
+export type SecretSettingKey = (typeof SECRET_SETTING_KEYS)[number];
+
+/** Integer settings and their inclusive bounds. */
+export const SETTING_INTEGER_BOUNDS = {
+  alertThresholdCount: { min: 1, max: 1_000_000 },
+  alertThresholdSeconds: { min: 1, max: 86_400 },
+  archiveDays: { min: 1, max: 3_650 },
+  bindIpv4Prefix: { min: 8, max: 32 },
+  bindIpv6Prefix: { min: 16, max: 128 },
+  loginMaxFailures: { min: 1, max: 1_000 },
+  loginWindowSeconds: { min: 10, max: 86_400 },
+  loginLockSeconds: { min: 10, max: 86_400 },
+  archiveIntervalMinutes: { min: 1, max: 10_080 },
+  interceptRetentionDays: { min: 1, max: 3_650 },
+} as const satisfies Partial<Record<SettingKey, { min: number; max: number }>>;
+
+export type IntegerSettingKey = keyof typeof SETTING_INTEGER_BOUNDS;
+
+interface SettingViewBase<K extends SettingKey> {
+  key: K;
+  source: SettingSource;
+  /** When and by whom the override was written; null for environment values. */
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+/** One setting as GET /settings shows it. Secrets: `value` is null and `isSet` says if one is. */
+export type SettingView = {
+  [K in SettingKey]: SettingViewBase<K> &
+    (K extends SecretSettingKey
+      ? { secret: true; value: null; isSet: boolean }
+      : { secret: false; value: AdminSettingsValues[K]; defaultValue: AdminSettingsValues[K] });
+}[SettingKey];
+
+export interface SettingsResponse {
+  settings: SettingView[];
+}
+
+/**
+ * PUT /settings: a partial update; `reset` lists keys whose override is removed (the environment
+ * value applies again). A key may not be both set and reset.
+ */
+export interface UpdateSettingsRequest {
+  values?: Partial<AdminSettingsValues>;
+  reset?: SettingKey[];
+}
