@@ -4,13 +4,8 @@ import { FakeUpstream } from '../support/fake-upstream';
 import { http } from '../support/http';
 import { NGINX_BIN, NginxProcess } from '../support/nginx';
 import { SentinelProcess } from '../support/sentinel-process';
-import {
-  cleanupRedisPrefix,
-  createTestDatabase,
-  realServicesAvailable,
-  redisPrefix,
-  type TestDatabase,
-} from '../support/services';
+import type { TestDatabase } from '../support/services';
+import { RealStack } from '../support/stack';
 
 const key = (n: number) => `n${String(n).padStart(47, '0')}`;
 const mask = (k: string) => `sk-${k.slice(0, 4)}…${k.slice(-4)}`;
@@ -18,9 +13,9 @@ const mask = (k: string) => `sk-${k.slice(0, 4)}…${k.slice(-4)}`;
 /** The project's nginx config, run by Debian's nginx, in front of the built Sentinel. */
 describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () => {
   let enabled = false;
+  let stack: RealStack;
   let upstream: FakeUpstream;
   let db: TestDatabase;
-  let prefix: string;
   let a: SentinelProcess;
   let b: SentinelProcess;
   let nginx: NginxProcess;
@@ -31,32 +26,21 @@ describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () =
       console.warn('SKIPPING nginx e2e: nginx is not installed');
       return;
     }
-    enabled = await realServicesAvailable();
-    if (!enabled) return;
-    upstream = await new FakeUpstream().start();
-    db = await createTestDatabase();
-    prefix = redisPrefix();
-    const env = {
-      DOWNSTREAM_URL: upstream.url,
-      PG_DSN: db.dsn(),
-      REDIS_ADDR: 'redis://127.0.0.1:6379/0',
-      REDIS_KEY_PREFIX: prefix,
-      // nginx connects from 127.0.0.1: only it may set X-Real-IP.
-      TRUSTED_PROXY_IPS: '127.0.0.1',
-    };
-    a = await new SentinelProcess({ env }).start();
-    b = await new SentinelProcess({ env }).start();
+    const started = await RealStack.start();
+    enabled = started !== null;
+    if (!started) return;
+    stack = started;
+    ({ upstream, db } = stack);
+    // nginx connects from 127.0.0.1: only it may set X-Real-IP.
+    a = await stack.sentinel({ TRUSTED_PROXY_IPS: '127.0.0.1' });
+    b = await stack.sentinel({ TRUSTED_PROXY_IPS: '127.0.0.1' });
     nginx = await new NginxProcess([`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`]).start();
   });
   afterAll(async () => {
     if (!enabled) return;
     if (process.env['DEBUG_NGINX']) console.log(nginx.output);
     await nginx.stop();
-    await a.stop();
-    await b.stop();
-    await upstream.stop();
-    await db.drop();
-    await cleanupRedisPrefix(prefix);
+    await stack.stop();
   });
 
   it('the config passes nginx -t with only ports and paths substituted', () => {

@@ -2,13 +2,8 @@ import { request } from 'node:http';
 import { FakeUpstream } from '../support/fake-upstream';
 import { http } from '../support/http';
 import { SentinelProcess } from '../support/sentinel-process';
-import {
-  cleanupRedisPrefix,
-  createTestDatabase,
-  realServicesAvailable,
-  redisPrefix,
-  type TestDatabase,
-} from '../support/services';
+import type { TestDatabase } from '../support/services';
+import { RealStack } from '../support/stack';
 import { TcpRelay } from '../support/tcp-relay';
 
 const key = (n: number) => `d${String(n).padStart(47, '0')}`;
@@ -16,40 +11,30 @@ const auth = (k: string) => ({ authorization: `Bearer ${k}` });
 
 describe('degraded modes and graceful shutdown (real PostgreSQL and Redis behind relays)', () => {
   let enabled = false;
+  let stack: RealStack;
   let upstream: FakeUpstream;
   let db: TestDatabase;
-  let prefix: string;
   let pgRelay: TcpRelay;
   let redisRelay: TcpRelay;
 
   beforeAll(async () => {
-    enabled = await realServicesAvailable();
-    if (!enabled) return;
-    upstream = await new FakeUpstream().start();
-    db = await createTestDatabase();
-    prefix = redisPrefix();
+    const started = await RealStack.start();
+    enabled = started !== null;
+    if (!started) return;
+    stack = started;
+    ({ upstream, db } = stack);
     pgRelay = await new TcpRelay(5432).start();
     redisRelay = await new TcpRelay(6379).start();
   });
   afterAll(async () => {
     if (!enabled) return;
-    await upstream.stop();
     await pgRelay.stop();
     await redisRelay.stop();
-    await db.drop();
-    await cleanupRedisPrefix(prefix);
+    await stack.stop();
   });
 
   const boot = (failsafe: 'closed' | 'open') =>
-    new SentinelProcess({
-      env: {
-        DOWNSTREAM_URL: upstream.url,
-        PG_DSN: db.dsn(pgRelay.port),
-        REDIS_ADDR: `redis://127.0.0.1:${redisRelay.port}/0`,
-        REDIS_KEY_PREFIX: prefix,
-        SENTINEL_FAILSAFE_MODE: failsafe,
-      },
-    }).start();
+    new SentinelProcess({ env: stack.env({ SENTINEL_FAILSAFE_MODE: failsafe }, { pg: pgRelay.port, redis: redisRelay.port }) }).start();
 
   const waitReady = async (s: SentinelProcess) => {
     for (let i = 0; i < 60; i++) {

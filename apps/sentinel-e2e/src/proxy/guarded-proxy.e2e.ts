@@ -5,44 +5,28 @@ import { FakeUpstream } from '../support/fake-upstream';
 import { fetchFrom } from '../support/fetch-from';
 import { http } from '../support/http';
 import { SentinelProcess } from '../support/sentinel-process';
-import {
-  cleanupRedisPrefix,
-  createTestDatabase,
-  realServicesAvailable,
-  redisPrefix,
-  type TestDatabase,
-} from '../support/services';
+import type { TestDatabase } from '../support/services';
+import { RealStack } from '../support/stack';
 
 const key = (n: number) => `k${String(n).padStart(47, '0')}`; // 48 chars like New API's keys
 
 describe('the guarded proxy on real PostgreSQL and Redis', () => {
   let enabled = false;
+  let stack: RealStack;
   let upstream: FakeUpstream;
   let db: TestDatabase;
-  let prefix: string;
   let sentinel: SentinelProcess;
 
   beforeAll(async () => {
-    enabled = await realServicesAvailable();
-    if (!enabled) return;
-    upstream = await new FakeUpstream().start();
-    db = await createTestDatabase();
-    prefix = redisPrefix();
-    sentinel = await new SentinelProcess({
-      env: {
-        DOWNSTREAM_URL: upstream.url,
-        PG_DSN: db.dsn(),
-        REDIS_ADDR: 'redis://127.0.0.1:6379/0',
-        REDIS_KEY_PREFIX: prefix,
-      },
-    }).start();
+    const started = await RealStack.start();
+    enabled = started !== null;
+    if (!started) return;
+    stack = started;
+    ({ upstream, db } = stack);
+    sentinel = await stack.sentinel();
   });
   afterAll(async () => {
-    if (!enabled) return;
-    await sentinel.stop();
-    await upstream.stop();
-    await db.drop();
-    await cleanupRedisPrefix(prefix);
+    if (enabled) await stack.stop();
   });
 
   const bindings = async (mask?: string) =>

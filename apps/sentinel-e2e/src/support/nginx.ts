@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
@@ -52,8 +53,14 @@ export class NginxProcess {
     this.child = spawn(NGINX_BIN, ['-p', this.dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    // Ready when it accepts connections (the pid file can appear before the socket listens).
     for (let i = 0; i < 100; i++) {
-      if (existsSync(join(this.dir, 'nginx.pid'))) return this;
+      const accepting = await new Promise<boolean>((resolve) => {
+        const socket = connect(this.port, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+      if (accepting) return this;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`nginx did not start:\n${this.output}`);
