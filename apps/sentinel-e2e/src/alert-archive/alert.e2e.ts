@@ -69,15 +69,19 @@ describe('intercept alerts from the built server (real PostgreSQL and Redis)', (
     await new Promise((r) => setTimeout(r, 500));
     expect(await deliveries()).toHaveLength(0); // N-1 intercepts: nothing
 
-    for (let i = 0; i < 7; i++) {
-      expect((await http(`${sentinel.url}/v1/models`, { headers: auth, from: i % 2 ? '127.0.0.4' : '127.0.0.3' })).status).toBe(403);
-    }
+    // The N-th intercept: exactly one alert, built from what was seen up to it.
+    expect((await http(`${sentinel.url}/v1/models`, { headers: auth, from: '127.0.0.3' })).status).toBe(403);
     let rows = await deliveries();
     for (let i = 0; i < 100 && !(rows.length === 1 && rows[0].status === 'failed'); i++) {
       await new Promise((r) => setTimeout(r, 100));
       rows = await deliveries();
     }
-    await new Promise((r) => setTimeout(r, 300));
+    expect((rows[0]?.payload['intercepts'] as { ips: string[] } | undefined)?.ips).toEqual(['127.0.0.3']);
+    // More intercepts in the same window, from two addresses: still one alert.
+    for (let i = 0; i < 6; i++) {
+      expect((await http(`${sentinel.url}/v1/models`, { headers: auth, from: i % 2 ? '127.0.0.4' : '127.0.0.3' })).status).toBe(403);
+    }
+    await new Promise((r) => setTimeout(r, 500));
     rows = await deliveries();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'failed', attempts: 1 });
@@ -87,7 +91,6 @@ describe('intercept alerts from the built server (real PostgreSQL and Redis)', (
       rule: { kind: 'single', entries: ['127.0.0.2/32'] },
       intercepts: { count: 3, threshold: 3, windowSeconds: 120 },
     });
-    expect((rows[0].payload['intercepts'] as { ips: string[] }).ips[0]).toBe('127.0.0.3');
     expect(JSON.stringify(rows)).not.toContain(key);
     expect(received).toBe(0);
     expect(sentinel.output).not.toContain(key);

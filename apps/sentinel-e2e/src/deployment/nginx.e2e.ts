@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { FakeUpstream } from '../support/fake-upstream';
 import { http } from '../support/http';
 import { NGINX_BIN, NginxProcess } from '../support/nginx';
-import { SentinelProcess } from '../support/sentinel-process';
+import { SentinelProcess, TEST_SECRETS } from '../support/sentinel-process';
 import type { TestDatabase } from '../support/services';
 import { RealStack } from '../support/stack';
 
@@ -82,6 +82,36 @@ describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () =
     expect(rows).toHaveLength(1);
     const winner = rows[0].e === '{127.0.0.4/32}' ? '127.0.0.4' : '127.0.0.5';
     results.forEach((r, i) => expect(r.status).toBe((i % 2 ? '127.0.0.4' : '127.0.0.5') === winner ? 200 : 403));
+  });
+
+  it('a ban through one instance’s admin API is enforced by the other (both behind nginx)', async () => {
+    if (!enabled) return;
+    const k = key(6);
+    const auth = { authorization: `Bearer ${k}` };
+    expect((await http(`${nginx.url}/v1/models`, { headers: auth, from: '127.0.0.2' })).status).toBe(200);
+    // Warm both instances' caches with the allowed decision.
+    expect((await http(`${a.url}/v1/models`, { headers: { ...auth, 'x-real-ip': '127.0.0.2' } })).status).toBe(200);
+    expect((await http(`${b.url}/v1/models`, { headers: { ...auth, 'x-real-ip': '127.0.0.2' } })).status).toBe(200);
+
+    const login = await http(`${a.url}/admin/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-real-ip': '127.0.0.9' },
+      body: JSON.stringify({ password: TEST_SECRETS.ADMIN_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const jwt = JSON.parse(login.body).accessToken as string;
+    const [row] = await db.query<{ id: string }>(`SELECT id::text FROM token_bindings WHERE token_mask = $1`, [mask(k)]);
+    const ban = await http(`${a.url}/admin/api/bindings/ban`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', 'x-real-ip': '127.0.0.9' },
+      body: JSON.stringify({ id: row.id }),
+    });
+    expect(ban.status).toBe(200);
+
+    // Right after the call returned: refused on B directly, and on every request through nginx.
+    expect((await http(`${b.url}/v1/models`, { headers: { ...auth, 'x-real-ip': '127.0.0.2' } })).status).toBe(403);
+    const through = await Promise.all(Array.from({ length: 10 }, () => http(`${nginx.url}/v1/models`, { headers: auth, from: '127.0.0.2' })));
+    expect(through.map((r) => r.status)).toEqual(Array(10).fill(403));
   });
 
   it('SSE arrives event by event through both hops', async () => {
