@@ -64,6 +64,12 @@ const backends: [string, () => Promise<Backend | null>][] = [
 
 const tokenHash = () => randomBytes(32).toString('hex');
 
+/** The value, or a test failure saying what was missing. */
+function must<T>(value: T | null | undefined, what = 'value'): T {
+  if (value === null || value === undefined) throw new Error(`expected a ${what}`);
+  return value;
+}
+
 describe.each(backends)('BindingDecider on %s', (_name, make) => {
   let backend: Backend | null;
   let repo: BindingRepository;
@@ -104,8 +110,8 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     const io = { ...decider.io };
     const cached = decider.cached(h);
     expect(cached).toBeDefined();
-    expect(evaluate(cached!, ip('203.0.113.9'))).toBe('allow');
-    expect(evaluate(cached!, ip('203.0.113.10'))).toBe('ip_not_allowed');
+    expect(evaluate(must(cached), ip('203.0.113.9'))).toBe('allow');
+    expect(evaluate(must(cached), ip('203.0.113.10'))).toBe('ip_not_allowed');
     expect(decider.io).toEqual(io);
   });
 
@@ -118,7 +124,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
   run('a second instance finds the binding in Redis (or PostgreSQL) and agrees', async () => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('198.51.100.1'));
-    const other = newDecider(backend!.kv);
+    const other = newDecider(must(backend).kv);
     const r = await other.resolve(h, 'm', ip('198.51.100.2'));
     expect(r.kind === 'binding' && r.created).toBe(false);
     expect(r.kind === 'binding' && evaluate(r.binding, ip('198.51.100.2'))).toBe('ip_not_allowed');
@@ -126,13 +132,13 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
 
   run('100 concurrent first uses from two addresses on two instances → one binding', async () => {
     const h = tokenHash();
-    const other = newDecider(backend!.kv);
+    const other = newDecider(must(backend).kv);
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) => (i % 2 ? decider : other).resolve(h, 'm', ip(i % 2 ? '10.9.0.1' : '10.9.0.2'))),
     );
     const created = results.filter((r) => r.kind === 'binding' && r.created);
     expect(created).toHaveLength(1);
-    const rows = await backend!.dataSource.query(`SELECT count(*)::int AS n FROM token_bindings WHERE token_hash = $1`, [h]);
+    const rows = await must(backend).dataSource.query(`SELECT count(*)::int AS n FROM token_bindings WHERE token_hash = $1`, [h]);
     expect(rows[0].n).toBe(1);
     const entries = new Set(results.map((r) => (r.kind === 'binding' ? r.binding.state.ruleEntries.join() : 'x')));
     expect(entries.size).toBe(1);
@@ -152,18 +158,18 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
       await gate; // …and is delayed past the admin's change
       return state;
     };
-    const slow = newDecider(backend!.kv, slowRepo);
+    const slow = newDecider(must(backend).kv, slowRepo);
     await slow.onModuleInit();
     // Let the first fill land, then drop it: the slow instance must go to PostgreSQL.
     for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
-    await backend!.kv.del(`binding:${h}`);
+    await must(backend).kv.del(`binding:${h}`);
     let gatedReads = 0;
     const countingFind = slowRepo.findByTokenHash;
     slowRepo.findByTokenHash = (hash: string) => (gatedReads++, countingFind(hash));
     const inFlight = slow.resolve(h, 'm', ip('192.0.2.1'));
     await new Promise((r) => setTimeout(r, 50));
 
-    await service.ban(binding!.id); // commits, bumps the generation, publishes
+    await service.ban(must(binding).id); // commits, bumps the generation, publishes
     release();
     await inFlight;
     expect(gatedReads).toBe(1); // the race really happened: the slow read straddled the ban
@@ -181,13 +187,13 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
 
   run('admin changes reach every instance’s L1 before the call returns', async () => {
     const h = tokenHash();
-    const other = newDecider(backend!.kv);
+    const other = newDecider(must(backend).kv);
     await other.onModuleInit();
     await decider.resolve(h, 'm', ip('192.0.2.50'));
     await other.resolve(h, 'm', ip('192.0.2.50'));
     expect(other.cached(h)).toBeDefined();
     const b = await repo.findByTokenHash(h);
-    const change = await service.setRule(b!.id, 'multiple', ['192.0.2.50', '192.0.2.51']);
+    const change = await service.setRule(must(b).id, 'multiple', ['192.0.2.50', '192.0.2.51']);
     expect(change.propagated).toBe('all-instances');
     for (let i = 0; i < 20 && other.cached(h) !== undefined; i++) await new Promise((r) => setTimeout(r, 5));
     expect(other.cached(h)).toBeUndefined();
@@ -199,7 +205,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
   run('Redis down: decisions come from PostgreSQL', async () => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('192.0.2.77'));
-    const deadRedis = Object.assign(Object.create(backend!.kv), {
+    const deadRedis = Object.assign(Object.create(must(backend).kv), {
       isUp: () => false,
       mget: () => Promise.reject(new Error('down')),
     }) as KvStore;
@@ -219,7 +225,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     deadDb.findByTokenHash = () => Promise.reject(new Error('connection refused'));
     deadDb.insertFirstUse = () => Promise.reject(new Error('connection refused'));
     const localHealth = new DependencyHealth(60_000);
-    const d = new BindingDecider(deadDb, backend!.kv, localHealth, settings, new BindingEvents(), silent, DEFAULT_BINDING_OPTIONS);
+    const d = new BindingDecider(deadDb, must(backend).kv, localHealth, settings, new BindingEvents(), silent, DEFAULT_BINDING_OPTIONS);
     const known = await d.resolve(h, 'm', ip('192.0.2.91'));
     expect(known.kind === 'binding' && evaluate(known.binding, ip('192.0.2.91'))).toBe('ip_not_allowed');
     expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');
@@ -248,10 +254,10 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
       const created = await repo.insertFirstUse(h, 'm', '0.0.0.0/32', '0.0.0.0');
       const { normaliseRule, compileBinding } = await import('../rules/binding-rule');
       const entries = normaliseRule('multiple', raw);
-      const state = await repo.updateRule(created!.id, 'multiple', entries);
-      const binding = compileBinding(state!);
+      const state = await repo.updateRule(must(created).id, 'multiple', entries);
+      const binding = compileBinding(must(state));
       const ips = addresses.map((a) => ip(a));
-      const sql: { ip: string; inside: boolean }[] = await backend!.dataSource.query(
+      const sql: { ip: string; inside: boolean }[] = await must(backend).dataSource.query(
         `SELECT a.ip, (a.ip::inet <<= ANY(b.rule_entries)) AS inside
            FROM token_bindings b, unnest($2::text[]) AS a(ip) WHERE b.token_hash = $1`,
         [h, ips.map((x) => x.canonical)],

@@ -26,6 +26,7 @@ import { BindingStatus, RuleKind } from './types';
 @Index('ix_token_bindings_status_kind', { synchronize: false })
 @Index('ix_token_bindings_mask_prefix', { synchronize: false })
 @Index('ix_token_bindings_retention', { synchronize: false })
+@Index('ix_token_bindings_token_hash_prefix', { synchronize: false })
 export class TokenBindingEntity {
   /** bigserial; a string because int8 may exceed 2^53. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_token_bindings' })

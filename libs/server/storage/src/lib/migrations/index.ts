@@ -1,4 +1,5 @@
 import { Initial1795305600000 } from './1795305600000-Initial';
+import { TokenIdPrefixIndex1795400000000 } from './1795400000000-TokenIdPrefixIndex';
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const STORAGE_MIGRATIONS = [Initial1795305600000];
+export const STORAGE_MIGRATIONS = [Initial1795305600000, TokenIdPrefixIndex1795400000000];
