@@ -2,12 +2,15 @@ import { TestBed } from '@angular/core/testing';
 import { Title } from '@angular/platform-browser';
 import { Router } from '@angular/router';
 
+import { AUTH_TOKEN_STORAGE_KEY } from '@sentinel/admin-client';
+
 import { App } from './app';
 import { appConfig } from './app.config';
 
 describe('App', () => {
   beforeEach(() => {
     localStorage.clear();
+    sessionStorage.setItem(AUTH_TOKEN_STORAGE_KEY, 'a.b.c');
     jest.spyOn(window.navigator, 'language', 'get').mockReturnValue('en-US');
     TestBed.configureTestingModule({ providers: appConfig.providers });
   });
@@ -38,5 +41,17 @@ describe('App', () => {
     await fixture.whenStable();
 
     expect(TestBed.inject(Router).url).toBe('/dashboard');
+  });
+
+  it('sends a signed-out admin to the login page, remembering where they were going', async () => {
+    sessionStorage.removeItem(AUTH_TOKEN_STORAGE_KEY);
+    const fixture = TestBed.createComponent(App);
+    await TestBed.inject(Router).navigateByUrl('/logs');
+    await fixture.whenStable();
+
+    expect(TestBed.inject(Router).url).toBe('/login?returnUrl=%2Flogs');
+    expect(
+      (fixture.nativeElement as HTMLElement).querySelector('app-login input[type="password"]'),
+    ).not.toBeNull();
   });
 });

@@ -1,11 +1,14 @@
 import { BreakpointObserver, BreakpointState } from '@angular/cdk/layout';
+import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { HarnessLoader } from '@angular/cdk/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import { TestBed } from '@angular/core/testing';
 import { MatMenuHarness } from '@angular/material/menu/testing';
 import { MatSidenavHarness } from '@angular/material/sidenav/testing';
-import { provideRouter, withComponentInputBinding } from '@angular/router';
+import { Router, provideRouter, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
+import { AUTH_TOKEN_STORAGE_KEY } from '@sentinel/admin-client';
 import { BehaviorSubject, map } from 'rxjs';
 
 import { appRoutes } from '../app.routes';
@@ -19,6 +22,7 @@ describe('Shell', () => {
 
   beforeEach(() => {
     localStorage.clear();
+    sessionStorage.setItem(AUTH_TOKEN_STORAGE_KEY, 'a.b.c');
     html.className = '';
     browserLanguage = jest
       .spyOn(window.navigator, 'language', 'get')
@@ -36,6 +40,8 @@ describe('Shell', () => {
   async function render(url = '/dashboard') {
     TestBed.configureTestingModule({
       providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
         provideRouter(appRoutes, withComponentInputBinding()),
         {
           provide: BreakpointObserver,
@@ -107,7 +113,7 @@ describe('Shell', () => {
       ]);
     });
 
-    it('shows each page as a placeholder card until its admin API exists', async () => {
+    it('navigates to a page from the side nav and marks its link current', async () => {
       const { element, stable, text } = await render();
 
       element
@@ -116,14 +122,24 @@ describe('Shell', () => {
       await stable();
 
       expect(text('h1')).toBe('Bindings');
-      expect(text('[data-testid="page-placeholder"]')).toContain(
-        'This page comes with the admin API.',
-      );
       expect(
         element
           .querySelector('[data-testid="nav-bindings"]')
           ?.getAttribute('aria-current'),
       ).toBe('page');
+    });
+  });
+
+  describe('logout', () => {
+    it('drops the session and goes to the login page', async () => {
+      const { button, stable, harness } = await render('/bindings');
+
+      button('logout')?.click();
+      await stable();
+
+      expect(sessionStorage.getItem(AUTH_TOKEN_STORAGE_KEY)).toBeNull();
+      expect(harness.routeNativeElement?.querySelector('app-login')).toBeDefined();
+      expect(TestBed.inject(Router).url).toBe('/login');
     });
   });
 
@@ -177,9 +193,6 @@ describe('Shell', () => {
 
       expect(navLabels()).toEqual(['仪表盘', '绑定', '日志', '设置', '审计']);
       expect(text('h1')).toBe('仪表盘');
-      expect(text('[data-testid="page-placeholder"]')).toContain(
-        '此页面将随管理 API 一同上线。',
-      );
       expect(text('[data-testid="language-switch"]')).toBe('简体中文');
       expect(button('theme-toggle')?.getAttribute('aria-label')).toBe(
         '切换到深色主题',
@@ -257,6 +270,17 @@ describe('Shell', () => {
       element.querySelector<HTMLElement>('.mat-drawer-backdrop')?.click();
       await stable();
       expect(await sidenav.isOpen()).toBe(false);
+      // The drawer reports the close asynchronously (closedStart, after its animation frame): under
+      // a loaded test run that can take a few turns, so wait for the toolbar to catch up.
+      for (
+        let turn = 0;
+        turn < 20 &&
+        button('nav-toggle')?.getAttribute('aria-expanded') !== 'false';
+        turn++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        await stable();
+      }
       expect(button('nav-toggle')?.getAttribute('aria-expanded')).toBe('false');
 
       button('nav-toggle')?.click();

@@ -13,12 +13,19 @@ import { MatMenuModule } from '@angular/material/menu';
 import { MatSidenavModule } from '@angular/material/sidenav';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { MatTooltipModule } from '@angular/material/tooltip';
-import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import {
+  Router,
+  RouterLink,
+  RouterLinkActive,
+  RouterOutlet,
+} from '@angular/router';
+import { AuthApi, LOGIN_PATH } from '@sentinel/admin-client';
 import { map } from 'rxjs';
 
 import { I18nService } from '../core/i18n/i18n.service';
 import { ThemeService } from '../core/theme/theme.service';
 import { Icon } from '../shared/icon/icon';
+import { ToastService } from '../shared/toast/toast.service';
 import { NAV_ITEMS } from './nav-items';
 
 /**
@@ -76,6 +83,16 @@ export class Shell {
         (language) => language.id === this.i18n.language(),
       )?.nativeName ?? '',
   );
+
+  private readonly auth = inject(AuthApi);
+  private readonly router = inject(Router);
+  private readonly toast = inject(ToastService);
+
+  protected logout(): void {
+    this.auth.logout();
+    this.toast.success(this.t().auth.loggedOut);
+    void this.router.navigateByUrl(LOGIN_PATH);
+  }
 
   protected toggleNav(): void {
     this.navOpened.update((opened) => !opened);

@@ -9,7 +9,7 @@ export const PAGE_IDS = [
 
 export type PageId = (typeof PAGE_IDS)[number];
 
-/** Route `data` of a page's root route; drives the placeholder and the document title. */
+/** Route `data` of a page's root route; drives the navigation and the document title. */
 export interface PageRouteData {
   readonly page: PageId;
 }

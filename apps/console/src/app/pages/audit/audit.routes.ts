@@ -1,12 +1,13 @@
 import { Routes } from '@angular/router';
 
+import { providePaginatorIntl } from '../../core/i18n/paginator-intl';
 import { PageRouteData } from '../../core/navigation/pages';
-import { PagePlaceholder } from '../../shared/page-placeholder/page-placeholder';
 
 export const auditRoutes: Routes = [
   {
     path: '',
-    component: PagePlaceholder,
+    loadComponent: () => import('./audit').then((m) => m.Audit),
     data: { page: 'audit' } satisfies PageRouteData,
+    providers: [providePaginatorIntl()],
   },
 ];

@@ -1,12 +1,11 @@
 import { Routes } from '@angular/router';
 
 import { PageRouteData } from '../../core/navigation/pages';
-import { PagePlaceholder } from '../../shared/page-placeholder/page-placeholder';
 
 export const dashboardRoutes: Routes = [
   {
     path: '',
-    component: PagePlaceholder,
+    loadComponent: () => import('./dashboard').then((m) => m.Dashboard),
     data: { page: 'dashboard' } satisfies PageRouteData,
   },
 ];

@@ -1,12 +1,13 @@
 import { Routes } from '@angular/router';
 
+import { providePaginatorIntl } from '../../core/i18n/paginator-intl';
 import { PageRouteData } from '../../core/navigation/pages';
-import { PagePlaceholder } from '../../shared/page-placeholder/page-placeholder';
 
 export const logsRoutes: Routes = [
   {
     path: '',
-    component: PagePlaceholder,
+    loadComponent: () => import('./logs').then((m) => m.Logs),
     data: { page: 'logs' } satisfies PageRouteData,
+    providers: [providePaginatorIntl()],
   },
 ];

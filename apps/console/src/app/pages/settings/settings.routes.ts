@@ -1,12 +1,11 @@
 import { Routes } from '@angular/router';
 
 import { PageRouteData } from '../../core/navigation/pages';
-import { PagePlaceholder } from '../../shared/page-placeholder/page-placeholder';
 
 export const settingsRoutes: Routes = [
   {
     path: '',
-    component: PagePlaceholder,
+    loadComponent: () => import('./settings').then((m) => m.Settings),
     data: { page: 'settings' } satisfies PageRouteData,
   },
 ];

@@ -1,3 +1,13 @@
+import type {
+  AuditAction,
+  AuditTargetType,
+  BindingStatus,
+  InterceptReason,
+  RuleKind,
+  SettingKey,
+  SettingSource,
+} from '@sentinel/admin-contract';
+
 import { PageId } from '../../navigation/pages';
 
 export interface PageMessages {
@@ -21,7 +31,201 @@ export interface Messages {
     readonly language: string;
   };
   readonly pages: Readonly<Record<PageId, PageMessages>>;
-  readonly placeholder: {
-    readonly comingSoon: string;
+  readonly common: {
+    readonly loading: string;
+    readonly retry: string;
+    readonly cancel: string;
+    readonly close: string;
+    readonly save: string;
+    readonly clear: string;
+    readonly actions: string;
+    readonly never: string;
+    readonly none: string;
+    readonly any: string;
+    readonly empty: string;
+    readonly loadFailed: string;
+    readonly networkError: string;
+    readonly unexpectedError: string;
+    readonly back: string;
+    readonly from: string;
+    readonly to: string;
+    readonly filters: string;
+    readonly reasons: Readonly<Record<InterceptReason, string>>;
+    readonly ruleKinds: Readonly<Record<RuleKind, string>>;
+    readonly statuses: Readonly<Record<BindingStatus, string>>;
+    readonly paginator: {
+      readonly itemsPerPage: string;
+      readonly nextPage: string;
+      readonly previousPage: string;
+      readonly firstPage: string;
+      readonly lastPage: string;
+      readonly range: (start: number, end: number, total: number) => string;
+    };
+  };
+  readonly auth: {
+    readonly subtitle: string;
+    readonly password: string;
+    readonly passwordRequired: string;
+    readonly submit: string;
+    readonly signingIn: string;
+    readonly wrongPassword: string;
+    readonly attemptsLeftHint: string;
+    readonly locked: (retryAt: string, minutes: number) => string;
+    readonly lockedNoTime: string;
+    readonly sessionExpired: string;
+    readonly signedIn: string;
+    readonly logout: string;
+    readonly loggedOut: string;
+  };
+  readonly bindings: {
+    readonly filterToken: string;
+    readonly filterTokenHint: string;
+    readonly filterIp: string;
+    readonly filterIpHint: string;
+    readonly ruleKind: string;
+    readonly status: string;
+    readonly lastUsedFrom: string;
+    readonly lastUsedTo: string;
+    readonly clearFilters: string;
+    readonly tokenFilterActive: (token: string) => string;
+    readonly columns: {
+      readonly token: string;
+      readonly rule: string;
+      readonly status: string;
+      readonly first: string;
+      readonly last: string;
+      readonly intercepts: string;
+      readonly created: string;
+      readonly lastUsed: string;
+    };
+    readonly anyIp: string;
+    readonly empty: string;
+    readonly rowActions: (mask: string) => string;
+    readonly details: string;
+    readonly unbind: string;
+    readonly editRule: string;
+    readonly ban: string;
+    readonly unban: string;
+    readonly confirmUnbindTitle: string;
+    readonly confirmUnbindBody: (mask: string) => string;
+    readonly confirmBanTitle: string;
+    readonly confirmBanBody: (mask: string) => string;
+    readonly unbound: (mask: string) => string;
+    readonly banned: (mask: string) => string;
+    readonly unbanned: (mask: string) => string;
+    readonly ruleSaved: (mask: string) => string;
+    readonly localOnly: string;
+    readonly ruleDialog: {
+      readonly title: (mask: string) => string;
+      readonly kind: string;
+      readonly kindHelp: Readonly<Record<RuleKind, string>>;
+      readonly entry: string;
+      readonly entryHint: string;
+      readonly addEntry: string;
+      readonly removeEntry: (index: number) => string;
+      readonly required: string;
+      readonly singleOnlyOne: string;
+      readonly tooMany: (max: number) => string;
+      readonly duplicate: string;
+      readonly invalid: (reason: string) => string;
+    };
+    readonly detail: {
+      readonly tokenId: string;
+      readonly note: string;
+      readonly createdAt: string;
+      readonly updatedAt: string;
+      readonly recentIntercepts: string;
+      readonly noIntercepts: string;
+      readonly auditHistory: string;
+      readonly noAudit: string;
+      readonly notFound: string;
+      readonly backToList: string;
+    };
+  };
+  readonly dashboard: {
+    readonly todayAllowed: string;
+    readonly todayIntercepted: string;
+    readonly todayNewBindings: string;
+    readonly activeBindings: string;
+    readonly bannedBindings: string;
+    readonly failsafePassed: (count: number) => string;
+    readonly series: string;
+    readonly days: (count: number) => string;
+    readonly allowed: string;
+    readonly intercepted: string;
+    readonly chartLabel: (days: number) => string;
+    readonly chartEmpty: string;
+    readonly topIntercepted: string;
+    readonly window24h: string;
+    readonly window7d: string;
+    readonly latestIntercepts: string;
+    readonly noIntercepts: string;
+    readonly refresh: string;
+    readonly degradedTitle: string;
+    readonly degradedPostgres: string;
+    readonly degradedRedis: string;
+    readonly degradedBoth: string;
+    readonly failsafeOpen: string;
+    readonly failsafeClosed: string;
+    readonly flushNote: (seconds: number) => string;
+  };
+  readonly logs: {
+    readonly token: string;
+    readonly clientIp: string;
+    readonly reason: string;
+    readonly columns: {
+      readonly time: string;
+      readonly token: string;
+      readonly clientIp: string;
+      readonly reason: string;
+      readonly rule: string;
+      readonly request: string;
+      readonly userAgent: string;
+    };
+    readonly empty: string;
+    readonly export: string;
+    readonly exporting: (kilobytes: number) => string;
+    readonly exported: (filename: string) => string;
+    readonly exportFailed: string;
+  };
+  readonly audit: {
+    readonly action: string;
+    readonly targetType: string;
+    readonly targetId: string;
+    readonly columns: {
+      readonly time: string;
+      readonly actor: string;
+      readonly action: string;
+      readonly target: string;
+      readonly ip: string;
+      readonly change: string;
+    };
+    readonly actions: Readonly<Record<AuditAction, string>>;
+    readonly targetTypes: Readonly<Record<AuditTargetType, string>>;
+    readonly empty: string;
+  };
+  readonly settings: {
+    readonly labels: Readonly<Record<SettingKey, string>>;
+    readonly hints: Readonly<Record<SettingKey, string>>;
+    readonly sources: Readonly<Record<SettingSource, string>>;
+    readonly defaultValue: (value: string) => string;
+    readonly updated: (by: string, at: string) => string;
+    readonly range: (min: number, max: number) => string;
+    readonly required: string;
+    readonly invalidUrl: string;
+    readonly secretLength: string;
+    readonly invalidNumber: string;
+    readonly secretSet: string;
+    readonly secretNotSet: string;
+    readonly secretPlaceholder: string;
+    readonly clearSecret: string;
+    readonly reset: string;
+    readonly resetLabel: (label: string) => string;
+    readonly resetDone: (label: string) => string;
+    readonly save: string;
+    readonly saved: (count: number) => string;
+    readonly noChanges: string;
+    readonly discard: string;
+    readonly enabled: string;
   };
 }

@@ -1,0 +1,149 @@
+import { DatePipe, JsonPipe } from '@angular/common';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  computed,
+  effect,
+  inject,
+  signal,
+  untracked,
+} from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSelectModule } from '@angular/material/select';
+import { MatTableModule } from '@angular/material/table';
+import { RouterLink } from '@angular/router';
+import { AuditApi } from '@sentinel/admin-client';
+import {
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
+  DEFAULT_PAGE_SIZE,
+  type AuditAction,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditTargetType,
+} from '@sentinel/admin-contract';
+import { debounceTime, map } from 'rxjs';
+
+import { errorMessage } from '../../core/errors/admin-error';
+import { I18nService } from '../../core/i18n/i18n.service';
+import { Icon } from '../../shared/icon/icon';
+import { PageDataSource } from '../../shared/page-data-source/page-data-source';
+import { localToIso } from '../bindings/bindings-data-source';
+
+interface AuditFilters {
+  readonly action: AuditAction | '';
+  readonly targetType: AuditTargetType | '';
+  readonly targetId: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+const EMPTY: AuditFilters = { action: '', targetType: '', targetId: '', from: '', to: '' };
+
+export function toAuditQuery(f: AuditFilters, pageIndex: number, pageSize: number): AuditQuery {
+  return {
+    page: pageIndex + 1,
+    pageSize,
+    action: f.action || undefined,
+    targetType: f.targetType || undefined,
+    targetId: f.targetId.trim() || undefined,
+    from: localToIso(f.from),
+    to: localToIso(f.to),
+  };
+}
+
+/** The admin audit trail: who changed what, and when. */
+@Component({
+  selector: 'app-audit',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    DatePipe,
+    Icon,
+    JsonPipe,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatPaginatorModule,
+    MatProgressBarModule,
+    MatSelectModule,
+    MatTableModule,
+    ReactiveFormsModule,
+    RouterLink,
+  ],
+  templateUrl: './audit.html',
+  styleUrl: './audit.scss',
+})
+export class Audit {
+  protected readonly t = inject(I18nService).messages;
+  protected readonly actions = AUDIT_ACTIONS;
+  protected readonly targetTypes = AUDIT_TARGET_TYPES;
+  protected readonly columns = ['time', 'actor', 'action', 'target', 'ip', 'change'];
+  protected readonly pageSizes = [25, 50, 100, 200];
+  protected readonly dataSource = new PageDataSource<AuditEntry, AuditQuery>(inject(AuditApi));
+
+  protected readonly filterForm = new FormGroup({
+    action: new FormControl<AuditAction | ''>('', { nonNullable: true }),
+    targetType: new FormControl<AuditTargetType | ''>('', { nonNullable: true }),
+    targetId: new FormControl('', { nonNullable: true }),
+    from: new FormControl('', { nonNullable: true }),
+    to: new FormControl('', { nonNullable: true }),
+  });
+  private readonly filters = toSignal(
+    this.filterForm.valueChanges.pipe(
+      debounceTime(300),
+      map((): AuditFilters => this.filterForm.getRawValue()),
+    ),
+    { initialValue: EMPTY },
+  );
+  protected readonly pageIndex = signal(0);
+  protected readonly pageSize = signal(DEFAULT_PAGE_SIZE);
+  private readonly refresh = signal(0);
+
+  protected readonly errorText = computed(() => {
+    const error = this.dataSource.error();
+    return error ? errorMessage(error, this.t()) : '';
+  });
+  protected readonly isEmpty = computed(
+    () => !this.dataSource.loading() && !this.dataSource.error() && this.dataSource.total() === 0,
+  );
+
+  constructor() {
+    effect(() => {
+      this.refresh();
+      const query = toAuditQuery(this.filters(), this.pageIndex(), this.pageSize());
+      untracked(() => this.dataSource.load(query));
+    });
+    this.filterForm.valueChanges.subscribe(() => this.pageIndex.set(0));
+    inject(DestroyRef).onDestroy(() => this.dataSource.disconnect());
+  }
+
+  protected actionLabel(action: string): string {
+    const labels: Readonly<Record<string, string>> = this.t().audit.actions;
+    return labels[action] ?? action;
+  }
+
+  protected targetLabel(type: string): string {
+    const labels: Readonly<Record<string, string>> = this.t().audit.targetTypes;
+    return labels[type] ?? type;
+  }
+
+  protected onPage(event: PageEvent): void {
+    this.pageIndex.set(event.pageIndex);
+    this.pageSize.set(event.pageSize);
+  }
+
+  protected clearFilters(): void {
+    this.filterForm.reset();
+  }
+
+  protected reload(): void {
+    this.refresh.update((n) => n + 1);
+  }
+}

@@ -1,0 +1,136 @@
+import { DatePipe, JsonPipe } from '@angular/common';
+import { HttpErrorResponse } from '@angular/common/http';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+} from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatCardModule } from '@angular/material/card';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatTableModule } from '@angular/material/table';
+import { Router, RouterLink } from '@angular/router';
+import { BindingsApi } from '@sentinel/admin-client';
+import type {
+  BindingDetailResponse,
+  BindingStatus,
+  BindingSummary,
+  InterceptReason,
+  RuleKind,
+} from '@sentinel/admin-contract';
+import { Subscription } from 'rxjs';
+
+import { errorMessage } from '../../core/errors/admin-error';
+import { I18nService } from '../../core/i18n/i18n.service';
+import { Icon } from '../../shared/icon/icon';
+import { BindingActions } from './binding-actions.service';
+import { ruleText } from './rule-text';
+
+/** One binding: its state, recent intercepts and admin audit history, with the row actions. */
+@Component({
+  selector: 'app-binding-detail',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    DatePipe,
+    Icon,
+    JsonPipe,
+    MatButtonModule,
+    MatCardModule,
+    MatProgressBarModule,
+    MatTableModule,
+    RouterLink,
+  ],
+  templateUrl: './binding-detail.html',
+  styleUrl: './binding-detail.scss',
+})
+export class BindingDetail {
+  private readonly api = inject(BindingsApi);
+  private readonly actions = inject(BindingActions);
+  private readonly router = inject(Router);
+  protected readonly t = inject(I18nService).messages;
+
+  /** Route parameter `:id` (numeric id or 64-hex token id). */
+  readonly id = input.required<string>();
+
+  protected readonly detail = signal<BindingDetailResponse | null>(null);
+  protected readonly loading = signal(false);
+  protected readonly error = signal<unknown>(null);
+  protected readonly notFound = computed(() => {
+    const e = this.error();
+    return e instanceof HttpErrorResponse && e.status === 404;
+  });
+  protected readonly errorText = computed(() =>
+    this.error() ? errorMessage(this.error(), this.t()) : '',
+  );
+  protected readonly interceptColumns = ['time', 'clientIp', 'reason', 'request'];
+  protected readonly auditColumns = ['time', 'actor', 'action', 'change'];
+
+  private request?: Subscription;
+
+  constructor() {
+    effect(() => {
+      const id = this.id();
+      untracked(() => this.load(id));
+    });
+  }
+
+  protected load(id = this.id()): void {
+    this.request?.unsubscribe();
+    this.loading.set(true);
+    this.error.set(null);
+    this.request = this.api.detail(id).subscribe({
+      next: (detail) => {
+        this.detail.set(detail);
+        this.loading.set(false);
+      },
+      error: (error: unknown) => {
+        this.error.set(error);
+        this.loading.set(false);
+      },
+    });
+  }
+
+  protected kindLabel(kind: RuleKind): string {
+    return this.t().common.ruleKinds[kind];
+  }
+
+  protected statusLabel(status: BindingStatus): string {
+    return this.t().common.statuses[status];
+  }
+
+  protected reasonLabel(reason: InterceptReason): string {
+    return this.t().common.reasons[reason];
+  }
+
+  protected ruleText(b: BindingSummary): string {
+    return ruleText(b, this.t().bindings.anyIp);
+  }
+
+  protected auditLabel(action: string): string {
+    const labels: Readonly<Record<string, string>> = this.t().audit.actions;
+    return labels[action] ?? action;
+  }
+
+  protected unbind(b: BindingSummary): void {
+    this.actions
+      .unbind(b)
+      .subscribe(() => void this.router.navigate(['/bindings']));
+  }
+
+  protected ban(b: BindingSummary): void {
+    this.actions.ban(b).subscribe(() => this.load());
+  }
+
+  protected unban(b: BindingSummary): void {
+    this.actions.unban(b).subscribe(() => this.load());
+  }
+
+  protected editRule(b: BindingSummary): void {
+    this.actions.editRule(b).subscribe(() => this.load());
+  }
+}

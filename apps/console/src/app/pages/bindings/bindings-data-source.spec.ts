@@ -1,0 +1,135 @@
+import type {
+  BindingListQuery,
+  BindingListResponse,
+  BindingSummary,
+} from '@sentinel/admin-contract';
+import { Subject, throwError } from 'rxjs';
+
+import {
+  BindingsDataSource,
+  EMPTY_BINDING_FILTERS,
+  toBindingQuery,
+} from './bindings-data-source';
+
+function binding(id: string): BindingSummary {
+  return {
+    id,
+    tokenId: 'a'.repeat(64),
+    tokenMask: `sk-${id}…`,
+    ruleKind: 'single',
+    ruleEntries: ['10.0.0.1/32'],
+    status: 'active',
+    firstIp: '10.0.0.1',
+    firstUsedAt: '2026-01-01T00:00:00Z',
+    lastIp: null,
+    lastUsedAt: null,
+    note: null,
+    interceptCount: 0,
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+  };
+}
+
+describe('toBindingQuery', () => {
+  it('maps page, sort and trimmed filters to the contract query', () => {
+    expect(
+      toBindingQuery({
+        filters: {
+          ...EMPTY_BINDING_FILTERS,
+          token: '  sk-ab ',
+          status: 'banned',
+          lastUsedFrom: '2026-01-02T03:04',
+        },
+        pageIndex: 2,
+        pageSize: 25,
+        sortColumn: 'last',
+        sortDirection: 'desc',
+      }),
+    ).toEqual({
+      page: 3,
+      pageSize: 25,
+      token: 'sk-ab',
+      ip: undefined,
+      ruleKind: undefined,
+      status: 'banned',
+      lastUsedFrom: new Date('2026-01-02T03:04').toISOString(),
+      lastUsedTo: undefined,
+      sort: 'last_used',
+      order: 'desc',
+    });
+  });
+
+  it('leaves sort out for unsortable columns or no direction', () => {
+    const base = { filters: EMPTY_BINDING_FILTERS, pageIndex: 0, pageSize: 50 };
+    expect(toBindingQuery({ ...base, sortColumn: 'token', sortDirection: 'asc' }).sort).toBeUndefined();
+    expect(toBindingQuery({ ...base, sortColumn: 'created', sortDirection: '' }).sort).toBeUndefined();
+    expect(toBindingQuery({ ...base, sortColumn: 'intercepts', sortDirection: 'asc' })).toMatchObject({
+      sort: 'intercepts',
+      order: 'asc',
+    });
+  });
+});
+
+describe('BindingsDataSource', () => {
+  let responses: Subject<BindingListResponse>[];
+  let queries: BindingListQuery[];
+  let source: BindingsDataSource;
+  let rows: (readonly BindingSummary[])[];
+
+  beforeEach(() => {
+    responses = [];
+    queries = [];
+    source = new BindingsDataSource({
+      list: (query) => {
+        queries.push(query);
+        const response = new Subject<BindingListResponse>();
+        responses.push(response);
+        return response;
+      },
+    });
+    rows = [];
+    source.connect().subscribe((r) => rows.push(r));
+  });
+
+  afterEach(() => source.disconnect());
+
+  it('loads a page, exposing loading and total', () => {
+    source.load({ page: 1 });
+    expect(source.loading()).toBe(true);
+
+    responses[0].next({ items: [binding('1')], page: 1, pageSize: 50, total: 51 });
+
+    expect(source.loading()).toBe(false);
+    expect(source.total()).toBe(51);
+    expect(rows.at(-1)?.map((b) => b.id)).toEqual(['1']);
+  });
+
+  it('drops a stale response when a newer query was made', () => {
+    source.load({ page: 1 });
+    source.load({ page: 2 });
+
+    responses[0].next({ items: [binding('old')], page: 1, pageSize: 50, total: 1 });
+    expect(rows.at(-1)).toEqual([]);
+    expect(source.loading()).toBe(true);
+
+    responses[1].next({ items: [binding('new')], page: 2, pageSize: 50, total: 2 });
+    expect(rows.at(-1)?.map((b) => b.id)).toEqual(['new']);
+    expect(source.loading()).toBe(false);
+  });
+
+  it('keeps working after an error, and reload repeats the last query', () => {
+    const failing = new BindingsDataSource({
+      list: () => throwError(() => new Error('boom')),
+    });
+    failing.load({ page: 4 });
+    expect(failing.error()).toBeInstanceOf(Error);
+    expect(failing.loading()).toBe(false);
+    expect(failing.total()).toBe(0);
+    failing.disconnect();
+
+    source.load({ page: 3, token: 'sk' });
+    responses[0].next({ items: [], page: 3, pageSize: 50, total: 0 });
+    source.reload();
+    expect(queries).toEqual([{ page: 3, token: 'sk' }, { page: 3, token: 'sk' }]);
+  });
+});

@@ -1,0 +1,155 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  inject,
+  signal,
+} from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import {
+  FormArray,
+  FormControl,
+  FormGroup,
+  ReactiveFormsModule,
+} from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import {
+  MAT_DIALOG_DATA,
+  MatDialogModule,
+  MatDialogRef,
+} from '@angular/material/dialog';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatRadioModule } from '@angular/material/radio';
+import { BindingsApi } from '@sentinel/admin-client';
+import {
+  MAX_RULE_ENTRIES,
+  RULE_KINDS,
+  type BindingOperationResponse,
+  type BindingSummary,
+  type RuleKind,
+} from '@sentinel/admin-contract';
+import { startWith } from 'rxjs';
+
+import { errorMessage } from '../../core/errors/admin-error';
+import { I18nService } from '../../core/i18n/i18n.service';
+import { Icon } from '../../shared/icon/icon';
+import {
+  ruleEntriesValidator,
+  ruleEntryNotice,
+  ruleEntryValidator,
+} from './rule-validators';
+
+export interface RuleDialogData {
+  readonly binding: BindingSummary;
+}
+
+/** Edits a binding's rule; saves it itself and closes with the API's answer. */
+@Component({
+  selector: 'app-rule-dialog',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    Icon,
+    MatButtonModule,
+    MatDialogModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+    MatRadioModule,
+    ReactiveFormsModule,
+  ],
+  templateUrl: './rule-dialog.html',
+  styleUrl: './rule-dialog.scss',
+})
+export class RuleDialog {
+  private readonly api = inject(BindingsApi);
+  private readonly ref =
+    inject<MatDialogRef<RuleDialog, BindingOperationResponse>>(MatDialogRef);
+  protected readonly data = inject<RuleDialogData>(MAT_DIALOG_DATA);
+  protected readonly t = inject(I18nService).messages;
+  protected readonly kinds = RULE_KINDS;
+  protected readonly maxEntries = MAX_RULE_ENTRIES;
+
+  private readonly kindControl = new FormControl<RuleKind>(
+    this.data.binding.ruleKind,
+    { nonNullable: true },
+  );
+
+  readonly form = new FormGroup({
+    kind: this.kindControl,
+    entries: new FormArray<FormControl<string>>(
+      (this.data.binding.ruleEntries.length > 0
+        ? this.data.binding.ruleEntries
+        : ['']
+      ).map((entry) => this.entryControl(entry)),
+      { validators: ruleEntriesValidator(() => this.kindControl.value) },
+    ),
+  });
+
+  protected readonly kind = toSignal(
+    this.form.controls.kind.valueChanges.pipe(
+      startWith(this.form.controls.kind.value),
+    ),
+    { requireSync: true },
+  );
+  protected readonly saving = signal(false);
+  protected readonly serverError = signal<string | null>(null);
+  protected readonly notice = ruleEntryNotice;
+
+  constructor() {
+    this.form.controls.kind.valueChanges.subscribe((kind) => {
+      const entries = this.form.controls.entries;
+      if (kind === 'single' && entries.length > 1) {
+        while (entries.length > 1) entries.removeAt(entries.length - 1);
+      }
+      if (kind !== 'all' && entries.length === 0) entries.push(this.entryControl(''));
+      entries.updateValueAndValidity();
+    });
+  }
+
+  protected addEntry(): void {
+    this.form.controls.entries.push(this.entryControl(''));
+  }
+
+  protected removeEntry(index: number): void {
+    this.form.controls.entries.removeAt(index);
+  }
+
+  /** The entries to send: none for `all`, else the trimmed list. */
+  entriesToSave(): string[] {
+    if (this.form.controls.kind.value === 'all') return [];
+    return this.form.controls.entries.value.map((e) => e.trim());
+  }
+
+  /** True when the form may be submitted: `all` ignores the entry controls. */
+  isValid(): boolean {
+    if (this.form.controls.kind.value === 'all') return true;
+    return this.form.controls.entries.valid;
+  }
+
+  protected save(): void {
+    if (this.saving()) return;
+    if (!this.isValid()) {
+      this.form.markAllAsTouched();
+      return;
+    }
+    this.saving.set(true);
+    this.serverError.set(null);
+    this.api
+      .setRule(this.data.binding.id, this.form.controls.kind.value, this.entriesToSave())
+      .subscribe({
+        next: (result) => this.ref.close(result),
+        error: (error: unknown) => {
+          this.saving.set(false);
+          this.serverError.set(errorMessage(error, this.t()));
+        },
+      });
+  }
+
+  private entryControl(value: string): FormControl<string> {
+    return new FormControl(value, {
+      nonNullable: true,
+      validators: [ruleEntryValidator],
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { DatePipe } from '@angular/common';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  inject,
+  signal,
+} from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatButtonToggleModule } from '@angular/material/button-toggle';
+import { MatCardModule } from '@angular/material/card';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { RouterLink } from '@angular/router';
+import { DashboardApi } from '@sentinel/admin-client';
+import type {
+  DashboardResponse,
+  InterceptReason,
+  TopInterceptedWindow,
+} from '@sentinel/admin-contract';
+import { Subscription } from 'rxjs';
+
+import { errorMessage } from '../../core/errors/admin-error';
+import { I18nService } from '../../core/i18n/i18n.service';
+import { ChartPoint } from '../../shared/daily-chart/chart-scale';
+import { DailyChart } from '../../shared/daily-chart/daily-chart';
+import { Icon } from '../../shared/icon/icon';
+
+/** Today's counters, totals, the daily series, top intercepted tokens and the latest intercepts. */
+@Component({
+  selector: 'app-dashboard',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    DailyChart,
+    DatePipe,
+    Icon,
+    MatButtonModule,
+    MatButtonToggleModule,
+    MatCardModule,
+    MatProgressBarModule,
+    RouterLink,
+  ],
+  templateUrl: './dashboard.html',
+  styleUrl: './dashboard.scss',
+})
+export class Dashboard {
+  private readonly api = inject(DashboardApi);
+  protected readonly t = inject(I18nService).messages;
+
+  protected readonly data = signal<DashboardResponse | null>(null);
+  protected readonly loading = signal(false);
+  protected readonly error = signal<unknown>(null);
+  protected readonly days = signal<7 | 30>(7);
+  protected readonly topWindow = signal<TopInterceptedWindow>('24h');
+
+  protected readonly errorText = computed(() =>
+    this.error() ? errorMessage(this.error(), this.t()) : '',
+  );
+
+  protected readonly cards = computed(() => {
+    const d = this.data();
+    const t = this.t().dashboard;
+    if (!d) return [];
+    return [
+      { id: 'allowed', label: t.todayAllowed, value: d.today.allowed },
+      { id: 'intercepted', label: t.todayIntercepted, value: d.today.intercepted },
+      { id: 'new', label: t.todayNewBindings, value: d.today.newBindings },
+      { id: 'active', label: t.activeBindings, value: d.bindings.active },
+      { id: 'banned', label: t.bannedBindings, value: d.bindings.banned },
+    ];
+  });
+
+  protected readonly points = computed<ChartPoint[]>(() => {
+    const d = this.data();
+    if (!d) return [];
+    const series = this.days() === 7 ? d.series7d : d.series30d;
+    return series.map((p) => ({
+      label: p.day.slice(5),
+      allowed: p.allowed,
+      intercepted: p.intercepted,
+    }));
+  });
+
+  protected readonly hasTraffic = computed(() =>
+    this.points().some((p) => p.allowed > 0 || p.intercepted > 0),
+  );
+
+  protected readonly top = computed(
+    () => this.data()?.topIntercepted[this.topWindow()] ?? [],
+  );
+
+  /** The degraded-mode banner's lines, or none in normal operation. */
+  protected readonly degraded = computed(() => {
+    const status = this.data()?.status;
+    const t = this.t().dashboard;
+    if (!status || status.mode === 'normal') return [];
+    const lines = [
+      status.mode === 'both_down'
+        ? t.degradedBoth
+        : status.mode === 'postgres_down'
+          ? t.degradedPostgres
+          : t.degradedRedis,
+    ];
+    if (status.mode !== 'redis_down') {
+      lines.push(status.failsafeMode === 'open' ? t.failsafeOpen : t.failsafeClosed);
+    }
+    return lines;
+  });
+
+  private request?: Subscription;
+
+  constructor() {
+    this.load();
+  }
+
+  protected load(): void {
+    this.request?.unsubscribe();
+    this.loading.set(true);
+    this.error.set(null);
+    this.request = this.api.get().subscribe({
+      next: (data) => {
+        this.data.set(data);
+        this.loading.set(false);
+      },
+      error: (error: unknown) => {
+        this.error.set(error);
+        this.loading.set(false);
+      },
+    });
+  }
+
+  protected reasonLabel(reason: InterceptReason): string {
+    return this.t().common.reasons[reason];
+  }
+}

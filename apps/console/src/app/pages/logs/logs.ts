@@ -1,0 +1,192 @@
+import { DatePipe } from '@angular/common';
+import { HttpEventType } from '@angular/common/http';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DOCUMENT,
+  DestroyRef,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+} from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSelectModule } from '@angular/material/select';
+import { MatTableModule } from '@angular/material/table';
+import { RouterLink } from '@angular/router';
+import { LogsApi, filenameFromDisposition } from '@sentinel/admin-client';
+import {
+  DEFAULT_PAGE_SIZE,
+  INTERCEPT_REASONS,
+  type InterceptLogItem,
+  type InterceptReason,
+  type LogQuery,
+  type RuleKind,
+} from '@sentinel/admin-contract';
+import { Subscription, debounceTime, map } from 'rxjs';
+
+import { errorMessage } from '../../core/errors/admin-error';
+import { I18nService } from '../../core/i18n/i18n.service';
+import { Icon } from '../../shared/icon/icon';
+import { PageDataSource } from '../../shared/page-data-source/page-data-source';
+import { ToastService } from '../../shared/toast/toast.service';
+import { ruleText } from '../bindings/rule-text';
+import { EMPTY_LOG_FILTERS, LogFilters, toLogFilterQuery } from './logs-query';
+
+/** The intercept log: filters, paged table, CSV export of the filtered set. */
+@Component({
+  selector: 'app-logs',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    DatePipe,
+    Icon,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatPaginatorModule,
+    MatProgressBarModule,
+    MatSelectModule,
+    MatTableModule,
+    ReactiveFormsModule,
+    RouterLink,
+  ],
+  templateUrl: './logs.html',
+  styleUrl: './logs.scss',
+})
+export class Logs {
+  private readonly api = inject(LogsApi);
+  private readonly toast = inject(ToastService);
+  private readonly document = inject(DOCUMENT);
+  protected readonly t = inject(I18nService).messages;
+
+  /** `?token=…` deep link (e.g. from the dashboard). */
+  readonly token = input<string | undefined>();
+
+  protected readonly reasons = INTERCEPT_REASONS;
+  protected readonly columns = ['time', 'token', 'clientIp', 'reason', 'rule', 'request', 'userAgent'];
+  protected readonly pageSizes = [25, 50, 100, 200];
+  protected readonly dataSource = new PageDataSource<InterceptLogItem, LogQuery>(this.api);
+
+  protected readonly filterForm = new FormGroup({
+    from: new FormControl('', { nonNullable: true }),
+    to: new FormControl('', { nonNullable: true }),
+    token: new FormControl('', { nonNullable: true }),
+    clientIp: new FormControl('', { nonNullable: true }),
+    reason: new FormControl<InterceptReason | ''>('', { nonNullable: true }),
+  });
+  private readonly filters = toSignal(
+    this.filterForm.valueChanges.pipe(
+      debounceTime(300),
+      map((): LogFilters => this.filterForm.getRawValue()),
+    ),
+    { initialValue: EMPTY_LOG_FILTERS },
+  );
+  protected readonly pageIndex = signal(0);
+  protected readonly pageSize = signal(DEFAULT_PAGE_SIZE);
+  private readonly refresh = signal(0);
+
+  /** null when idle, else the kilobytes received so far. */
+  protected readonly exportProgress = signal<number | null>(null);
+  private exportRequest?: Subscription;
+
+  protected readonly errorText = computed(() => {
+    const error = this.dataSource.error();
+    return error ? errorMessage(error, this.t()) : '';
+  });
+  protected readonly isEmpty = computed(
+    () => !this.dataSource.loading() && !this.dataSource.error() && this.dataSource.total() === 0,
+  );
+
+  constructor() {
+    effect(() => {
+      const token = this.token() ?? '';
+      untracked(() => {
+        if (token && token !== this.filterForm.controls.token.value) {
+          this.filterForm.controls.token.setValue(token);
+        }
+      });
+    });
+    effect(() => {
+      this.refresh();
+      const query: LogQuery = {
+        ...toLogFilterQuery(this.filters()),
+        page: this.pageIndex() + 1,
+        pageSize: this.pageSize(),
+      };
+      untracked(() => this.dataSource.load(query));
+    });
+    this.filterForm.valueChanges.subscribe(() => this.pageIndex.set(0));
+    inject(DestroyRef).onDestroy(() => {
+      this.dataSource.disconnect();
+      this.exportRequest?.unsubscribe();
+    });
+  }
+
+  protected reasonLabel(reason: InterceptReason): string {
+    return this.t().common.reasons[reason];
+  }
+
+  protected ruleText(item: { ruleKind: RuleKind; ruleEntries: string[] }): string {
+    return `${this.t().common.ruleKinds[item.ruleKind]} · ${ruleText(item, this.t().bindings.anyIp)}`;
+  }
+
+  protected onPage(event: PageEvent): void {
+    this.pageIndex.set(event.pageIndex);
+    this.pageSize.set(event.pageSize);
+  }
+
+  protected clearFilters(): void {
+    this.filterForm.reset();
+  }
+
+  protected reload(): void {
+    this.refresh.update((n) => n + 1);
+  }
+
+  /** Downloads the CSV of the current filters (server-streamed), then saves it as a file. */
+  protected exportCsv(): void {
+    if (this.exportProgress() !== null) return;
+    this.exportProgress.set(0);
+    this.exportRequest = this.api
+      .export(toLogFilterQuery(this.filterForm.getRawValue()))
+      .subscribe({
+        next: (event) => {
+          if (event.type === HttpEventType.DownloadProgress) {
+            this.exportProgress.set(Math.round(event.loaded / 1024));
+          } else if (event.type === HttpEventType.Response && event.body) {
+            const filename =
+              filenameFromDisposition(event.headers.get('Content-Disposition')) ??
+              'intercepts.csv';
+            this.save(event.body, filename);
+            this.exportProgress.set(null);
+            this.toast.success(this.t().logs.exported(filename));
+          }
+        },
+        error: (error: unknown) => {
+          this.exportProgress.set(null);
+          this.toast.error(error);
+        },
+        complete: () => this.exportProgress.set(null),
+      });
+  }
+
+  private save(blob: Blob, filename: string): void {
+    const url = URL.createObjectURL(blob);
+    const link = this.document.createElement('a');
+    link.href = url;
+    link.download = filename;
+    link.style.display = 'none';
+    this.document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+}
