@@ -16,6 +16,7 @@ export {
   BindingsApi,
   DashboardApi,
   LogsApi,
+  OperationsApi,
   SettingsApi,
   filenameFromDisposition,
 } from './lib/api/admin-api.services';

@@ -18,6 +18,7 @@ import { LogsController } from './logs/logs.controller';
 import { LogsRepository } from './logs/logs.repository';
 import { AdminSettingsController } from './settings/admin-settings.controller';
 import { AdminSettingsService } from './settings/admin-settings.service';
+import { OperationsController } from './operations/operations.controller';
 import { StatusController } from './status/status.controller';
 import { StatusService } from './status/status.service';
 
@@ -28,6 +29,7 @@ const CONTROLLERS = [
   LogsController,
   AdminSettingsController,
   StatusController,
+  OperationsController,
 ];
 
 /**

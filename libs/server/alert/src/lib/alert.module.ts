@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ALERT_OPTIONS, DEFAULT_ALERT_OPTIONS, type AlertOptions } from './alert.options';
 import { AlertService } from './alert.service';
 
@@ -7,6 +7,8 @@ import { AlertService } from './alert.service';
  * webhook per token and window. Needs the global CoreModule, StorageModule, SettingsModule and
  * BindingModule. Exports AlertService (sendTestAlert, recentDeliveries) for the admin API.
  */
+// Global: the admin API injects its service; importing the module twice would double its subscriptions.
+@Global()
 @Module({
   providers: [{ provide: ALERT_OPTIONS, useValue: DEFAULT_ALERT_OPTIONS }, AlertService],
   exports: [AlertService],
@@ -15,6 +17,7 @@ export class AlertModule {
   static forRoot(options: Partial<AlertOptions> = {}): DynamicModule {
     return {
       module: AlertModule,
+      global: true,
       providers: [{ provide: ALERT_OPTIONS, useValue: { ...DEFAULT_ALERT_OPTIONS, ...options } }, AlertService],
       exports: [AlertService],
     };

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ARCHIVE_OPTIONS, DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './archive.options';
 import { ArchiveService } from './archive.service';
 
@@ -7,6 +7,8 @@ import { ArchiveService } from './archive.service';
  * StorageModule, SettingsModule, BindingModule and CoreModule. Exports ArchiveService (runNow,
  * lastRun) for the admin API.
  */
+// Global: the admin API injects its service; importing the module twice would double its subscriptions.
+@Global()
 @Module({
   providers: [{ provide: ARCHIVE_OPTIONS, useValue: DEFAULT_ARCHIVE_OPTIONS }, ArchiveService],
   exports: [ArchiveService],
@@ -15,6 +17,7 @@ export class ArchiveModule {
   static forRoot(options: Partial<ArchiveOptions> = {}): DynamicModule {
     return {
       module: ArchiveModule,
+      global: true,
       providers: [{ provide: ARCHIVE_OPTIONS, useValue: { ...DEFAULT_ARCHIVE_OPTIONS, ...options } }, ArchiveService],
       exports: [ArchiveService],
     };

@@ -242,3 +242,54 @@ export interface DashboardResponse {
   /** Daily counters are flushed by every instance every few seconds. */
   countersFlushIntervalSeconds: number;
 }
+
+// --- operations: alerts and archive ---------------------------------------------------------
+
+/** The outcome of `POST alerts/test` (one attempt, recorded like any delivery). */
+export interface AlertTestResponse {
+  status: 'sent' | 'failed';
+  attempts: number;
+  /** HTTP status of the target's answer, when it answered. */
+  httpStatus: number | null;
+  /** Why it failed (SSRF refusal, timeout, HTTP status …). */
+  error: string | null;
+  durationMs: number;
+}
+
+export interface AlertDeliveryItem {
+  id: string;
+  tokenMask: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  createdAt: IsoDateTime;
+  updatedAt: IsoDateTime;
+}
+
+export interface AlertDeliveriesResponse {
+  items: AlertDeliveryItem[];
+}
+
+export interface ArchiveRunItem {
+  id: string;
+  instanceId: string;
+  startedAt: IsoDateTime;
+  finishedAt: IsoDateTime | null;
+  rowsArchived: number;
+  logsDeleted: number;
+  error: string | null;
+}
+
+/** The outcome of `POST archive/run`. `skipped`: another instance is running the job. */
+export interface ArchiveRunResponse {
+  status: 'completed' | 'failed' | 'skipped';
+  startedAt: IsoDateTime;
+  finishedAt: IsoDateTime;
+  rowsArchived: number;
+  logsDeleted: number;
+  error: string | null;
+}
+
+export interface ArchiveRunsResponse {
+  items: ArchiveRunItem[];
+}

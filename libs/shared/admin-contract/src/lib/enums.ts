@@ -35,10 +35,12 @@ export const AUDIT_ACTIONS = [
   'binding.unban',
   'settings.update',
   'settings.reset',
+  'alert.test',
+  'archive.run',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ['account', 'binding', 'settings'] as const;
+export const AUDIT_TARGET_TYPES = ['account', 'binding', 'settings', 'alert', 'archive'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 /** Error codes of the admin API's one error shape. */

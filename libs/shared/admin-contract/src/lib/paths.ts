@@ -23,6 +23,12 @@ export const ADMIN_PATHS = {
   settingReset: 'settings/:key',
   audit: 'audit',
   status: 'status',
+  /** POST: send a test alert to the configured webhook now. */
+  alertTest: 'alerts/test',
+  alertDeliveries: 'alerts/deliveries',
+  /** POST: run the archive job now (once across instances). */
+  archiveRun: 'archive/run',
+  archiveRuns: 'archive/runs',
 } as const;
 
 export type AdminPathName = keyof typeof ADMIN_PATHS;

@@ -27,6 +27,7 @@ import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
 import { ToastService } from '../../shared/toast/toast.service';
+import { OperationsCard } from './operations/operations-card';
 import {
   SETTING_FIELD_KINDS,
   SETTING_OPTIONS,
@@ -57,6 +58,7 @@ interface SettingRow {
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
     Icon,
+    OperationsCard,
     MatButtonModule,
     MatCardModule,
     MatCheckboxModule,

@@ -8,7 +8,7 @@ import { firstValueFrom } from 'rxjs';
 import { AuthTokenStore } from '../auth/auth-token.store';
 import { authInterceptor } from '../auth/auth.interceptor';
 import { provideAdminClient } from '../config/provide-admin-client';
-import { AuditApi, AuthApi, BindingsApi, DashboardApi, LogsApi, SettingsApi, filenameFromDisposition } from './admin-api.services';
+import { AuditApi, AuthApi, BindingsApi, DashboardApi, LogsApi, OperationsApi, SettingsApi, filenameFromDisposition } from './admin-api.services';
 
 describe('admin API services', () => {
   let backend: HttpTestingController;
@@ -114,5 +114,25 @@ describe('admin API services', () => {
     backend.expectOne('/admin/api/audit?action=binding.ban').flush({});
     TestBed.inject(LogsApi).list({ clientIp: '::1', page: 1 }).subscribe();
     backend.expectOne('/admin/api/logs?clientIp=::1&page=1').flush({});
+  });
+
+  it('OperationsApi posts the test alert and the archive run, and reads their history', async () => {
+    const api = TestBed.inject(OperationsApi);
+    const test = firstValueFrom(api.sendTestAlert());
+    const t = backend.expectOne('/admin/api/alerts/test');
+    expect(t.request.method).toBe('POST');
+    t.flush({ status: 'failed', attempts: 1, httpStatus: null, error: 'refused: 127.0.0.1', durationMs: 3 });
+    expect((await test).error).toBe('refused: 127.0.0.1');
+    const run = firstValueFrom(api.runArchive());
+    const r = backend.expectOne('/admin/api/archive/run');
+    expect(r.request.method).toBe('POST');
+    r.flush({ status: 'completed', startedAt: 'a', finishedAt: 'b', rowsArchived: 3, logsDeleted: 0, error: null });
+    expect((await run).rowsArchived).toBe(3);
+    const runs = firstValueFrom(api.archiveRuns());
+    backend.expectOne('/admin/api/archive/runs').flush({ items: [] });
+    expect((await runs).items).toEqual([]);
+    const deliveries = firstValueFrom(api.alertDeliveries());
+    backend.expectOne('/admin/api/alerts/deliveries').flush({ items: [] });
+    expect((await deliveries).items).toEqual([]);
   });
 });

@@ -1,6 +1,10 @@
 import { HttpClient, type HttpEvent } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import type {
+  AlertDeliveriesResponse,
+  AlertTestResponse,
+  ArchiveRunResponse,
+  ArchiveRunsResponse,
   AuditListResponse,
   AuditQuery,
   BindingDetailResponse,
@@ -134,6 +138,29 @@ export class AuditApi {
 
   list(query: AuditQuery = {}): Observable<AuditListResponse> {
     return this.http.get<AuditListResponse>(this.url('audit'), { params: toParams(query) });
+  }
+}
+
+/** What an admin triggers by hand: a test alert and an archive run, with their history. */
+@Injectable({ providedIn: 'root' })
+export class OperationsApi {
+  private readonly http = inject(HttpClient);
+  private readonly url = adminUrlBuilder();
+
+  sendTestAlert(): Observable<AlertTestResponse> {
+    return this.http.post<AlertTestResponse>(this.url('alertTest'), {});
+  }
+
+  alertDeliveries(): Observable<AlertDeliveriesResponse> {
+    return this.http.get<AlertDeliveriesResponse>(this.url('alertDeliveries'));
+  }
+
+  runArchive(): Observable<ArchiveRunResponse> {
+    return this.http.post<ArchiveRunResponse>(this.url('archiveRun'), {});
+  }
+
+  archiveRuns(): Observable<ArchiveRunsResponse> {
+    return this.http.get<ArchiveRunsResponse>(this.url('archiveRuns'));
   }
 }
 

@@ -228,4 +228,17 @@ export interface Messages {
     readonly discard: string;
     readonly enabled: string;
   };
+  readonly operations: {
+    readonly title: string;
+    readonly intro: string;
+    readonly testAlert: string;
+    readonly testAlertSent: (ms: number) => string;
+    readonly testAlertFailed: (error: string) => string;
+    readonly runArchive: string;
+    readonly archiveDone: (archived: number, deleted: number) => string;
+    readonly archiveSkipped: string;
+    readonly archiveFailed: (error: string) => string;
+    readonly lastRun: (at: string, archived: number, deleted: number) => string;
+    readonly noRunYet: string;
+  };
 }

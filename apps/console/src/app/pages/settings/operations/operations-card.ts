@@ -1,0 +1,111 @@
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, inject, signal, type OnInit } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatCardModule } from '@angular/material/card';
+import { OperationsApi } from '@sentinel/admin-client';
+import type { ArchiveRunItem } from '@sentinel/admin-contract';
+
+import { errorMessage } from '../../../core/errors/admin-error';
+import { I18nService } from '../../../core/i18n/i18n.service';
+import { ToastService } from '../../../shared/toast/toast.service';
+
+/** "Send a test alert" and "Run archive now", with the last archive run's result. */
+@Component({
+  selector: 'app-operations-card',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [MatButtonModule, MatCardModule],
+  template: `
+    <mat-card appearance="outlined" class="operations" data-testid="operations-card">
+      <mat-card-header>
+        <mat-card-title>{{ t().operations.title }}</mat-card-title>
+      </mat-card-header>
+      <mat-card-content>
+        <p>{{ t().operations.intro }}</p>
+        <div class="operations-actions">
+          <button mat-stroked-button type="button" data-testid="send-test-alert" [disabled]="busy()" (click)="testAlert()">
+            {{ t().operations.testAlert }}
+          </button>
+          <button mat-stroked-button type="button" data-testid="run-archive" [disabled]="busy()" (click)="runArchive()">
+            {{ t().operations.runArchive }}
+          </button>
+        </div>
+        @if (result(); as text) {
+          <p role="status" data-testid="operations-result">{{ text }}</p>
+        }
+        <p class="setting-meta" data-testid="last-archive-run">{{ lastRunText() }}</p>
+      </mat-card-content>
+    </mat-card>
+  `,
+  styles: `
+    .operations { margin-top: 16px; }
+    .operations-actions { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0; }
+  `,
+})
+export class OperationsCard implements OnInit {
+  private readonly api = inject(OperationsApi);
+  private readonly toast = inject(ToastService);
+  private readonly i18n = inject(I18nService);
+  private readonly datePipe = new DatePipe('en-US');
+  protected readonly t = this.i18n.messages;
+  protected readonly busy = signal(false);
+  protected readonly result = signal<string | null>(null);
+  private readonly lastRun = signal<ArchiveRunItem | null>(null);
+
+  ngOnInit(): void {
+    this.loadRuns();
+  }
+
+  protected lastRunText(): string {
+    const run = this.lastRun();
+    const m = this.t().operations;
+    if (!run) return m.noRunYet;
+    return m.lastRun(this.datePipe.transform(run.startedAt, 'yyyy-MM-dd HH:mm:ss') ?? run.startedAt, run.rowsArchived, run.logsDeleted);
+  }
+
+  protected testAlert(): void {
+    this.busy.set(true);
+    this.api.sendTestAlert().subscribe({
+      next: (r) => {
+        const m = this.t().operations;
+        const text = r.status === 'sent' ? m.testAlertSent(r.durationMs) : m.testAlertFailed(r.error ?? `HTTP ${r.httpStatus ?? '?'}`);
+        this.result.set(text);
+        this.toast.success(text);
+        this.busy.set(false);
+      },
+      error: (e: unknown) => this.failed(e),
+    });
+  }
+
+  protected runArchive(): void {
+    this.busy.set(true);
+    this.api.runArchive().subscribe({
+      next: (r) => {
+        const m = this.t().operations;
+        const text =
+          r.status === 'completed'
+            ? m.archiveDone(r.rowsArchived, r.logsDeleted)
+            : r.status === 'skipped'
+              ? m.archiveSkipped
+              : m.archiveFailed(r.error ?? '?');
+        this.result.set(text);
+        this.toast.success(text);
+        this.busy.set(false);
+        this.loadRuns();
+      },
+      error: (e: unknown) => this.failed(e),
+    });
+  }
+
+  private loadRuns(): void {
+    this.api.archiveRuns().subscribe({
+      next: (r) => this.lastRun.set(r.items[0] ?? null),
+      error: () => this.lastRun.set(null),
+    });
+  }
+
+  private failed(e: unknown): void {
+    this.busy.set(false);
+    this.result.set(errorMessage(e, this.t()));
+    this.toast.error(e);
+  }
+}
