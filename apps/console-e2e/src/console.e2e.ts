@@ -118,4 +118,33 @@ describe('the console against the built server', () => {
     await page.waitForTimeout(800);
     await page.screenshot({ path: join(SCREENSHOTS, 'bindings-phone-dark.png'), fullPage: true });
   });
+
+  it('changes a live setting, switches language (remembered) and shows the audit trail', async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.getByTestId('nav-settings').click();
+    const input = page.getByTestId('input-alertThresholdCount');
+    await input.waitFor();
+    await input.fill('9');
+    await page.getByTestId('settings-save').click();
+    await page.locator('mat-snack-bar-container').waitFor();
+    await until(async () => (await page.getByTestId('source-alertThresholdCount').textContent())?.includes('Override') ?? false, 'the override source');
+    // Applied on the server: its settings API reports the override.
+    const token = await page.evaluate(() => Object.values(sessionStorage).find((v) => v.split('.').length === 3) ?? null);
+    expect(token).not.toBeNull();
+    const res = await fetch(`${stack.url}/admin/api/settings`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { settings: { key: string; value: unknown; source: string }[] };
+    expect(body.settings.find((x) => x.key === 'alertThresholdCount')).toMatchObject({ value: 9, source: 'override' });
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-dark.png'), fullPage: true });
+
+    // Simplified Chinese, remembered across a reload.
+    await page.getByTestId('language-switch').click();
+    await page.locator('button[lang="zh-CN"], button[lang="zh-cn"]').first().click();
+    await until(async () => (await page.getByTestId('nav-dashboard').textContent())?.includes('仪表盘') ?? false, 'the Chinese navigation');
+    await page.reload();
+    await until(async () => (await page.getByTestId('nav-dashboard').textContent())?.includes('仪表盘') ?? false, 'the language after a reload');
+
+    await page.getByTestId('nav-audit').click();
+    await until(async () => (await page.locator('tr.mat-mdc-row').count()) > 0, 'audit rows');
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit-dark-zh.png'), fullPage: true });
+  });
 });
