@@ -126,7 +126,7 @@ describe('the console against the built server', () => {
     await input.waitFor();
     await input.fill('9');
     await page.getByTestId('settings-save').click();
-    await page.locator('mat-snack-bar-container').waitFor();
+    await page.locator('mat-snack-bar-container').filter({ hasText: 'saved' }).waitFor();
     await until(async () => (await page.getByTestId('source-alertThresholdCount').textContent())?.includes('Override') ?? false, 'the override source');
     // Applied on the server: its settings API reports the override.
     const token = await page.evaluate(() => Object.values(sessionStorage).find((v) => v.split('.').length === 3) ?? null);

@@ -166,7 +166,7 @@ describe('step 4 — strip a leading "Bearer " or "bearer " only, then trim', ()
     [`BEARER ${K}`, conflict(/whitespace/)], // New API keeps "BEARER …" as the key: 401
     [`Bearer\t${K}`, conflict(/whitespace/)],
     [`Basic ${K}`, conflict(/whitespace/)],
-    ['Bearer', key('Bearer', 'authorization')], // not a prefix without the space; New API answers 401
+    ['Bearer', conflict(/empty bearer/)], // not a prefix without the space: New API would look up "Bearer"; refused
   ])('Authorization: %j', (value, expected) => {
     expect(extract('/v1/chat/completions', [['Authorization', value]])).toEqual(expected);
   });
@@ -353,3 +353,12 @@ describe('classifyRoute + extractCredential', () => {
   });
 });
 
+
+describe('a bare scheme word is refused, never bound', () => {
+  it.each(['Bearer ', 'bearer', 'Bearer', '  Bearer  '])('Authorization: %j → conflict (400)', (value) => {
+    expect(extractCredential({ method: 'POST', url: '/v1/chat/completions', rawHeaders: ['Authorization', value] })).toEqual({
+      kind: 'conflict',
+      reason: 'an empty bearer token',
+    });
+  });
+});

@@ -345,6 +345,10 @@ export function extractCredential(req: CredentialRequest, target?: RequestTarget
 
   if (c.conflict !== null) return conflict(c.conflict);
   if (c.key === null || c.key === '') return NONE;
+  // `Authorization: Bearer ` arrives as `Bearer` (the parser trims the value), which no strip
+  // removes: New API would look the word up as a token. Never bind it (a binding would turn every
+  // such client into intercepts and alerts) and never forward a key we did not bind: refuse.
+  if (c.key.length === 6 && asciiLower(c.key) === 'bearer') return conflict('an empty bearer token');
   return { kind: 'key', key: c.key, bindingKey: asciiLower(c.key), source: SOURCES[c.source] };
 }
 
