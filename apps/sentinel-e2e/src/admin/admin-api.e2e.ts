@@ -268,7 +268,11 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
         (r) => r.json.total >= 4,
       );
       expect(all.json.total).toBeGreaterThanOrEqual(4);
-      const banned = await api<LogListResponse>(A, 'GET', 'logs?reason=banned', { token });
+      // Intercept rows are written in batches by each instance (every second): wait for both.
+      const banned = await eventually(
+        () => api<LogListResponse>(A, 'GET', 'logs?reason=banned', { token }),
+        (r) => r.json.total >= 2,
+      );
       expect(banned.json.items.every((l) => l.reason === 'banned')).toBe(true);
       expect(banned.json.total).toBeGreaterThanOrEqual(2);
       const byIp = await api<LogListResponse>(A, 'GET', 'logs?clientIp=198.51.100.7', { token });
