@@ -5,6 +5,7 @@ import { AppLogger, ConfigError, loadConfig, type AppConfig } from '@sentinel/se
 import { createDataSource, runMigrations } from '@sentinel/server-storage';
 import { AppModule } from './app/app.module';
 import { serveConsole } from './console-ui';
+import { httpServerOptions, SentinelExpressAdapter } from './http-server';
 import { installGracefulShutdown } from './graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
@@ -33,7 +34,8 @@ async function bootstrap(): Promise<void> {
     return;
   }
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, logger), {
+  const adapter = new SentinelExpressAdapter(httpServerOptions(config.http.headersTimeoutMs));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, logger), adapter, {
     logger,
     // The proxy must see the raw, unparsed body stream; admin routes parse JSON themselves.
     bodyParser: false,
@@ -42,12 +44,9 @@ async function bootstrap(): Promise<void> {
   app.set('trust proxy', false);
   serveConsole(app, logger);
 
+  // Created by SentinelExpressAdapter: 16 KiB headers (431), APP_HEADERS_TIMEOUT_MS (408), no
+  // request timeout (see http-server.ts).
   const server = app.getHttpServer();
-  // Node's defaults, stated: 16 KiB headers (431), a headers timeout (408), no request timeout
-  // (an upload or a stream may take an hour; the upstream idle timeout bounds it instead).
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 0;
-  server.keepAliveTimeout = 65_000;
   server.on('connection', (socket: import('node:net').Socket) => socket.setNoDelay(true));
   installGracefulShutdown(app, server, config.shutdownGraceMs, logger);
 

@@ -44,6 +44,9 @@ function raw(port: number, bytes: string | Buffer, waitMs = 3_000): Promise<stri
   });
 }
 
+/** Short, so case 29's slow-header 408 comes quickly; every other request sends its headers at once. */
+const HEADERS_TIMEOUT_MS = 3_000;
+
 describe('security matrix (reference/security-matrix.md)', () => {
   let stack: RealStack | null = null;
   let s: SentinelProcess;
@@ -78,7 +81,7 @@ describe('security matrix (reference/security-matrix.md)', () => {
   beforeAll(async () => {
     stack = await RealStack.start();
     if (!stack) return;
-    s = await stack.sentinel();
+    s = await stack.sentinel({ APP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) });
     base = s.url;
     port = Number(new URL(base).port);
     token = await login(base);
@@ -232,13 +235,30 @@ describe('security matrix (reference/security-matrix.md)', () => {
     expect(stack.upstream.requests.length).toBe(seen);
   });
 
-  // Sentinel sets headersTimeout = 20 s, but Node only checks it every connectionsCheckingInterval
-  // (30 s by default), so a slow header block is answered 408 after 20–50 s: too slow for this file's
-  // ~60 s budget. Enable when the timeout becomes configurable for tests.
-  it.skip('case 29: headers sent byte by byte slower than headersTimeout → 408', async () => {
+  it('case 29: headers sent byte by byte → 408 within the headers timeout (APP_HEADERS_TIMEOUT_MS)', async () => {
     if (!stack) return;
-    const answer = await raw(port, 'GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Slow: a', 55_000);
+    const seen = stack.upstream.requests.length;
+    // One byte every 100 ms, forever: an active but never-finished header block (slowloris).
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.9' });
+      let out = '';
+      const bytes = Buffer.from(`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(10_000)}`);
+      let i = 0;
+      const drip = setInterval(() => socket.writable && i < bytes.length && socket.write(bytes.subarray(i, ++i)), 100);
+      const deadline = setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS + 15_000);
+      socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(drip);
+        clearTimeout(deadline);
+        resolve(out);
+      });
+    });
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    // Not before the timeout (Node measures from the first byte); the upper bound is the deadline above.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 100);
+    expect(stack.upstream.requests.length).toBe(seen);
   });
 
   it('case 14: raw keys appear nowhere — PostgreSQL, Redis, Sentinel output, CSV export, intercept rows', async () => {

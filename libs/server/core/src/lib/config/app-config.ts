@@ -12,7 +12,8 @@ export interface AppConfigValues {
   /** Canonical CIDRs (`10.0.0.0/8`, `1.2.3.4/32`). Empty: trust no proxy. */
   trustedProxies: readonly string[];
   failsafeMode: FailsafeMode;
-  http: { host: string; port: number };
+  /** `headersTimeoutMs`: the whole request header block must arrive within it (408). */
+  http: { host: string; port: number; headersTimeoutMs: number };
   alert: { webhookUrl: string | undefined; thresholdCount: number; thresholdSeconds: number };
   archive: { days: number };
   /** Public base URL (no trailing slash), for links in alerts. */

@@ -160,6 +160,10 @@ export class EnvironmentVariables {
   @IsString()
   APP_HOST = '0.0.0.0';
 
+  /** A client must send its whole header block within this time, or gets 408 (slowloris). */
+  @IsInt() @Min(1_000) @Max(300_000)
+  APP_HEADERS_TIMEOUT_MS = 20_000;
+
   @IsOptional() @IsHttpUrl()
   ALERT_WEBHOOK_URL?: string;
 
@@ -204,6 +208,7 @@ export class EnvironmentVariables {
 /** Variables whose values are parsed as integers before validation. */
 export const INTEGER_VARIABLES: ReadonlySet<keyof EnvironmentVariables> = new Set([
   'APP_PORT',
+  'APP_HEADERS_TIMEOUT_MS',
   'ALERT_THRESHOLD_COUNT',
   'ALERT_THRESHOLD_SECONDS',
   'ARCHIVE_DAYS',

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
   it('applies the original tool’s defaults', () => {
     const c = load(secrets);
     expect(c.http.port).toBe(7000);
+    expect(c.http.headersTimeoutMs).toBe(20_000);
     expect(c.failsafeMode).toBe('closed');
     expect(c.alert).toEqual({ webhookUrl: undefined, thresholdCount: 5, thresholdSeconds: 300 });
     expect(c.archive.days).toBe(90);
@@ -45,6 +46,8 @@ describe('loadConfig', () => {
     ['SENTINEL_FAILSAFE_MODE', 'maybe'],
     ['APP_PORT', 'abc'],
     ['APP_PORT', '70000'],
+    ['APP_HEADERS_TIMEOUT_MS', '999'],
+    ['APP_HEADERS_TIMEOUT_MS', '20s'],
     ['TRUSTED_PROXY_IPS', '300.1.1.1'],
     ['TRUSTED_PROXY_IPS', '10.0.0.0/8,012.0.0.1'],
     ['DOWNSTREAM_URL', 'new-api:3000'],

@@ -70,7 +70,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     generatedSecretsFile: secrets.file,
     trustedProxies,
     failsafeMode: vars.SENTINEL_FAILSAFE_MODE,
-    http: { host: vars.APP_HOST, port: vars.APP_PORT },
+    http: { host: vars.APP_HOST, port: vars.APP_PORT, headersTimeoutMs: vars.APP_HEADERS_TIMEOUT_MS },
     alert: {
       webhookUrl: vars.ALERT_WEBHOOK_URL || undefined,
       thresholdCount: vars.ALERT_THRESHOLD_COUNT,
