@@ -172,7 +172,9 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     await service.ban(must(binding).id); // commits, bumps the generation, publishes
     release();
     await inFlight;
-    expect(gatedReads).toBe(1); // the race really happened: the slow read straddled the ban
+    // The race really happened: the slow read straddled the ban (a second read follows when the
+    // invalidation arrived before the first one returned — see the next test).
+    expect(gatedReads).toBeGreaterThanOrEqual(1);
     await new Promise((r) => setTimeout(r, 50)); // let pub/sub deliver
 
     // Neither the slow instance's L1 nor Redis may hold the pre-ban state now.
@@ -182,6 +184,39 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect(shared.state === null || shared.state.status === 'banned').toBe(true);
     const again = await slow.resolve(h, 'm', ip('192.0.2.1'));
     expect(again.kind === 'binding' && evaluate(again.binding, ip('192.0.2.1'))).toBe('banned');
+    await slow.onModuleDestroy();
+  });
+
+  run('a lookup that straddles a ban is repeated once the invalidation arrives: the request itself is decided on the ban', async () => {
+    const h = tokenHash();
+    await decider.resolve(h, 'm', ip('192.0.2.9'));
+    const binding = await repo.findByTokenHash(h);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const slowRepo = Object.create(repo) as BindingRepository;
+    slowRepo.findByTokenHash = async (hash: string) => {
+      const state = await repo.findByTokenHash(hash);
+      if (++reads === 1) await gate; // only the first read straddles the ban
+      return state;
+    };
+    const slow = newDecider(must(backend).kv, slowRepo);
+    await slow.onModuleInit();
+    for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
+    await must(backend).kv.del(`binding:${h}`); // the slow instance must go to PostgreSQL
+    const epochBefore = slow.l1.epoch;
+    const inFlight = slow.resolve(h, 'm', ip('192.0.2.9'));
+    for (let i = 0; i < 200 && reads === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(reads).toBe(1); // the old row has been read and is held
+
+    await service.ban(must(binding).id);
+    for (let i = 0; i < 200 && slow.l1.epoch === epochBefore; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(slow.l1.epoch).toBeGreaterThan(epochBefore); // the invalidation reached the slow instance
+    release();
+    const r = await inFlight;
+    expect(reads).toBe(2); // read again after the invalidation
+    expect(slow.io.staleRereads).toBe(1);
+    expect(r.kind === 'binding' && evaluate(r.binding, ip('192.0.2.9'))).toBe('banned');
     await slow.onModuleDestroy();
   });
 

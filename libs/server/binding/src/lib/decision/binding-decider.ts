@@ -24,7 +24,7 @@ export class BindingDecider implements OnModuleInit, OnModuleDestroy {
   readonly shared: SharedBindingCache;
   private unsubscribe: (() => Promise<void>) | undefined;
   /** Statements issued against each store, for the benchmark's commands-per-request figure. */
-  readonly io = { redisLookups: 0, postgresReads: 0, postgresInserts: 0 };
+  readonly io = { redisLookups: 0, postgresReads: 0, postgresInserts: 0, staleRereads: 0 };
 
   constructor(
     private readonly repo: BindingRepository,
@@ -61,9 +61,28 @@ export class BindingDecider implements OnModuleInit, OnModuleDestroy {
     return this.l1.get(tokenHash);
   }
 
-  /** L1 missed: ask Redis, then PostgreSQL; bind on first use. */
+  /**
+   * L1 missed: ask Redis, then PostgreSQL; bind on first use.
+   *
+   * If an invalidation reached this instance while the lookup was in flight, what was read may
+   * predate an admin change that has since committed (the admin call may even have returned): the
+   * lookup is repeated, so no request is decided on the state an unbind / ban / rule edit replaced
+   * once that change's invalidation has arrived (security matrix case 12). The epoch is global, so
+   * unrelated invalidations can cause a repeat too; repeats are capped.
+   */
   async resolve(tokenHash: string, tokenMask: string, ip: Ip): Promise<Resolution> {
-    const epoch = this.l1.epoch;
+    let created = false;
+    for (let attempt = 1; ; attempt++) {
+      const epoch = this.l1.epoch;
+      const r = await this.resolveOnce(tokenHash, tokenMask, ip, epoch);
+      if (r.kind !== 'binding') return r;
+      created ||= r.created;
+      if (this.l1.epoch === epoch || attempt >= MAX_LOOKUPS) return created === r.created ? r : { ...r, created };
+      this.io.staleRereads++;
+    }
+  }
+
+  private async resolveOnce(tokenHash: string, tokenMask: string, ip: Ip, epoch: number): Promise<Resolution> {
     let generation: string | null = null;
     let sharedOk = false;
 
@@ -122,5 +141,8 @@ export class BindingDecider implements OnModuleInit, OnModuleDestroy {
     return { kind: 'binding', binding, created };
   }
 }
+
+/** Lookups per resolve(): the first plus at most two repeats after concurrent invalidations. */
+const MAX_LOOKUPS = 3;
 
 const UNAVAILABLE: Resolution = Object.freeze({ kind: 'unavailable' });
