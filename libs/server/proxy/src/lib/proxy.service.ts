@@ -133,6 +133,13 @@ export class ProxyService implements OnApplicationShutdown {
     const url = req.url ?? '/';
     const route = classifyRoute(req.method ?? 'GET', url);
     if (route.routeClass === 'sentinel') return SENTINEL;
+    // A request body is framed by Content-Length or by chunked as the LAST transfer coding
+    // (RFC 9112 §6.3); anything else is refused here, before any binding decision. Node's parser
+    // would refuse it too, but only once it reads the body — after this handler has decided.
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined && !CHUNKED_LAST.test(te)) {
+      return { kind: 'refuse', status: 400, code: 'bad_request', message: 'unsupported Transfer-Encoding: chunked must be the last coding' };
+    }
     if (route.routeClass === 'reject') {
       return { kind: 'refuse', status: 400, code: 'bad_request', message: `malformed request path: ${route.reason ?? 'rejected'}` };
     }
@@ -243,6 +250,8 @@ export class ProxyService implements OnApplicationShutdown {
 }
 
 const SENTINEL: Gate = Object.freeze({ kind: 'sentinel' });
+/** `chunked` as the final transfer coding (Node joins repeated headers with ", "). */
+const CHUNKED_LAST = /(?:^|,)[ \t]*chunked[ \t]*$/i;
 
 function denialMessage(verdict: Exclude<RuleVerdict, 'allow'>): string {
   return verdict === 'banned'
