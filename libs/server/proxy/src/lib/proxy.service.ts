@@ -18,6 +18,7 @@ import { RuntimeSettings } from '@sentinel/server-settings';
 import { ClientIpResolver } from './client-ip/client-ip';
 import { classifyRoute, extractCredential } from './credentials';
 import { nextRequestId, rejectUpgrade, sendNewApiError } from './errors/new-api-error';
+import { bodyFramingOk } from './forwarding/body-framing';
 import { Forwarder } from './forwarding/forwarder';
 import { ProxyMetrics } from './metrics/proxy-metrics';
 
@@ -136,8 +137,7 @@ export class ProxyService implements OnApplicationShutdown {
     // A request body is framed by Content-Length or by chunked as the LAST transfer coding
     // (RFC 9112 §6.3); anything else is refused here, before any binding decision. Node's parser
     // would refuse it too, but only once it reads the body — after this handler has decided.
-    const te = req.headers['transfer-encoding'];
-    if (te !== undefined && !CHUNKED_LAST.test(te)) {
+    if (!bodyFramingOk(req.rawHeaders)) {
       return { kind: 'refuse', status: 400, code: 'bad_request', message: 'unsupported Transfer-Encoding: chunked must be the last coding' };
     }
     if (route.routeClass === 'reject') {
@@ -250,8 +250,6 @@ export class ProxyService implements OnApplicationShutdown {
 }
 
 const SENTINEL: Gate = Object.freeze({ kind: 'sentinel' });
-/** `chunked` as the final transfer coding (Node joins repeated headers with ", "). */
-const CHUNKED_LAST = /(?:^|,)[ \t]*chunked[ \t]*$/i;
 
 function denialMessage(verdict: Exclude<RuleVerdict, 'allow'>): string {
   return verdict === 'banned'
