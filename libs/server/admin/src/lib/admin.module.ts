@@ -19,10 +19,12 @@ import { LogsRepository } from './logs/logs.repository';
 import { AdminSettingsController } from './settings/admin-settings.controller';
 import { AdminSettingsService } from './settings/admin-settings.service';
 import { OperationsController } from './operations/operations.controller';
+import { ADMIN_CONTROLLERS, AdminOpenApiService, OpenApiController } from './openapi/openapi.controller';
 import { StatusController } from './status/status.controller';
 import { StatusService } from './status/status.service';
 
-const CONTROLLERS = [
+/** Every admin controller; the OpenAPI document is generated from exactly this list. */
+export const ADMIN_CONTROLLER_CLASSES = [
   AuthController,
   DashboardController,
   BindingsController,
@@ -30,6 +32,7 @@ const CONTROLLERS = [
   AdminSettingsController,
   StatusController,
   OperationsController,
+  OpenApiController,
 ];
 
 /**
@@ -47,7 +50,7 @@ const CONTROLLERS = [
       }),
     }),
   ],
-  controllers: CONTROLLERS,
+  controllers: ADMIN_CONTROLLER_CLASSES,
   providers: [
     RequestContext,
     AdminExceptionFilter,
@@ -61,12 +64,14 @@ const CONTROLLERS = [
     DashboardService,
     StatusService,
     AdminSettingsService,
+    AdminOpenApiService,
+    { provide: ADMIN_CONTROLLERS, useValue: ADMIN_CONTROLLER_CLASSES },
   ],
   exports: [AdminAuthService, StatusService],
 })
 export class AdminModule implements NestModule {
   /** The server runs with bodyParser: false (the proxy streams); only admin routes parse JSON. */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(adminJsonBody(1024 * 1024)).forRoutes(...CONTROLLERS);
+    consumer.apply(adminJsonBody(1024 * 1024)).forRoutes(...ADMIN_CONTROLLER_CLASSES);
   }
 }

@@ -29,6 +29,8 @@ export const ADMIN_PATHS = {
   /** POST: run the archive job now (once across instances). */
   archiveRun: 'archive/run',
   archiveRuns: 'archive/runs',
+  /** GET: this API's OpenAPI 3.1 document (behind admin auth like everything but login). */
+  openapi: 'openapi.json',
 } as const;
 
 export type AdminPathName = keyof typeof ADMIN_PATHS;

@@ -75,6 +75,11 @@ export type SettingView = {
       : { secret: false; value: AdminSettingsValues[K]; defaultValue: AdminSettingsValues[K] });
 }[SettingKey];
 
+/** `DELETE settings/:key`. */
+export interface SettingKeyParams {
+  key: SettingKey;
+}
+
 export interface SettingsResponse {
   settings: SettingView[];
 }

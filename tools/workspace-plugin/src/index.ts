@@ -1,0 +1,1 @@
+export { serverModuleGenerator, type ServerModuleSchema } from './generators/server-module/generator';
