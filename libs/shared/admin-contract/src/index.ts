@@ -3,3 +3,4 @@ export * from './lib/enums';
 export * from './lib/errors';
 export * from './lib/paths';
 export * from './lib/settings';
+export * from './lib/rule-kinds';
