@@ -287,8 +287,6 @@ export function createCredentialExtractor<S extends string>(carriers: readonly C
 
   return function extract(req: CredentialRequest, target?: RequestTarget): CredentialResult<S> {
     const t = target ?? parseRequestTarget(req.url);
-    const reads = (c: CredentialCarrier<S>): boolean =>
-      !t.valid || c.readOn === undefined || c.readOn(t.path) || (t.loosePath !== t.path && c.readOn(t.loosePath));
 
     // One pass over the raw headers: first value of each credential header, duplicates refused.
     const h = req.rawHeaders;
@@ -305,7 +303,7 @@ export function createCredentialExtractor<S extends string>(carriers: readonly C
     for (let place = 0; place < list.length; place++) {
       const carrier = list[place];
       if (carrier.query !== undefined) {
-        if (t.rawQuery === '' || !reads(carrier)) continue;
+        if (t.rawQuery === '' || !readsOn(carrier, t)) continue;
         const found: string[] = [];
         const bad = queryValues(t.rawQuery, carrier.query, carrier.label, found);
         if (bad !== null) return conflict(bad);
@@ -318,7 +316,7 @@ export function createCredentialExtractor<S extends string>(carriers: readonly C
       }
       const raw = values?.[place];
       if (raw === undefined) continue;
-      if (!reads(carrier)) continue; // not read on this path (duplicates were refused above)
+      if (!readsOn(carrier, t)) continue; // not read on this path (duplicates were refused above)
       if (hasUnsafeByte(raw)) return unsafe(place);
       // Header values as Go stores them: surrounding spaces and tabs removed (Node does the same).
       const v = trimSpace(raw);
@@ -348,6 +346,11 @@ export function createCredentialExtractor<S extends string>(carriers: readonly C
     if (c.key.length === 6 && asciiLower(c.key) === 'bearer') return conflict('an empty bearer token');
     return { kind: 'key', key: c.key, bindingKey: asciiLower(c.key), source: list[c.source].source };
   };
+}
+
+/** Whether some New API version reads this carrier on the request's path (fail-closed, see readOn). */
+function readsOn(c: CredentialCarrier, t: RequestTarget): boolean {
+  return !t.valid || c.readOn === undefined || c.readOn(t.path) || (t.loosePath !== t.path && c.readOn(t.loosePath));
 }
 
 /**
