@@ -4,3 +4,4 @@ export * from './lib/errors';
 export * from './lib/operations';
 export * from './lib/paths';
 export * from './lib/settings';
+export * from './lib/rule-kinds';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { AlertFormatterTable } from './formats';
 import type { Resolver } from './ssrf-guard';
 
 export interface AlertOptions {
@@ -32,6 +33,8 @@ export interface AlertOptions {
   recentIpsMax: number;
   /** Resolver used by the SSRF guard (tests inject one). Default: dns.lookup({ all: true }). */
   resolver?: Resolver;
+  /** Webhook formats by name. Default: ALERT_FORMATTERS (tests inject an extended table). */
+  formatters?: AlertFormatterTable;
 }
 
 export function defaultInstanceId(): string {

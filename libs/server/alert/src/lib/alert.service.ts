@@ -8,8 +8,7 @@ import { DATA_SOURCE } from '@sentinel/server-storage';
 import { ALERT_OPTIONS, type AlertOptions } from './alert.options';
 import { AlertDeliveryRepository } from './alert-delivery.repository';
 import type { AlertDeliveryRecord, AlertIntercept, AlertPayload, DeliveryJob, DeliveryOutcome } from './alert.types';
-import { renderAlert } from './formats';
-import { SIGNATURE_HEADER, dingtalkSign, feishuSign, signatureHeader } from './signature';
+import { alertRequest, type AlertRequest } from './formats';
 import { attemptWebhook, backoffMs, type AttemptResult } from './webhook-client';
 
 /** Redis keys (the KvStore adds the deployment's prefix). */
@@ -359,23 +358,8 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** URL, body and headers of one attempt: signatures carry the attempt's own timestamp. */
-  private request(job: DeliveryJob): { url: string; body: string; headers: Record<string, string>; allowPrivateTargets: boolean; format: DeliveryJob['format'] } {
-    const nowMs = Date.now();
-    const nowSec = Math.floor(nowMs / 1000);
-    const message = renderAlert(job.format, job.payload);
-    let url = job.url;
-    if (job.secret && job.format === 'feishu') Object.assign(message, feishuSign(job.secret, nowSec));
-    if (job.secret && job.format === 'dingtalk') {
-      const u = new URL(url);
-      const { timestamp, sign } = dingtalkSign(job.secret, nowMs);
-      u.searchParams.set('timestamp', timestamp);
-      u.searchParams.set('sign', sign);
-      url = u.toString();
-    }
-    const body = JSON.stringify(message);
-    const headers: Record<string, string> = { 'x-sentinel-event': job.payload.event };
-    if (job.secret) headers[SIGNATURE_HEADER.toLowerCase()] = signatureHeader(job.secret, body, nowSec);
-    return { url, body, headers, allowPrivateTargets: job.allowPrivateTargets, format: job.format };
+  private request(job: DeliveryJob): AlertRequest & { allowPrivateTargets: boolean } {
+    return { ...alertRequest(job, Date.now(), this.options.formatters), allowPrivateTargets: job.allowPrivateTargets };
   }
 
   private sleep(ms: number): Promise<void> {

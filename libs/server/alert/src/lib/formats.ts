@@ -1,5 +1,28 @@
-import type { AlertFormat } from '@sentinel/server-settings';
+import type { AlertFormatName } from '@sentinel/admin-contract';
 import type { AlertPayload } from './alert.types';
+import { SIGNATURE_HEADER, dingtalkSign, feishuSign, signatureHeader } from './signature';
+
+/**
+ * One webhook format: how an alert becomes the target's message, how a secret signs it, and how
+ * the target reports an error inside a 2xx answer. Names are defined once, in the contract
+ * (ALERT_FORMAT_NAMES, which settings validation and the console read); ALERT_FORMATTERS must
+ * have exactly one entry per name (the compiler checks both ways). Adding a format:
+ * docs/extending.md, "A new alert format", and formats.extension-example.spec.ts.
+ */
+export interface AlertFormatter {
+  /** The message body (serialised as JSON). */
+  render(payload: AlertPayload): Record<string, unknown>;
+  /**
+   * Vendor signing with the webhook secret, applied per attempt (signatures carry the attempt's
+   * time): may add fields to the message or parameters to the URL. The generic
+   * `X-Sentinel-Signature` header is added for every format regardless.
+   */
+  sign?(message: Record<string, unknown>, url: URL, secret: string, nowMs: number): void;
+  /** Vendors that answer 200 with an error code in the body: the error, or null. */
+  bodyError?(text: string): string | null;
+}
+
+export type AlertFormatterTable = Readonly<Record<string, AlertFormatter>>;
 
 /**
  * The alert in each supported webhook format. `json` is the canonical payload itself; the chat
@@ -11,22 +34,87 @@ import type { AlertPayload } from './alert.types';
  * - slack    (Slack incoming webhook):   { text, blocks }
  * - discord  (Discord webhook):          { content, embeds, allowed_mentions }
  */
-export function renderAlert(format: AlertFormat, payload: AlertPayload): Record<string, unknown> {
-  switch (format) {
-    case 'feishu':
-      return { msg_type: 'text', content: { text: plainText(payload) } };
-    case 'dingtalk':
-      return { msgtype: 'markdown', markdown: { title: md(title(payload)), text: truncate(markdown(payload), 5000) } };
-    case 'wecom':
-      return { msgtype: 'markdown', markdown: { content: truncateBytes(markdown(payload), 4096) } };
-    case 'slack':
-      return slack(payload);
-    case 'discord':
-      return discord(payload);
-    case 'json':
-    default:
-      return payload as unknown as Record<string, unknown>;
+export const ALERT_FORMATTERS: { readonly [F in AlertFormatName]: AlertFormatter } = {
+  json: { render: (payload) => payload as unknown as Record<string, unknown> },
+  feishu: {
+    render: (payload) => ({ msg_type: 'text', content: { text: plainText(payload) } }),
+    sign: (message, _url, secret, nowMs) => Object.assign(message, feishuSign(secret, Math.floor(nowMs / 1000))),
+    bodyError: (text) => vendorBodyError('feishu', text),
+  },
+  dingtalk: {
+    render: (payload) => ({ msgtype: 'markdown', markdown: { title: md(title(payload)), text: truncate(markdown(payload), 5000) } }),
+    sign: (_message, url, secret, nowMs) => {
+      const { timestamp, sign } = dingtalkSign(secret, nowMs);
+      url.searchParams.set('timestamp', timestamp);
+      url.searchParams.set('sign', sign);
+    },
+    bodyError: (text) => vendorBodyError('dingtalk', text),
+  },
+  wecom: {
+    render: (payload) => ({ msgtype: 'markdown', markdown: { content: truncateBytes(markdown(payload), 4096) } }),
+    bodyError: (text) => vendorBodyError('wecom', text),
+  },
+  slack: { render: (payload) => slack(payload) },
+  discord: { render: (payload) => discord(payload) },
+};
+
+function formatter(format: string, formatters: AlertFormatterTable): AlertFormatter {
+  const f = Object.prototype.hasOwnProperty.call(formatters, format) ? formatters[format] : undefined;
+  if (f === undefined) throw new Error(`unknown alert format "${format}"`);
+  return f;
+}
+
+export function renderAlert(format: string, payload: AlertPayload, formatters: AlertFormatterTable = ALERT_FORMATTERS): Record<string, unknown> {
+  return formatter(format, formatters).render(payload);
+}
+
+/** What one delivery attempt sends: the rendered, signed message (see AlertService.deliver). */
+export interface AlertRequest {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  /** Reads a vendor's error out of a 2xx answer (webhook-client's classify). */
+  bodyError?: (text: string) => string | null;
+}
+
+export function alertRequest(
+  job: { readonly format: string; readonly payload: AlertPayload; readonly url: string; readonly secret: string | null },
+  nowMs: number,
+  formatters: AlertFormatterTable = ALERT_FORMATTERS,
+): AlertRequest {
+  const f = formatter(job.format, formatters);
+  const message = f.render(job.payload);
+  let url = job.url;
+  if (job.secret && f.sign) {
+    const u = new URL(url);
+    f.sign(message, u, job.secret, nowMs);
+    url = u.toString();
   }
+  const body = JSON.stringify(message);
+  const headers: Record<string, string> = { 'x-sentinel-event': job.payload.event };
+  if (job.secret) headers[SIGNATURE_HEADER.toLowerCase()] = signatureHeader(job.secret, body, Math.floor(nowMs / 1000));
+  const bodyError = f.bodyError?.bind(f);
+  return bodyError ? { url, body, headers, bodyError } : { url, body, headers };
+}
+
+function snippet(text: string): string {
+  const s = text.replace(/\s+/g, ' ').trim();
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+/** Feishu, DingTalk and WeCom report errors (bad sign, keyword missing…) with HTTP 200. */
+function vendorBodyError(format: 'feishu' | 'dingtalk' | 'wecom', text: string): string | null {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object') return null;
+  const code = format === 'feishu' ? (parsed['code'] ?? parsed['StatusCode']) : parsed['errcode'];
+  if (code === undefined || code === 0) return null;
+  const msg = parsed['msg'] ?? parsed['StatusMessage'] ?? parsed['errmsg'] ?? '';
+  return `${format} error ${String(code)}: ${snippet(String(msg))}`;
 }
 
 const MAX_IPS_IN_TEXT = 10;

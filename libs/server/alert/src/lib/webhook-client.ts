@@ -1,7 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { AlertFormat } from '@sentinel/server-settings';
 import { WebhookTargetError, resolveWebhookTarget, type Resolver, type ResolvedTarget } from './ssrf-guard';
 
 export type AttemptResult =
@@ -14,8 +13,8 @@ export interface WebhookAttempt {
   headers: Record<string, string>;
   timeoutMs: number;
   allowPrivateTargets: boolean;
-  /** Vendor formats answer 200 with an error code in the body; this reads it. */
-  format: AlertFormat;
+  /** Vendor formats answer 200 with an error code in the body; this reads it (AlertFormatter.bodyError). */
+  bodyError?: (text: string) => string | null;
   resolver?: Resolver;
 }
 
@@ -76,7 +75,7 @@ function post(target: ResolvedTarget, a: WebhookAttempt): Promise<AttemptResult>
       options.auth = `${decodeURIComponent(target.url.username)}:${decodeURIComponent(target.url.password)}`;
     }
     const send = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(options, (res) => readResponse(res, a.format).then(finish));
+    const req = send(options, (res) => readResponse(res, a.bodyError).then(finish));
     const timer = setTimeout(() => {
       req.destroy();
       finish({ ok: false, retryable: true, error: `timed out after ${a.timeoutMs} ms` });
@@ -88,11 +87,11 @@ function post(target: ResolvedTarget, a: WebhookAttempt): Promise<AttemptResult>
   });
 }
 
-function readResponse(res: IncomingMessage, format: AlertFormat): Promise<AttemptResult> {
+function readResponse(res: IncomingMessage, bodyError?: (text: string) => string | null): Promise<AttemptResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = () => resolve(classify(res, Buffer.concat(chunks).toString('utf8'), format));
+    const done = () => resolve(classify(res, Buffer.concat(chunks).toString('utf8'), bodyError));
     res.on('data', (c: Buffer) => {
       if (size < MAX_RESPONSE_BYTES) chunks.push(c.subarray(0, MAX_RESPONSE_BYTES - size));
       size += c.length;
@@ -108,10 +107,10 @@ function snippet(text: string): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
-export function classify(res: Pick<IncomingMessage, 'statusCode' | 'headers'>, text: string, format: AlertFormat): AttemptResult {
+export function classify(res: Pick<IncomingMessage, 'statusCode' | 'headers'>, text: string, bodyError?: (text: string) => string | null): AttemptResult {
   const status = res.statusCode ?? 0;
   if (status >= 200 && status < 300) {
-    const vendorError = vendorBodyError(format, text);
+    const vendorError = bodyError?.(text) ?? null;
     return vendorError ? { ok: false, retryable: false, status, error: vendorError } : { ok: true, status };
   }
   if (status >= 300 && status < 400) {
@@ -134,22 +133,6 @@ function parseRetryAfter(v: string | string[] | undefined): number | undefined {
   if (/^[0-9]{1,6}$/.test(v.trim())) return Number(v.trim()) * 1000;
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-/** Feishu, DingTalk and WeCom report errors (bad sign, keyword missing…) with HTTP 200. */
-function vendorBodyError(format: AlertFormat, text: string): string | null {
-  if (format !== 'feishu' && format !== 'dingtalk' && format !== 'wecom') return null;
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-  if (!parsed || typeof parsed !== 'object') return null;
-  const code = format === 'feishu' ? (parsed['code'] ?? parsed['StatusCode']) : parsed['errcode'];
-  if (code === undefined || code === 0) return null;
-  const msg = parsed['msg'] ?? parsed['StatusMessage'] ?? parsed['errmsg'] ?? '';
-  return `${format} error ${String(code)}: ${snippet(String(msg))}`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

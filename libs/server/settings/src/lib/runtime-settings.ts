@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, type FailsafeMode } from '@sentinel/server-core';
+import { ALERT_FORMAT_NAMES, type AlertFormatName } from '@sentinel/admin-contract';
 
 /**
  * The live runtime settings. The environment gives the defaults; admin overrides (persisted in
@@ -33,8 +34,9 @@ export interface RuntimeSettingsValues {
   interceptRetentionDays: number;
 }
 
-export const ALERT_FORMATS = ['json', 'feishu', 'dingtalk', 'wecom', 'slack', 'discord'] as const;
-export type AlertFormat = (typeof ALERT_FORMATS)[number];
+/** Alert format names: defined once, in the admin contract (ALERT_FORMAT_NAMES). */
+export const ALERT_FORMATS = ALERT_FORMAT_NAMES;
+export type AlertFormat = AlertFormatName;
 
 export type SettingsListener = (next: RuntimeSettingsValues, previous: RuntimeSettingsValues) => void;
 

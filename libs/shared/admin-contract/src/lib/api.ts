@@ -5,10 +5,10 @@ import type {
   BindingStatus,
   FailsafeModeName,
   InterceptReason,
-  RuleKind,
   SortOrder,
   TopInterceptedWindow,
 } from './enums';
+import type { RuleKind } from './rule-kinds';
 
 /** Timestamps are ISO 8601 strings (UTC) on the wire. */
 export type IsoDateTime = string;
@@ -17,8 +17,6 @@ export type IsoDateTime = string;
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
-/** Longest rule an admin may set (the server's MAX_RULE_ENTRIES). */
-export const MAX_RULE_ENTRIES = 256;
 
 export interface PageRequest {
   /** 1-based. */

@@ -1,6 +1,4 @@
-/** Rule kinds of a binding: `single` (one IP or CIDR), `multiple` (a list), `all` (any IP). */
-export const RULE_KINDS = ['single', 'multiple', 'all'] as const;
-export type RuleKind = (typeof RULE_KINDS)[number];
+// Rule kinds (RULE_KINDS, RuleKind, MAX_RULE_ENTRIES): rule-kinds.ts, the one definition.
 
 export const BINDING_STATUSES = ['active', 'banned'] as const;
 export type BindingStatus = (typeof BINDING_STATUSES)[number];

@@ -47,7 +47,7 @@ describe('rule validators', () => {
     const list = (entries: string[]) =>
       ruleEntriesValidator(() => kind)(new FormControl(entries));
     expect(list(['10.0.0.1'])).toBeNull();
-    expect(list(['10.0.0.1', '10.0.0.2'])).toEqual({ singleOnlyOne: true });
+    expect(list(['10.0.0.1', '10.0.0.2'])).toEqual({ exactly: { count: 1 } });
     kind = 'multiple';
     expect(list(['10.0.0.1', '10.0.0.2'])).toBeNull();
     expect(list([])).toEqual({ required: true });

@@ -1,6 +1,7 @@
 import {
   ChangeDetectionStrategy,
   Component,
+  computed,
   inject,
   signal,
 } from '@angular/core';
@@ -23,7 +24,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatRadioModule } from '@angular/material/radio';
 import { BindingsApi } from '@sentinel/admin-client';
 import {
-  MAX_RULE_ENTRIES,
+  RULE_KIND_DEFINITIONS,
   RULE_KINDS,
   type BindingOperationResponse,
   type BindingSummary,
@@ -68,7 +69,6 @@ export class RuleDialog {
   protected readonly data = inject<RuleDialogData>(MAT_DIALOG_DATA);
   protected readonly t = inject(I18nService).messages;
   protected readonly kinds = RULE_KINDS;
-  protected readonly maxEntries = MAX_RULE_ENTRIES;
 
   private readonly kindControl = new FormControl<RuleKind>(
     this.data.binding.ruleKind,
@@ -92,17 +92,22 @@ export class RuleDialog {
     ),
     { requireSync: true },
   );
+  /** The selected kind's definition: what the dialog shows derives from it, not from kind names. */
+  protected readonly definition = computed(() => RULE_KIND_DEFINITIONS[this.kind()]);
+  protected readonly takesEntries = computed(() => this.definition().matches === 'listed');
+  protected readonly maxEntries = computed(() => this.definition().maxEntries);
   protected readonly saving = signal(false);
   protected readonly serverError = signal<string | null>(null);
   protected readonly notice = ruleEntryNotice;
 
   constructor() {
     this.form.controls.kind.valueChanges.subscribe((kind) => {
+      const def = RULE_KIND_DEFINITIONS[kind];
       const entries = this.form.controls.entries;
-      if (kind === 'single' && entries.length > 1) {
-        while (entries.length > 1) entries.removeAt(entries.length - 1);
+      if (def.matches === 'listed') {
+        while (entries.length > def.maxEntries) entries.removeAt(entries.length - 1);
+        while (entries.length < Math.max(def.minEntries, 1)) entries.push(this.entryControl(''));
       }
-      if (kind !== 'all' && entries.length === 0) entries.push(this.entryControl(''));
       entries.updateValueAndValidity();
     });
   }
@@ -115,15 +120,15 @@ export class RuleDialog {
     this.form.controls.entries.removeAt(index);
   }
 
-  /** The entries to send: none for `all`, else the trimmed list. */
+  /** The entries to send: none for a kind that matches any IP (`all`), else the trimmed list. */
   entriesToSave(): string[] {
-    if (this.form.controls.kind.value === 'all') return [];
+    if (RULE_KIND_DEFINITIONS[this.form.controls.kind.value].matches === 'any') return [];
     return this.form.controls.entries.value.map((e) => e.trim());
   }
 
-  /** True when the form may be submitted: `all` ignores the entry controls. */
+  /** True when the form may be submitted: a kind that matches any IP ignores the entry controls. */
   isValid(): boolean {
-    if (this.form.controls.kind.value === 'all') return true;
+    if (RULE_KIND_DEFINITIONS[this.form.controls.kind.value].matches === 'any') return true;
     return this.form.controls.entries.valid;
   }
 

@@ -1,5 +1,5 @@
 import { AbstractControl, ValidationErrors, ValidatorFn } from '@angular/forms';
-import { MAX_RULE_ENTRIES, type RuleKind } from '@sentinel/admin-contract';
+import { RULE_KIND_DEFINITIONS, ruleEntryCountError, type RuleKindTable } from '@sentinel/admin-contract';
 import { validateRuleEntry } from '@sentinel/net';
 
 /**
@@ -25,30 +25,34 @@ export function ruleEntryNotice(value: string): string | null {
 }
 
 /**
- * The entry list for a rule kind: `single` takes exactly one, `multiple` one to MAX_RULE_ENTRIES
- * without duplicates, `all` none (its entries are ignored).
+ * The entry list for a rule kind, from the kind's definition (RULE_KIND_DEFINITIONS, the one
+ * the server validates with): a kind that matches any IP ignores its entries; otherwise the
+ * count must fit (`required`, `exactly: { count }`, `tooFew: { min }`, `tooMany: { max }`) and
+ * entries must not repeat once normalised (`duplicate`). `kinds` is for tests that extend it.
  */
-export function ruleEntriesValidator(kind: () => RuleKind): ValidatorFn {
+export function ruleEntriesValidator(
+  kind: () => string,
+  kinds: RuleKindTable = RULE_KIND_DEFINITIONS,
+): ValidatorFn {
   return (control: AbstractControl<string[]>): ValidationErrors | null => {
+    const def = Object.prototype.hasOwnProperty.call(kinds, kind()) ? kinds[kind()] : undefined;
+    if (def === undefined) return { unknownKind: true };
+    if (def.matches === 'any') return null;
     const entries = (control.value ?? []).map((e) => e.trim());
-    switch (kind()) {
-      case 'all':
-        return null;
-      case 'single':
-        return entries.length === 1 ? null : { singleOnlyOne: true };
-      case 'multiple': {
-        if (entries.length === 0) return { required: true };
-        if (entries.length > MAX_RULE_ENTRIES) {
-          return { tooMany: { max: MAX_RULE_ENTRIES } };
-        }
-        const canonical = entries.map((e) => {
-          const r = validateRuleEntry(e);
-          return r.ok ? r.cidr.display : e;
-        });
-        return new Set(canonical).size === canonical.length
-          ? null
-          : { duplicate: true };
-      }
+    if (entries.length === 0) return { required: true };
+    switch (ruleEntryCountError(def, entries.length)) {
+      case 'exactly':
+        return { exactly: { count: def.maxEntries } };
+      case 'too_few':
+        return { tooFew: { min: def.minEntries } };
+      case 'too_many':
+      case 'takes_none':
+        return { tooMany: { max: def.maxEntries } };
     }
+    const canonical = entries.map((e) => {
+      const r = validateRuleEntry(e);
+      return r.ok ? r.cidr.display : e;
+    });
+    return new Set(canonical).size === canonical.length ? null : { duplicate: true };
   };
 }

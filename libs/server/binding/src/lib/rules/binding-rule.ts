@@ -1,17 +1,25 @@
+import {
+  MAX_RULE_ENTRIES,
+  RULE_KIND_DEFINITIONS,
+  RULE_KINDS,
+  ruleEntryCountError,
+  type RuleKind,
+  type RuleKindTable,
+} from '@sentinel/admin-contract';
 import { compileRule, parseCidr, prefixOf, type Ip, type IpMatcher } from '@sentinel/net';
 
-export type RuleKind = 'single' | 'multiple' | 'all';
+// Rule kinds are defined once, in libs/shared/admin-contract/src/lib/rule-kinds.ts.
+export { MAX_RULE_ENTRIES, RULE_KINDS, type RuleKind };
 export type BindingStatus = 'active' | 'banned';
-
-export const RULE_KINDS: readonly RuleKind[] = ['single', 'multiple', 'all'];
 
 /** The authoritative state of one binding, as stored and as cached. */
 export interface BindingState {
   id: string;
   tokenHash: string;
   tokenMask: string;
+  /** A key of the rule-kind table (RULE_KIND_DEFINITIONS; a test may pass an extended table). */
   ruleKind: RuleKind;
-  /** Canonical CIDRs (`1.2.3.4/32`, `2001:db8::/64`). Empty for `all`. */
+  /** Canonical CIDRs (`1.2.3.4/32`, `2001:db8::/64`). Empty for kinds that match any IP (`all`). */
   ruleEntries: readonly string[];
   status: BindingStatus;
   version: number;
@@ -21,10 +29,15 @@ export interface BindingState {
 export interface CompiledBinding {
   readonly state: BindingState;
   readonly matcher: IpMatcher;
+  /** The kind matches every IP (`matches: 'any'`), decided once here, not per request. */
+  readonly anyIp: boolean;
 }
 
-export function compileBinding(state: BindingState): CompiledBinding {
-  return { state, matcher: compileRule(state.ruleEntries) };
+/** Compiles a binding's rule. `kinds` is the rule-kind table (tests may extend it). */
+export function compileBinding(state: BindingState, kinds: RuleKindTable = RULE_KIND_DEFINITIONS): CompiledBinding {
+  const def = kinds[state.ruleKind];
+  // A kind this build does not know (a newer instance wrote it): fail closed, match nothing extra.
+  return { state, matcher: compileRule(state.ruleEntries), anyIp: def !== undefined && def.matches === 'any' };
 }
 
 export type RuleVerdict = 'allow' | 'banned' | 'ip_not_allowed';
@@ -32,7 +45,7 @@ export type RuleVerdict = 'allow' | 'banned' | 'ip_not_allowed';
 export function evaluate(binding: CompiledBinding, ip: Ip): RuleVerdict {
   const s = binding.state;
   if (s.status === 'banned') return 'banned';
-  if (s.ruleKind === 'all') return 'allow';
+  if (binding.anyIp) return 'allow';
   return binding.matcher.matches(ip) ? 'allow' : 'ip_not_allowed';
 }
 
@@ -51,15 +64,17 @@ export class RuleValidationError extends Error {
   }
 }
 
-export const MAX_RULE_ENTRIES = 256;
-
 /**
- * Validates and normalises an admin's rule: `single` = exactly one IP or CIDR, `multiple` = one
- * or more IPs (CIDRs allowed too), `all` = no entries. Returns canonical, de-duplicated CIDRs.
+ * Validates and normalises an admin's rule against its kind's definition (entry count, whether
+ * it takes entries at all): `single` = exactly one IP or CIDR, `multiple` = one or more IPs
+ * (CIDRs allowed too), `all` = no entries. Returns canonical, de-duplicated CIDRs. `kinds` is
+ * the rule-kind table (tests may extend it).
  */
-export function normaliseRule(kind: RuleKind, entries: readonly string[]): string[] {
-  if (kind === 'all') {
-    if (entries.length > 0) throw new RuleValidationError('rule "all" takes no addresses');
+export function normaliseRule(kind: string, entries: readonly string[], kinds: RuleKindTable = RULE_KIND_DEFINITIONS): string[] {
+  const def = Object.prototype.hasOwnProperty.call(kinds, kind) ? kinds[kind] : undefined;
+  if (def === undefined) throw new RuleValidationError(`unknown rule kind "${kind}"`);
+  if (def.maxEntries === 0) {
+    if (entries.length > 0) throw new RuleValidationError(`rule "${kind}" takes no addresses`);
     return [];
   }
   if (entries.length === 0) throw new RuleValidationError(`rule "${kind}" needs at least one address`);
@@ -72,8 +87,18 @@ export function normaliseRule(kind: RuleKind, entries: readonly string[]): strin
     if (!cidr) throw new RuleValidationError(`"${raw}" is not a valid IP address or CIDR range`, raw);
     if (!out.includes(cidr.canonical)) out.push(cidr.canonical);
   }
-  if (kind === 'single' && out.length !== 1) {
-    throw new RuleValidationError('rule "single" takes exactly one IP address or CIDR range');
+  switch (ruleEntryCountError(def, out.length)) {
+    case null:
+      return out;
+    case 'exactly':
+      throw new RuleValidationError(`rule "${kind}" takes exactly ${count(def.maxEntries)}`);
+    case 'too_few':
+      throw new RuleValidationError(`rule "${kind}" needs at least ${count(def.minEntries)}`);
+    default:
+      throw new RuleValidationError(`rule "${kind}" takes at most ${count(def.maxEntries)}`);
   }
-  return out;
+}
+
+function count(n: number): string {
+  return n === 1 ? 'one IP address or CIDR range' : `${n} different IP addresses or CIDR ranges`;
 }

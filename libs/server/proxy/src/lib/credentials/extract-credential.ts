@@ -24,15 +24,70 @@ import { classifyRoute, parseRequestTarget, percentDecode, type RequestTarget, t
  * SPACE ignores trailing spaces), keys longer than New API's 128-character column.
  */
 
-export type CredentialSource =
-  | 'authorization'
-  | 'sec-websocket-protocol'
-  | 'x-api-key'
-  | 'query-key'
-  | 'x-goog-api-key'
-  | 'mj-api-secret';
+/**
+ * One place a New API version reads a relay key from. The carriers are a declared list
+ * ({@link CREDENTIAL_CARRIERS}); a carrier New API adds is one more entry there (see
+ * docs/extending.md and credential-carriers.extension-example.spec.ts), nothing else changes.
+ */
+export interface CredentialCarrier<S extends string = string> {
+  /** Reported as `CredentialResult.source`. */
+  readonly source: S;
+  /** How a conflict reason names the place. Never contains key material. */
+  readonly label: string;
+  /** A request header, lower case. Exactly one of `header` and `query`. */
+  readonly header?: string;
+  /** A query parameter, read as Go's `url.ParseQuery` does (two of them are a conflict). */
+  readonly query?: string;
+  /**
+   * On which decoded paths some New API version reads this place; omitted = every guarded
+   * route. Fail-closed: an unparseable target is read everywhere, and a path whose loose
+   * spelling (see RequestTarget.loosePath) differs is read when either spelling matches.
+   */
+  readonly readOn?: (decodedPath: string) => boolean;
+  /**
+   * How New API turns the value into a key before the `sk-` strip:
+   * `bearer` — a leading `Bearer `/`bearer ` is removed, then trimmed (Authorization, mj-api-secret);
+   * `plain` — the trimmed value itself (New API sets `Authorization: Bearer <value>` and strips it);
+   * `websocket-protocol` — the `openai-insecure-api-key.` subprotocols, or the whole value when no
+   * part has the prefix (New API 2026-02).
+   */
+  readonly syntax: 'bearer' | 'plain' | 'websocket-protocol';
+  /**
+   * New API reads this place only when every other place gave an empty key or
+   * `midjourney-proxy` (`mj-api-secret`). Its own value is never deferred, and it is never
+   * reported as the source when another place holds the same key.
+   */
+  readonly fallback?: boolean;
+}
 
-export type CredentialResult =
+/** A path New API reads `x-api-key` on (Claude's `/v1/messages`, and `/v1/models`). */
+function readsXApiKey(p: string): boolean {
+  return p.includes('/v1/messages') || p.includes('/v1/models');
+}
+
+/** Gemini paths: `?key=` and `x-goog-api-key`. */
+function readsGeminiKey(p: string): boolean {
+  return p === '/v1/models' || p.startsWith('/v1beta/models') || p.startsWith('/v1beta/openai/models') || p.startsWith('/v1/models/');
+}
+
+/**
+ * Every place some New API version reads a relay key, in New API's precedence, lowest first
+ * (later places overwrite earlier ones there). Security-critical: a place missing here is a way
+ * around the binding. Checked against a transcription of New API's TokenAuth by
+ * extract-credential.differential.spec.ts.
+ */
+export const CREDENTIAL_CARRIERS = [
+  { source: 'authorization', label: 'Authorization', header: 'authorization', syntax: 'bearer' },
+  { source: 'sec-websocket-protocol', label: 'Sec-WebSocket-Protocol', header: 'sec-websocket-protocol', syntax: 'websocket-protocol' },
+  { source: 'x-api-key', label: 'x-api-key', header: 'x-api-key', syntax: 'plain', readOn: readsXApiKey },
+  { source: 'query-key', label: 'the key query parameter', query: 'key', syntax: 'plain', readOn: readsGeminiKey },
+  { source: 'x-goog-api-key', label: 'x-goog-api-key', header: 'x-goog-api-key', syntax: 'plain', readOn: readsGeminiKey },
+  { source: 'mj-api-secret', label: 'mj-api-secret', header: 'mj-api-secret', syntax: 'bearer', fallback: true },
+] as const satisfies readonly CredentialCarrier[];
+
+export type CredentialSource = (typeof CREDENTIAL_CARRIERS)[number]['source'];
+
+export type CredentialResult<S extends string = CredentialSource> =
   /** No relay key anywhere New API would look: forward, New API answers 401 if it needs one. */
   | { readonly kind: 'none' }
   | {
@@ -47,7 +102,7 @@ export type CredentialResult =
        */
       readonly bindingKey: string;
       /** Where New API (reference precedence) takes the key from. */
-      readonly source: CredentialSource;
+      readonly source: S;
     }
   /** Refuse with 400 and never forward. `reason` never contains key material. */
   | { readonly kind: 'conflict'; readonly reason: string };
@@ -60,25 +115,16 @@ export interface CredentialRequest {
   readonly rawHeaders: readonly string[];
 }
 
+export type CredentialExtractor<S extends string = CredentialSource> = (req: CredentialRequest, target?: RequestTarget) => CredentialResult<S>;
+
 /** New API's `tokens.key` column is `varchar(128)`; a longer key can never match a token. */
 export const MAX_KEY_LENGTH = 128;
 
-const NONE: CredentialResult = Object.freeze({ kind: 'none' });
+const NONE = Object.freeze({ kind: 'none' as const });
 
 const WS_PREFIX = 'openai-insecure-api-key';
 const WS_PREFIX_DOT = 'openai-insecure-api-key.';
 const MJ_PLACEHOLDER = 'midjourney-proxy';
-
-/** Precedence, lowest first (later steps overwrite earlier ones in New API). */
-const SOURCES: readonly CredentialSource[] = ['authorization', 'sec-websocket-protocol', 'x-api-key', 'query-key', 'x-goog-api-key', 'mj-api-secret'];
-const AUTHORIZATION = 0;
-const WEBSOCKET = 1;
-const X_API_KEY = 2;
-const QUERY_KEY = 3;
-const X_GOOG_API_KEY = 4;
-const MJ_API_SECRET = 5;
-
-const HEADER_LABEL = ['Authorization', 'Sec-WebSocket-Protocol', 'x-api-key', 'the key query parameter', 'x-goog-api-key', 'mj-api-secret'];
 
 /** ASCII case-insensitive equality with a lower-case literal of the same length. */
 function isName(name: string, lower: string): boolean {
@@ -88,23 +134,6 @@ function isName(name: string, lower: string): boolean {
     if (c !== lower.charCodeAt(i)) return false;
   }
   return true;
-}
-
-/** Which credential header a raw header name is, or -1. Dispatches on length first: no allocation. */
-function headerIndex(name: string): number {
-  switch (name.length) {
-    case 9:
-      return isName(name, 'x-api-key') ? X_API_KEY : -1;
-    case 13:
-      if (isName(name, 'authorization')) return AUTHORIZATION;
-      return isName(name, 'mj-api-secret') ? MJ_API_SECRET : -1;
-    case 14:
-      return isName(name, 'x-goog-api-key') ? X_GOOG_API_KEY : -1;
-    case 22:
-      return isName(name, 'sec-websocket-protocol') ? WEBSOCKET : -1;
-    default:
-      return -1;
-  }
 }
 
 function isAsciiSpace(c: number): boolean {
@@ -159,47 +188,41 @@ class Candidates {
   source = -1;
   conflict: string | null = null;
 
+  constructor(private readonly carriers: readonly CredentialCarrier[]) {}
+
   add(place: number, stripped: string, deferrable: boolean): void {
     if (this.conflict !== null) return;
     if (deferrable && (stripped === '' || stripped === MJ_PLACEHOLDER)) return;
+    const label = this.carriers[place].label;
     const key = normalise(stripped);
     if (hasSpace(key)) {
-      this.conflict = `the credential in ${HEADER_LABEL[place]} has whitespace inside the key`;
+      this.conflict = `the credential in ${label} has whitespace inside the key`;
       return;
     }
     if (key.length > MAX_KEY_LENGTH) {
-      this.conflict = `the credential in ${HEADER_LABEL[place]} is longer than ${MAX_KEY_LENGTH} characters`;
+      this.conflict = `the credential in ${label} is longer than ${MAX_KEY_LENGTH} characters`;
       return;
     }
     if (this.key === null) {
       this.key = key;
       this.source = place;
     } else if (this.key !== key) {
-      const places = this.source === place ? `${HEADER_LABEL[place]} (twice)` : `${HEADER_LABEL[this.source]} and ${HEADER_LABEL[place]}`;
+      const places = this.source === place ? `${label} (twice)` : `${this.carriers[this.source].label} and ${label}`;
       this.conflict = `different keys in ${places}`;
-    } else if (place > this.source && place !== MJ_API_SECRET) {
+    } else if (place > this.source && this.carriers[place].fallback !== true) {
       this.source = place; // same key: report the place New API's precedence takes it from
     }
   }
 }
 
-/** Which optional places New API reads for a decoded path (steps 2 and 3). */
-function readsXApiKey(p: string): boolean {
-  return p.includes('/v1/messages') || p.includes('/v1/models');
-}
-
-function readsGeminiKey(p: string): boolean {
-  return p === '/v1/models' || p.startsWith('/v1beta/models') || p.startsWith('/v1beta/openai/models') || p.startsWith('/v1/models/');
-}
-
 /**
- * Values of the `key` query parameter as Go's `url.ParseQuery` yields them (pairs split on `&`,
+ * Values of query parameter `name` as Go's `url.ParseQuery` yields them (pairs split on `&`,
  * a pair containing `;` skipped, name and value percent-decoded with `+` as space, a pair with a
- * bad escape skipped) — plus, fail-closed, a `key` found by also splitting on `;` as Go before
+ * bad escape skipped) — plus, fail-closed, one found by also splitting on `;` as Go before
  * 1.17 did. One linear scan; only a name containing `%` is decoded. Returns a conflict reason or
  * null, filling `out` with the decoded values in order.
  */
-function queryKeys(q: string, out: string[]): string | null {
+function queryValues(q: string, name: string, label: string, out: string[]): string | null {
   let start = 0; // start of the current (sub-)pair
   let eq = -1; // its first '='
   let percent = false; // its name contains '%'
@@ -212,11 +235,11 @@ function queryKeys(q: string, out: string[]): string | null {
     if (c === 37 && eq < 0) percent = true;
     if (c !== 38 && c !== 59) continue;
     const nameEnd = eq >= 0 ? eq : i;
-    const isKey =
-      nameEnd - start === 3 && q.startsWith('key', start) ? true : percent && percentDecode(q.slice(start, nameEnd), true) === 'key';
-    if (isKey) {
+    const matches =
+      nameEnd - start === name.length && q.startsWith(name, start) ? true : percent && percentDecode(q.slice(start, nameEnd), true) === name;
+    if (matches) {
       const value = eq >= 0 ? percentDecode(q.slice(eq + 1, i), true) : '';
-      if (value === null) return 'malformed percent-encoding in the key query parameter';
+      if (value === null) return `malformed percent-encoding in ${label}`;
       out.push(value);
     }
     start = i + 1;
@@ -227,137 +250,139 @@ function queryKeys(q: string, out: string[]): string | null {
 }
 
 /**
- * The relay credential of a request (see the file comment). Pass the route from
- * {@link classifyRoute} when you have it, to skip re-parsing the target. An unparseable target
- * (which Go would refuse anyway) is read in every place, fail-closed.
+ * Builds the extractor for a list of carriers (precedence lowest first). The proxy uses
+ * {@link extractCredential}, built from {@link CREDENTIAL_CARRIERS}; tests build others.
+ * Throws on a malformed list (a carrier with neither or both of header/query, an upper-case or
+ * repeated header name, a repeated source), so a bad entry fails at start-up, not per request.
  */
-export function extractCredential(req: CredentialRequest, target?: RequestTarget): CredentialResult {
-  const t = target ?? parseRequestTarget(req.url);
-  let xApiKey: boolean;
-  let gemini: boolean;
-  if (!t.valid) {
-    xApiKey = true;
-    gemini = true;
-  } else {
-    xApiKey = readsXApiKey(t.path) || (t.loosePath !== t.path && readsXApiKey(t.loosePath));
-    gemini = readsGeminiKey(t.path) || (t.loosePath !== t.path && readsGeminiKey(t.loosePath));
-  }
-
-  // One pass over the raw headers: first value of each credential header, duplicates refused.
-  const h = req.rawHeaders;
-  let authorization: string | undefined;
-  let websocket: string | undefined;
-  let apiKey: string | undefined;
-  let googKey: string | undefined;
-  let mjSecret: string | undefined;
-  for (let i = 0; i + 1 < h.length; i += 2) {
-    const index = headerIndex(h[i]);
-    if (index < 0) continue;
-    const value = h[i + 1];
-    let seen: string | undefined;
-    switch (index) {
-      case AUTHORIZATION:
-        seen = authorization;
-        authorization = value;
-        break;
-      case WEBSOCKET:
-        seen = websocket;
-        websocket = value;
-        break;
-      case X_API_KEY:
-        seen = apiKey;
-        apiKey = value;
-        break;
-      case X_GOOG_API_KEY:
-        seen = googKey;
-        googKey = value;
-        break;
-      default:
-        seen = mjSecret;
-        mjSecret = value;
+export function createCredentialExtractor<S extends string>(carriers: readonly CredentialCarrier<S>[]): CredentialExtractor<S> {
+  const list: readonly CredentialCarrier<S>[] = Object.freeze([...carriers]);
+  // Header lookup dispatches on the name's length first: no allocation per header.
+  const byLength: { name: string; index: number }[][] = [];
+  const sources = new Set<string>();
+  list.forEach((c, index) => {
+    if ((c.header === undefined) === (c.query === undefined)) {
+      throw new Error(`credential carrier ${c.source}: give exactly one of header and query`);
     }
-    if (seen !== undefined) return conflict(`duplicate ${HEADER_LABEL[index]} header`);
+    if (sources.has(c.source)) throw new Error(`credential carrier ${c.source}: declared twice`);
+    sources.add(c.source);
+    if (c.header !== undefined) {
+      if (c.header === '' || c.header !== c.header.toLowerCase()) throw new Error(`credential carrier ${c.source}: header must be lower case`);
+      const slot = (byLength[c.header.length] ??= []);
+      if (slot.some((s) => s.name === c.header)) throw new Error(`credential carrier ${c.source}: header ${c.header} declared twice`);
+      slot.push({ name: c.header, index });
+    }
+  });
+
+  function headerIndex(name: string): number {
+    const slot = byLength[name.length];
+    if (slot === undefined) return -1;
+    for (let i = 0; i < slot.length; i++) if (isName(name, slot[i].name)) return slot[i].index;
+    return -1;
   }
 
-  const c = new Candidates();
-
-  // Header values as Go stores them: surrounding spaces and tabs removed (Node does the same).
-  if (authorization !== undefined) {
-    if (hasUnsafeByte(authorization)) return unsafe(AUTHORIZATION);
-    const v = trimSpace(authorization);
-    c.add(AUTHORIZATION, stripBearer(v), true);
+  function unsafe(place: number): CredentialResult<S> {
+    return conflict(`the credential in ${list[place].label} contains control or non-ASCII characters`);
   }
 
-  if (websocket !== undefined) {
-    if (hasUnsafeByte(websocket)) return unsafe(WEBSOCKET);
-    const v = trimSpace(websocket);
-    if (v !== '') {
-      // Every part that either version treats as the key, and the whole-value fallback when no
-      // part starts with the (dot-less) prefix, as the 2026-02 code does.
-      let prefixed = false;
-      let from = 0;
-      while (from <= v.length) {
-        let comma = v.indexOf(',', from);
-        if (comma < 0) comma = v.length;
-        const part = trimSpace(v.slice(from, comma));
-        if (part.startsWith(WS_PREFIX)) {
-          prefixed = true;
-          const key = part.startsWith(WS_PREFIX_DOT) ? part.slice(WS_PREFIX_DOT.length) : part;
-          c.add(WEBSOCKET, trimSpace(key), true);
-        }
-        from = comma + 1;
+  return function extract(req: CredentialRequest, target?: RequestTarget): CredentialResult<S> {
+    const t = target ?? parseRequestTarget(req.url);
+
+    // One pass over the raw headers: first value of each credential header, duplicates refused.
+    const h = req.rawHeaders;
+    let values: (string | undefined)[] | undefined;
+    for (let i = 0; i + 1 < h.length; i += 2) {
+      const index = headerIndex(h[i]);
+      if (index < 0) continue;
+      values ??= new Array<string | undefined>(list.length);
+      if (values[index] !== undefined) return conflict(`duplicate ${list[index].label} header`);
+      values[index] = h[i + 1];
+    }
+
+    const c = new Candidates(list);
+    for (let place = 0; place < list.length; place++) {
+      const carrier = list[place];
+      if (carrier.query !== undefined) {
+        if (t.rawQuery === '' || !readsOn(carrier, t)) continue;
+        const found: string[] = [];
+        const bad = queryValues(t.rawQuery, carrier.query, carrier.label, found);
+        if (bad !== null) return conflict(bad);
+        if (found.length > 1) return conflict(`more than one ${carrier.query} query parameter`);
+        if (found.length === 0) continue;
+        if (hasUnsafeByte(found[0])) return unsafe(place);
+        const v = trimSpace(found[0]);
+        if (v !== '') c.add(place, v, true);
+        continue;
       }
-      if (!prefixed) c.add(WEBSOCKET, v, true);
-    }
-  }
-
-  if (xApiKey && apiKey !== undefined) {
-    if (hasUnsafeByte(apiKey)) return unsafe(X_API_KEY);
-    const v = trimSpace(apiKey);
-    if (v !== '') c.add(X_API_KEY, v, true); // "Bearer " + v, stripped: v trimmed
-  }
-
-  if (gemini) {
-    if (t.rawQuery !== '') {
-      const values: string[] = [];
-      const bad = queryKeys(t.rawQuery, values);
-      if (bad !== null) return conflict(bad);
-      if (values.length > 1) return conflict('more than one key query parameter');
-      if (values.length === 1) {
-        if (hasUnsafeByte(values[0])) return unsafe(QUERY_KEY);
-        const v = trimSpace(values[0]);
-        if (v !== '') c.add(QUERY_KEY, v, true);
+      const raw = values?.[place];
+      if (raw === undefined) continue;
+      if (!readsOn(carrier, t)) continue; // not read on this path (duplicates were refused above)
+      if (hasUnsafeByte(raw)) return unsafe(place);
+      // Header values as Go stores them: surrounding spaces and tabs removed (Node does the same).
+      const v = trimSpace(raw);
+      switch (carrier.syntax) {
+        case 'bearer':
+          if (carrier.fallback === true) {
+            // Read when the others are empty or `midjourney-proxy`; its own value is not deferred.
+            if (v !== '') c.add(place, stripBearer(v), false);
+          } else {
+            c.add(place, stripBearer(v), true);
+          }
+          break;
+        case 'plain':
+          if (v !== '') c.add(place, v, carrier.fallback !== true); // "Bearer " + v, stripped: v trimmed
+          break;
+        case 'websocket-protocol':
+          if (v !== '') addWebSocketProtocol(c, place, v);
+          break;
       }
     }
-    if (googKey !== undefined) {
-      if (hasUnsafeByte(googKey)) return unsafe(X_GOOG_API_KEY);
-      const v = trimSpace(googKey);
-      if (v !== '') c.add(X_GOOG_API_KEY, v, true);
-    }
-  }
 
-  if (mjSecret !== undefined) {
-    if (hasUnsafeByte(mjSecret)) return unsafe(MJ_API_SECRET);
-    const v = trimSpace(mjSecret);
-    // Read when the others are empty or `midjourney-proxy`; its own value is not deferred again.
-    if (v !== '') c.add(MJ_API_SECRET, stripBearer(v), false);
-  }
-
-  if (c.conflict !== null) return conflict(c.conflict);
-  if (c.key === null || c.key === '') return NONE;
-  // `Authorization: Bearer ` arrives as `Bearer` (the parser trims the value), which no strip
-  // removes: New API would look the word up as a token. Never bind it (a binding would turn every
-  // such client into intercepts and alerts) and never forward a key we did not bind: refuse.
-  if (c.key.length === 6 && asciiLower(c.key) === 'bearer') return conflict('an empty bearer token');
-  return { kind: 'key', key: c.key, bindingKey: asciiLower(c.key), source: SOURCES[c.source] };
+    if (c.conflict !== null) return conflict(c.conflict);
+    if (c.key === null || c.key === '') return NONE;
+    // `Authorization: Bearer ` arrives as `Bearer` (the parser trims the value), which no strip
+    // removes: New API would look the word up as a token. Never bind it (a binding would turn every
+    // such client into intercepts and alerts) and never forward a key we did not bind: refuse.
+    if (c.key.length === 6 && asciiLower(c.key) === 'bearer') return conflict('an empty bearer token');
+    return { kind: 'key', key: c.key, bindingKey: asciiLower(c.key), source: list[c.source].source };
+  };
 }
 
-function conflict(reason: string): CredentialResult {
+/** Whether some New API version reads this carrier on the request's path (fail-closed, see readOn). */
+function readsOn(c: CredentialCarrier, t: RequestTarget): boolean {
+  return !t.valid || c.readOn === undefined || c.readOn(t.path) || (t.loosePath !== t.path && c.readOn(t.loosePath));
+}
+
+/**
+ * Every part that either New API version treats as the key, and the whole-value fallback when
+ * no part starts with the (dot-less) prefix, as the 2026-02 code does.
+ */
+function addWebSocketProtocol(c: Candidates, place: number, v: string): void {
+  let prefixed = false;
+  let from = 0;
+  while (from <= v.length) {
+    let comma = v.indexOf(',', from);
+    if (comma < 0) comma = v.length;
+    const part = trimSpace(v.slice(from, comma));
+    if (part.startsWith(WS_PREFIX)) {
+      prefixed = true;
+      const key = part.startsWith(WS_PREFIX_DOT) ? part.slice(WS_PREFIX_DOT.length) : part;
+      c.add(place, trimSpace(key), true);
+    }
+    from = comma + 1;
+  }
+  if (!prefixed) c.add(place, v, true);
+}
+
+/**
+ * The relay credential of a request (see the file comment), read from {@link CREDENTIAL_CARRIERS}.
+ * Pass the route from {@link classifyRoute} when you have it, to skip re-parsing the target. An
+ * unparseable target (which Go would refuse anyway) is read in every place, fail-closed.
+ */
+export const extractCredential: CredentialExtractor = createCredentialExtractor(CREDENTIAL_CARRIERS);
+
+function conflict(reason: string): { readonly kind: 'conflict'; readonly reason: string } {
   return { kind: 'conflict', reason };
-}
-
-function unsafe(place: number): CredentialResult {
-  return conflict(`the credential in ${HEADER_LABEL[place]} contains control or non-ASCII characters`);
 }
 
 function asciiLower(s: string): string {

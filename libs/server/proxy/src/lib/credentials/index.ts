@@ -7,9 +7,13 @@ export {
   type RouteInfo,
 } from './route-class';
 export {
+  createCredentialExtractor,
+  CREDENTIAL_CARRIERS,
   extractCredential,
   inspectRequest,
   MAX_KEY_LENGTH,
+  type CredentialCarrier,
+  type CredentialExtractor,
   type CredentialRequest,
   type CredentialResult,
   type CredentialSource,

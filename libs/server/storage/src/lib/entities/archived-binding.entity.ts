@@ -1,10 +1,11 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintNumber } from './transformers';
 import { ArchiveReason, BindingStatus, RuleKind } from './types';
+import { ruleKindCheckSql } from './rule-kind-sql';
 
 /** A binding removed from token_bindings (by retention or an unbind), kept as history. */
 @Entity({ name: 'archived_bindings' })
-@Check('ck_archived_bindings_rule_kind', `rule_kind IN ('single', 'multiple', 'all')`)
+@Check('ck_archived_bindings_rule_kind', ruleKindCheckSql())
 @Check('ck_archived_bindings_status', `status IN ('active', 'banned')`)
 @Check('ck_archived_bindings_archive_reason', `archive_reason IN ('retention', 'unbind')`)
 @Index('ix_archived_bindings_archived', { synchronize: false })

@@ -13,6 +13,7 @@ export * from './archived-binding.entity';
 export * from './intercept-log.entity';
 export * from './runtime-setting.entity';
 export * from './token-binding.entity';
+export * from './rule-kind-sql';
 export * from './transformers';
 export * from './types';
 

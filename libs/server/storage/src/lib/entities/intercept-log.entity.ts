@@ -1,12 +1,13 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { BindingStatus, RuleKind } from './types';
+import { ruleKindCheckSql } from './rule-kind-sql';
 
 /**
  * A denied request. Written in batches off the hot path; `path`, `user_agent` and `request_id`
  * must be cut to INTERCEPT_LOG_LIMITS by the writer (truncateText).
  */
 @Entity({ name: 'intercept_logs' })
-@Check('ck_intercept_logs_rule_kind', `rule_kind IN ('single', 'multiple', 'all')`)
+@Check('ck_intercept_logs_rule_kind', ruleKindCheckSql())
 @Check('ck_intercept_logs_binding_status', `binding_status IN ('active', 'banned')`)
 @Index('ix_intercept_logs_created', { synchronize: false })
 @Index('ix_intercept_logs_token_created', { synchronize: false })

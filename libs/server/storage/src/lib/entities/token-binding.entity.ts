@@ -1,6 +1,7 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { bigintNumber } from './transformers';
 import { BindingStatus, RuleKind } from './types';
+import { ruleKindCheckSql, ruleShapeCheckSql } from './rule-kind-sql';
 
 /**
  * One relay token's IP binding. The schema (constraints, indexes, the version trigger) is defined
@@ -12,15 +13,9 @@ import { BindingStatus, RuleKind } from './types';
 @Entity({ name: 'token_bindings' })
 @Unique('uq_token_bindings_token_hash', ['tokenHash'])
 @Check('ck_token_bindings_token_hash', `token_hash ~ '^[0-9a-f]{64}$'`)
-@Check('ck_token_bindings_rule_kind', `rule_kind IN ('single', 'multiple', 'all')`)
+@Check('ck_token_bindings_rule_kind', ruleKindCheckSql())
 @Check('ck_token_bindings_status', `status IN ('active', 'banned')`)
-@Check(
-  'ck_token_bindings_rule_shape',
-  `array_position(rule_entries, NULL) IS NULL AND CASE rule_kind ` +
-    `WHEN 'single' THEN cardinality(rule_entries) = 1 ` +
-    `WHEN 'multiple' THEN cardinality(rule_entries) >= 1 ` +
-    `ELSE cardinality(rule_entries) = 0 END`,
-)
+@Check('ck_token_bindings_rule_shape', ruleShapeCheckSql())
 @Index('ix_token_bindings_last_used', { synchronize: false })
 @Index('ix_token_bindings_created', { synchronize: false })
 @Index('ix_token_bindings_status_kind', { synchronize: false })

@@ -1,6 +1,5 @@
-/** Rule kinds of a binding. `single`: one IP or one CIDR; `multiple`: a list; `all`: any IP. */
-export const RULE_KINDS = ['single', 'multiple', 'all'] as const;
-export type RuleKind = (typeof RULE_KINDS)[number];
+/** Rule kinds of a binding: defined once, in libs/shared/admin-contract/src/lib/rule-kinds.ts. */
+export { RULE_KINDS, type RuleKind } from '@sentinel/admin-contract';
 
 export const BINDING_STATUSES = ['active', 'banned'] as const;
 export type BindingStatus = (typeof BINDING_STATUSES)[number];

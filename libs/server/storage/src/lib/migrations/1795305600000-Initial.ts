@@ -44,10 +44,10 @@ export class Initial1795305600000 implements MigrationInterface {
   }
 }
 
-const RULE_KIND_CHECK = `rule_kind IN ('single', 'multiple', 'all')`;
+export const RULE_KIND_CHECK = `rule_kind IN ('single', 'multiple', 'all')`;
 const STATUS_CHECK = `status IN ('active', 'banned')`;
 const TOKEN_HASH_CHECK = `token_hash ~ '^[0-9a-f]{64}$'`;
-const RULE_SHAPE_CHECK =
+export const RULE_SHAPE_CHECK =
   `array_position(rule_entries, NULL) IS NULL AND CASE rule_kind ` +
   `WHEN 'single' THEN cardinality(rule_entries) = 1 ` +
   `WHEN 'multiple' THEN cardinality(rule_entries) >= 1 ` +

@@ -124,7 +124,8 @@ export interface Messages {
       readonly addEntry: string;
       readonly removeEntry: (index: number) => string;
       readonly required: string;
-      readonly singleOnlyOne: string;
+      readonly exactly: (count: number) => string;
+      readonly tooFew: (min: number) => string;
       readonly tooMany: (max: number) => string;
       readonly duplicate: string;
       readonly invalid: (reason: string) => string;
