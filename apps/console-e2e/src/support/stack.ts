@@ -6,6 +6,8 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { cleanupRedisPrefix, createTestDatabase, redisPrefix, type TestDatabase } from './services';
+
 export const WORKSPACE = resolve(__dirname, '../../../..');
 const SERVER_MAIN = join(WORKSPACE, 'dist/apps/sentinel/main.js');
 const CONSOLE_INDEX = join(WORKSPACE, 'dist/apps/console/browser/index.html');
@@ -32,12 +34,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** GET through Sentinel from a chosen loopback address (the client IP a binding sees). */
+/** GET through Sentinel from a chosen loopback address (127.0.0.x: the client IP a binding sees). */
 export function relay(base: string, key: string, from: string): Promise<number> {
   return new Promise((res, rej) => {
     const r = request(
       `${base}/v1/models`,
-      { headers: { authorization: `Bearer ${key}` }, localAddress: from },
+      { headers: { authorization: `Bearer ${key}` }, localAddress: from, agent: false },
       (resp) => {
         resp.resume();
         resp.on('end', () => res(resp.statusCode ?? 0));
@@ -48,20 +50,30 @@ export function relay(base: string, key: string, from: string): Promise<number> 
   });
 }
 
-/** The built Sentinel (embedded storage, in-process Redis role) in front of a tiny fake New API. */
+/**
+ * The built Sentinel, serving the built console, on real PostgreSQL (a database of its own) and
+ * Redis (a key prefix of its own), in front of a tiny fake New API that answers every request.
+ */
 export class ConsoleStack {
   private upstream!: Server;
   private child!: ChildProcess;
+  private db: TestDatabase | undefined;
+  private prefix = '';
   private dataDir = '';
   private exited: number | null = null;
   output = '';
   url = '';
+  /** Requests the fake upstream received: proxied traffic that Sentinel let through. */
+  upstreamRequests = 0;
 
   async start(): Promise<this> {
     for (const file of [SERVER_MAIN, CONSOLE_INDEX]) {
       if (!existsSync(file)) throw new Error(`${file} is missing: build sentinel and console first`);
     }
+    this.db = await createTestDatabase();
+    this.prefix = redisPrefix();
     this.upstream = createServer((req, res) => {
+      this.upstreamRequests++;
       req.resume();
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ object: 'list', data: [] }));
@@ -84,6 +96,9 @@ export class ConsoleStack {
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: '3000',
         DOWNSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
+        PG_DSN: this.db.dsn,
+        REDIS_ADDR: 'redis://127.0.0.1:6379/0',
+        REDIS_KEY_PREFIX: this.prefix,
         ...SECRETS,
       },
     });
@@ -94,7 +109,8 @@ export class ConsoleStack {
     while (Date.now() < deadline) {
       if (this.exited !== null) throw new Error(`Sentinel exited with ${this.exited}:\n${this.output}`);
       const ok = await new Promise<boolean>((res) => {
-        const r = request(`${this.url}/health`, (resp) => {
+        // Ready: PostgreSQL (migrated) and Redis are both up.
+        const r = request(`${this.url}/health/ready`, (resp) => {
           resp.resume();
           res(resp.statusCode === 200);
         });
@@ -121,5 +137,12 @@ export class ConsoleStack {
     this.upstream?.closeAllConnections();
     await new Promise((r) => (this.upstream ? this.upstream.close(r) : r(undefined)));
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    await this.db?.drop();
+    if (this.prefix) await cleanupRedisPrefix(this.prefix);
+  }
+
+  /** A proxied GET /v1/models with `key`, sent from the loopback address `from`. */
+  relay(key: string, from: string): Promise<number> {
+    return relay(this.url, key, from);
   }
 }

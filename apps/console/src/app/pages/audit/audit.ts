@@ -3,7 +3,6 @@ import {
   ChangeDetectionStrategy,
   Component,
   DestroyRef,
-  computed,
   effect,
   inject,
   signal,
@@ -14,8 +13,7 @@ import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
-import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
-import { MatProgressBarModule } from '@angular/material/progress-bar';
+import type { PageEvent } from '@angular/material/paginator';
 import { MatSelectModule } from '@angular/material/select';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
@@ -31,9 +29,9 @@ import {
 } from '@sentinel/admin-contract';
 import { debounceTime, map } from 'rxjs';
 
-import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
+import { PagedTable } from '../../shared/paged-table/paged-table';
 import { PageDataSource } from '../../shared/page-data-source/page-data-source';
 import { localToIso } from '../bindings/bindings-data-source';
 
@@ -70,10 +68,9 @@ export function toAuditQuery(f: AuditFilters, pageIndex: number, pageSize: numbe
     MatButtonModule,
     MatFormFieldModule,
     MatInputModule,
-    MatPaginatorModule,
-    MatProgressBarModule,
     MatSelectModule,
     MatTableModule,
+    PagedTable,
     ReactiveFormsModule,
     RouterLink,
   ],
@@ -85,7 +82,6 @@ export class Audit {
   protected readonly actions = AUDIT_ACTIONS;
   protected readonly targetTypes = AUDIT_TARGET_TYPES;
   protected readonly columns = ['time', 'actor', 'action', 'target', 'ip', 'change'];
-  protected readonly pageSizes = [25, 50, 100, 200];
   protected readonly dataSource = new PageDataSource<AuditEntry, AuditQuery>(inject(AuditApi));
 
   protected readonly filterForm = new FormGroup({
@@ -106,13 +102,6 @@ export class Audit {
   protected readonly pageSize = signal(DEFAULT_PAGE_SIZE);
   private readonly refresh = signal(0);
 
-  protected readonly errorText = computed(() => {
-    const error = this.dataSource.error();
-    return error ? errorMessage(error, this.t()) : '';
-  });
-  protected readonly isEmpty = computed(
-    () => !this.dataSource.loading() && !this.dataSource.error() && this.dataSource.total() === 0,
-  );
 
   constructor() {
     effect(() => {

@@ -72,6 +72,26 @@ describe('Bindings page', () => {
     ).toBe('Actions for sk-ab12…');
   });
 
+  it('re-renders a row that a reload changed (same id, new status)', async () => {
+    const harness = await RouterTestingHarness.create('/bindings');
+    await harness.fixture.whenStable();
+    backend
+      .match((r) => r.url === '/admin/api/bindings')
+      .forEach((r) => r.flush({ items: [row], page: 1, pageSize: 50, total: 1 }));
+    await harness.fixture.whenStable();
+    const el = harness.routeNativeElement as HTMLElement;
+    const status = () => el.querySelector('[data-testid="binding-row-7"] .status-pill')?.textContent?.trim();
+    expect(status()).toBe('Active');
+
+    el.querySelector<HTMLButtonElement>('[data-testid="bindings-refresh"]')?.click();
+    await harness.fixture.whenStable();
+    backend
+      .match((r) => r.url === '/admin/api/bindings')
+      .forEach((r) => r.flush({ items: [{ ...row, status: 'banned' }], page: 1, pageSize: 50, total: 1 }));
+    await harness.fixture.whenStable();
+    expect(status()).toBe('Banned');
+  });
+
   it('shows the empty state', async () => {
     const harness = await RouterTestingHarness.create('/bindings');
     await harness.fixture.whenStable();

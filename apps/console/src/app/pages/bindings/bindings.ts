@@ -2,7 +2,6 @@ import {
   ChangeDetectionStrategy,
   Component,
   DestroyRef,
-  computed,
   effect,
   inject,
   input,
@@ -16,8 +15,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatMenuModule } from '@angular/material/menu';
-import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
-import { MatProgressBarModule } from '@angular/material/progress-bar';
+import type { PageEvent } from '@angular/material/paginator';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSortModule, Sort } from '@angular/material/sort';
 import { MatTableModule } from '@angular/material/table';
@@ -36,9 +34,9 @@ import {
 } from '@sentinel/admin-contract';
 import { debounceTime } from 'rxjs';
 
-import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
+import { PagedTable } from '../../shared/paged-table/paged-table';
 import { BindingActions } from './binding-actions.service';
 import {
   BindingFilters,
@@ -59,12 +57,11 @@ import { ruleText } from './rule-text';
     MatFormFieldModule,
     MatInputModule,
     MatMenuModule,
-    MatPaginatorModule,
-    MatProgressBarModule,
     MatSelectModule,
     MatSortModule,
     MatTableModule,
     MatTooltipModule,
+    PagedTable,
     ReactiveFormsModule,
     RouterLink,
   ],
@@ -91,7 +88,6 @@ export class Bindings {
     'created',
     'actions',
   ];
-  protected readonly pageSizes = [25, 50, 100, 200];
   protected readonly dataSource = new BindingsDataSource(inject(BindingsApi));
 
   protected readonly filterForm = new FormGroup({
@@ -111,16 +107,6 @@ export class Bindings {
   protected readonly sort = signal<Sort>({ active: 'last', direction: 'desc' });
   private readonly refresh = signal(0);
 
-  protected readonly errorText = computed(() => {
-    const error = this.dataSource.error();
-    return error ? errorMessage(error, this.t()) : '';
-  });
-  protected readonly isEmpty = computed(
-    () =>
-      !this.dataSource.loading() &&
-      !this.dataSource.error() &&
-      this.dataSource.total() === 0,
-  );
 
   constructor() {
     // Filters from the URL first (a deep link from an alert), then whatever the admin types.

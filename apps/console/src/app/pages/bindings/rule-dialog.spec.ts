@@ -103,8 +103,8 @@ describe('RuleDialog', () => {
       const input = el.querySelector<HTMLInputElement>(`[data-testid="rule-entry-${index}"]`);
       if (!input) throw new Error(`no entry ${index}`);
       input.value = value;
+      // No blur: the error must show while the field still has focus.
       input.dispatchEvent(new Event('input'));
-      input.dispatchEvent(new Event('blur'));
       await fixture.whenStable();
     };
     return { fixture, el, type };

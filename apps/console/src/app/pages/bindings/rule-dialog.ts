@@ -12,6 +12,10 @@ import {
   FormGroup,
   ReactiveFormsModule,
 } from '@angular/forms';
+import {
+  ErrorStateMatcher,
+  ShowOnDirtyErrorStateMatcher,
+} from '@angular/material/core';
 import { MatButtonModule } from '@angular/material/button';
 import {
   MAT_DIALOG_DATA,
@@ -58,6 +62,10 @@ export interface RuleDialogData {
     MatProgressBarModule,
     MatRadioModule,
     ReactiveFormsModule,
+  ],
+  // Entries are validated as the admin types (dirty), not only after the field loses focus.
+  providers: [
+    { provide: ErrorStateMatcher, useClass: ShowOnDirtyErrorStateMatcher },
   ],
   templateUrl: './rule-dialog.html',
   styleUrl: './rule-dialog.scss',

@@ -122,6 +122,9 @@ describe('Login', () => {
     await harness.fixture.whenStable();
     expect(error()).toBe('Wrong password.');
     expect(input()?.value).toBe('');
+    // The emptied field is ready for the next attempt, not flagged as missing.
+    expect(harness.fixture.nativeElement.querySelector('mat-error')).toBeNull();
+    expect(input()?.getAttribute('aria-invalid')).not.toBe('true');
     expect(TestBed.inject(Router).url).toBe('/login');
   });
 

@@ -12,6 +12,7 @@ import {
 import {
   FormControl,
   FormGroup,
+  FormGroupDirective,
   ReactiveFormsModule,
   Validators,
 } from '@angular/forms';
@@ -100,6 +101,7 @@ export class Login {
   private readonly i18n = inject(I18nService);
   private readonly passwordInput =
     viewChild.required<ElementRef<HTMLInputElement>>('passwordInput');
+  private readonly formDirective = viewChild.required(FormGroupDirective);
 
   constructor() {
     afterNextRender(() => this.passwordInput().nativeElement.focus());
@@ -124,7 +126,9 @@ export class Login {
       error: (error: unknown) => {
         this.submitting.set(false);
         this.failure.set(toFailure(error, this.t()));
-        this.form.controls.password.reset('');
+        // A fresh, unsubmitted form: the failure message above says what happened, so the empty
+        // field must not also be flagged "Enter the admin password.".
+        this.formDirective().resetForm({ password: '' });
         this.passwordInput().nativeElement.focus();
       },
     });

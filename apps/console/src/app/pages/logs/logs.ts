@@ -5,7 +5,6 @@ import {
   Component,
   DOCUMENT,
   DestroyRef,
-  computed,
   effect,
   inject,
   input,
@@ -17,7 +16,7 @@ import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
-import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
+import type { PageEvent } from '@angular/material/paginator';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatTableModule } from '@angular/material/table';
@@ -33,9 +32,9 @@ import {
 } from '@sentinel/admin-contract';
 import { Subscription, debounceTime, map } from 'rxjs';
 
-import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
+import { PagedTable } from '../../shared/paged-table/paged-table';
 import { PageDataSource } from '../../shared/page-data-source/page-data-source';
 import { ToastService } from '../../shared/toast/toast.service';
 import { ruleText } from '../bindings/rule-text';
@@ -51,10 +50,10 @@ import { EMPTY_LOG_FILTERS, LogFilters, toLogFilterQuery } from './logs-query';
     MatButtonModule,
     MatFormFieldModule,
     MatInputModule,
-    MatPaginatorModule,
     MatProgressBarModule,
     MatSelectModule,
     MatTableModule,
+    PagedTable,
     ReactiveFormsModule,
     RouterLink,
   ],
@@ -72,7 +71,6 @@ export class Logs {
 
   protected readonly reasons = INTERCEPT_REASONS;
   protected readonly columns = ['time', 'token', 'clientIp', 'reason', 'rule', 'request', 'userAgent'];
-  protected readonly pageSizes = [25, 50, 100, 200];
   protected readonly dataSource = new PageDataSource<InterceptLogItem, LogQuery>(this.api);
 
   protected readonly filterForm = new FormGroup({
@@ -97,13 +95,6 @@ export class Logs {
   protected readonly exportProgress = signal<number | null>(null);
   private exportRequest?: Subscription;
 
-  protected readonly errorText = computed(() => {
-    const error = this.dataSource.error();
-    return error ? errorMessage(error, this.t()) : '';
-  });
-  protected readonly isEmpty = computed(
-    () => !this.dataSource.loading() && !this.dataSource.error() && this.dataSource.total() === 0,
-  );
 
   constructor() {
     effect(() => {

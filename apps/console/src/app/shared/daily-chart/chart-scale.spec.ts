@@ -1,21 +1,23 @@
-import { layoutChart, niceMax } from './chart-scale';
+import { layoutChart, niceStep } from './chart-scale';
 
-describe('niceMax', () => {
+describe('niceStep', () => {
   it.each([
     [0, 1],
     [-5, 1],
     [Number.NaN, 1],
+    [0.3, 1],
     [1, 1],
-    [3, 5],
+    [1.25, 2],
+    [2.5, 3],
+    [4, 5],
     [7, 10],
     [11, 20],
     [21, 25],
     [240, 250],
     [251, 500],
     [999, 1000],
-    [0.3, 0.5],
-  ])('niceMax(%p) = %p', (value, expected) => {
-    expect(niceMax(value)).toBeCloseTo(expected);
+  ])('niceStep(%p) = %p', (value, expected) => {
+    expect(niceStep(value)).toBe(expected);
   });
 });
 
@@ -61,6 +63,18 @@ describe('layoutChart', () => {
   it('keeps whole-number ticks for small counts', () => {
     const layout = layoutChart([{ label: 'a', allowed: 1, intercepted: 1 }], 100, 100, 4);
     expect(layout.ticks.map((t) => t.value)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it.each([
+    [4, [0, 1, 2, 3, 4]],
+    [5, [0, 2, 4, 6, 8]],
+    [10, [0, 3, 6, 9, 12]],
+    [37, [0, 10, 20, 30, 40]],
+    [90, [0, 25, 50, 75, 100]],
+  ])('labels only whole numbers when the largest count is %p', (largest, ticks) => {
+    const layout = layoutChart([{ label: 'a', allowed: largest, intercepted: 0 }], 100, 100, 4);
+    expect(layout.ticks.map((t) => t.value)).toEqual(ticks);
+    expect(layout.max).toBeGreaterThanOrEqual(largest);
   });
 
   it('handles an empty series', () => {

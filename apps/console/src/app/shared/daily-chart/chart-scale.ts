@@ -30,13 +30,14 @@ export interface ChartLayout {
 }
 
 /**
- * The smallest "nice" axis maximum (1, 2, 2.5 or 5 × 10ⁿ) ≥ `value`; 1 for an empty chart, so
- * that a period without traffic still draws a sane axis.
+ * The smallest whole-number "nice" tick step ≥ `value`: 1, 2, 3 or 5 below ten, then 1, 2, 2.5 or
+ * 5 × 10ⁿ (all whole numbers); 1 for anything up to 1.
  */
-export function niceMax(value: number): number {
-  if (!Number.isFinite(value) || value <= 0) return 1;
+export function niceStep(value: number): number {
+  if (!Number.isFinite(value) || value <= 1) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) {
+  const steps = magnitude >= 10 ? [1, 2, 2.5, 5, 10] : [1, 2, 3, 5, 10];
+  for (const step of steps) {
     const candidate = step * magnitude;
     if (candidate >= value) return candidate;
   }
@@ -45,9 +46,9 @@ export function niceMax(value: number): number {
 
 /**
  * Bar geometry in a `width` × `height` plot area (SVG units, y grows downwards): one group per
- * point, two bars per group, heights proportional to `niceMax` of the largest value, and `tickCount`
- * evenly spaced axis ticks from 0 to that maximum (at least `tickCount`, so that small counts get
- * whole-number ticks). A non-zero value is at least 1 unit tall.
+ * point, two bars per group, heights proportional to a maximum of `tickCount` whole-number
+ * nice steps (`niceStep`) covering the largest value, with `tickCount` evenly spaced axis ticks
+ * from 0 to it. A non-zero value is at least 1 unit tall.
  */
 export function layoutChart(
   points: readonly ChartPoint[],
@@ -56,8 +57,9 @@ export function layoutChart(
   tickCount = 4,
 ): ChartLayout {
   const largest = Math.max(0, ...points.map((p) => Math.max(p.allowed, p.intercepted)));
-  // Counts are whole numbers: never less than one per tick, so tick labels stay integers.
-  const max = Math.max(niceMax(largest), tickCount);
+  // Counts are whole numbers: a whole-number step per tick, so every tick label is an integer
+  // (a nice maximum alone is not enough: 5 over 4 ticks would label 1.25, 2.5, 3.75).
+  const max = niceStep(largest / tickCount) * tickCount;
   const ticks = Array.from({ length: tickCount + 1 }, (_, i) => {
     const value = (max / tickCount) * i;
     return { value, y: height - (value / max) * height };

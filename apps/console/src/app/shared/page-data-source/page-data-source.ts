@@ -31,6 +31,12 @@ export class PageDataSource<T, Q> extends DataSource<T> {
   readonly error = signal<unknown>(null);
   readonly total = signal(0);
   readonly lastQuery = signal<Q | null>(null);
+  /**
+   * The current rows as a signal. Templates bind the table to this (`[dataSource]="ds.items()"`)
+   * so that an OnPush page is re-checked when a page arrives: with a DataSource the table only
+   * swaps a row's context when an updated row keeps its trackBy id, and nothing re-renders it.
+   */
+  readonly items = signal<readonly T[]>([]);
 
   constructor(loader: PageLoader<T, Q>) {
     super();
@@ -52,10 +58,12 @@ export class PageDataSource<T, Q> extends DataSource<T> {
         this.loading.set(false);
         if (result.ok) {
           this.total.set(result.page.total);
+          this.items.set(result.page.items);
           this.rows.next(result.page.items);
         } else {
           this.error.set(result.error);
           this.total.set(0);
+          this.items.set([]);
           this.rows.next([]);
         }
       });
