@@ -7,6 +7,8 @@
 //   BENCH_ROUNDS     (default 3)      interleaved rounds per scenario (the median is reported)
 //   BENCH_STREAMS    (default 10000)  concurrent SSE streams for the memory-per-stream figure
 //   BENCH_SKIP_BUILD                  use what is in dist/
+//   BENCH_SENTINEL_NODE_ARGS          extra node flags for the Sentinel instances (--cpu-prof …)
+//   BENCH_SCENARIO                    only the throughput scenarios whose name contains this
 //   BENCH_ONLY                        comma list of sections to run (throughput,latency,sse,
 //                                     streams,bind,scale,admin); default all
 // If tools/bench/admin-scale.mjs exists it runs as a child (with the BENCH_* environment) and its
@@ -89,6 +91,12 @@ async function cleanup() {
   await admin.end();
 }
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
+const fail = (e) => {
+  process.stderr.write(`[bench] failed: ${e?.stack ?? e}\n`);
+  cleanup().finally(() => process.exit(1));
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 
 function child(args, name) {
   const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
@@ -124,7 +132,8 @@ async function startSentinel(name, { pgPort, redisPort }) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(os.tmpdir(), `sentinel-bench-${name}-`));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  const c = spawn(process.execPath, [main], {
+  const nodeArgs = process.env.BENCH_SENTINEL_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof
+  const c = spawn(process.execPath, [...nodeArgs, main], {
     cwd: dataDir,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -144,7 +153,6 @@ async function startSentinel(name, { pgPort, redisPort }) {
       METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
-      ...(process.env.BENCH_SENTINEL_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SENTINEL_NODE_OPTIONS } : {}),
     },
   });
   children.push(c);
@@ -398,7 +406,7 @@ if (section('throughput')) {
     { name: 'GET small JSON c=64', run: (u) => cannon(`${u}/v1/models`, 64) },
     { name: 'POST 1 KB c=64', run: (u) => cannon(`${u}/v1/chat/completions`, 64, { method: 'POST', body: 'x'.repeat(1024), headers: { ...headers, 'content-type': 'application/json' } }) },
   ];
-  for (const s of scenarios) {
+  for (const s of scenarios.filter((x) => !process.env.BENCH_SCENARIO || x.name.includes(process.env.BENCH_SCENARIO))) {
     log(`${s.name}: ${ROUNDS} rounds × ${Object.keys(targets).length} targets × ${SECONDS}s`);
     const samples = Object.fromEntries(Object.keys(targets).map((t) => [t, []]));
     for (let round = 0; round < ROUNDS; round++) {
