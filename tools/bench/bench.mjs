@@ -362,7 +362,7 @@ async function concurrentStreams(url, pid, n) {
       });
     });
   const t0 = Date.now();
-  const BATCH = 200;
+  const BATCH = 500;
   for (let i = 0; i < n; i += BATCH) await Promise.all(Array.from({ length: Math.min(BATCH, n - i) }, openOne));
   const openMs = Date.now() - t0;
   await sleep(1500);
