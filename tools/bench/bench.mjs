@@ -474,6 +474,24 @@ if (section('bind')) {
   log('first-use binds on real PostgreSQL and Redis (instance B, fresh token per request)');
   await bindLatency(sentinelB.url, 30, 1); // connections warm
   results.bind = { serial: await bindLatency(sentinelB.url, 300, 1), concurrent: await bindLatency(sentinelB.url, 400, 8) };
+  // The floor under those figures: one round trip to the same PostgreSQL (a bind needs three, one
+  // of them a commit) — on a shared or busy server this, not Sentinel, sets the bind latency.
+  const probe = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:5432/${dbName}` });
+  await probe.connect();
+  await probe.query('CREATE TABLE bench_commit_probe (id bigserial PRIMARY KEY, k text UNIQUE)');
+  const timed = async (sql, args) => {
+    const xs = [];
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now();
+      await probe.query(sql, args?.(i));
+      xs.push(performance.now() - t);
+    }
+    xs.sort((a, b) => a - b);
+    return { p50: pct(xs, 0.5), p99: pct(xs, 0.99) };
+  };
+  results.bind.postgresRoundTrip = await timed('SELECT 1');
+  results.bind.postgresCommit = await timed('INSERT INTO bench_commit_probe (k) VALUES ($1) ON CONFLICT DO NOTHING', (i) => [`k${i}`]);
+  await probe.end();
 }
 
 if (section('scale')) {
@@ -607,7 +625,14 @@ if (results.bind) {
   lines.push('');
   lines.push('| first-use bind (fresh token, real PostgreSQL + Redis) | requests | p50 ms | p99 ms | max ms | non-200 |');
   lines.push('|---|---:|---:|---:|---:|---:|');
-  for (const [k, r] of Object.entries(results.bind)) lines.push(`| ${k} (c=${r.concurrency}) | ${r.n} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.max, 2)} | ${r.statusErrors} |`);
+  for (const k of ['serial', 'concurrent']) {
+    const r = results.bind[k];
+    lines.push(`| ${k} (c=${r.concurrency}) | ${r.n} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.max, 2)} | ${r.statusErrors} |`);
+  }
+  const rt = results.bind.postgresRoundTrip;
+  lines.push(`| for reference: \`SELECT 1\` round trip to the same PostgreSQL | 100 | ${f(rt.p50, 2)} | ${f(rt.p99, 2)} | | |`);
+  const ct = results.bind.postgresCommit;
+  lines.push(`| for reference: one-row INSERT + commit on the same PostgreSQL | 100 | ${f(ct.p50, 2)} | ${f(ct.p99, 2)} | | |`);
 }
 if (results.scale) {
   const { one, two } = results.scale;
