@@ -1,13 +1,23 @@
 #!/usr/bin/env node
-// `npm run bench`: Sentinel against a direct connection and a bare http-proxy keep-alive proxy,
-// in one run, interleaved so the ratios hold on a noisy machine. Prints figures; asserts nothing.
+// `npm run bench`: Sentinel against a direct connection, nginx (Debian's, with the project's own
+// nginx/nginx.conf), a bare http-proxy keep-alive proxy and nginx → Sentinel, all in one run and
+// interleaved so the ratios hold on a noisy machine. Prints a goal table; asserts nothing.
 //
-//   BENCH_SECONDS (default 4)  duration of one throughput sample
-//   BENCH_ROUNDS  (default 3)  interleaved rounds per scenario (the median is reported)
+//   BENCH_SECONDS    (default 3)      duration of one throughput sample
+//   BENCH_ROUNDS     (default 3)      interleaved rounds per scenario (the median is reported)
+//   BENCH_STREAMS    (default 10000)  concurrent SSE streams for the memory-per-stream figure
+//   BENCH_SKIP_BUILD                  use what is in dist/
+//   BENCH_SENTINEL_NODE_ARGS          extra node flags for the Sentinel instances (--cpu-prof …)
+//   BENCH_SCENARIO                    only the throughput scenarios whose name contains this
+//   BENCH_ONLY                        comma list of sections to run (throughput,latency,sse,
+//                                     streams,bind,scale,admin); default all
+// If tools/bench/admin-scale.mjs exists it runs as a child (with the BENCH_* environment) and its
+// last stdout line — one JSON object — joins the results.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,26 +26,55 @@ import pg from 'pg';
 import { countingRelay } from './counting-relay.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 10_000);
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const section = (name) => !ONLY || ONLY.has(name);
 const KEY = `sk-${'b'.repeat(44)}0001`;
+const NGINX_BIN = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+const startedAt = Date.now();
 
 function log(msg) {
-  process.stderr.write(`[bench] ${msg}\n`);
+  process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)}s] ${msg}\n`);
 }
+
+// --- file descriptors ------------------------------------------------------------------------
+// 10,000 streams through a proxy hold 20,000 sockets in it. Node cannot call setrlimit, so when
+// the hard limit is too low and we may raise it (root), re-run this script under prlimit.
+function nofile() {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  return Number(line?.trim().split(/\s+/)[3] ?? 1024);
+}
+const NEED_FDS = STREAMS * 2 + 2_000;
+if (nofile() < NEED_FDS && !process.env.BENCH_REEXEC && section('streams')) {
+  const want = String(Math.max(65_536, NEED_FDS));
+  const probe = spawnSync('prlimit', [`--nofile=${want}:${want}`, 'true'], { stdio: 'ignore' });
+  if (probe.status === 0) {
+    const r = spawnSync('prlimit', [`--nofile=${want}:${want}`, process.execPath, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_REEXEC: '1' },
+    });
+    process.exit(r.status ?? 1);
+  }
+}
+const streamCount = Math.min(STREAMS, Math.floor((nofile() - 1_000) / 2));
 
 // --- build and boot ------------------------------------------------------------------------
 if (!process.env.BENCH_SKIP_BUILD) {
+  log('building sentinel');
   const b = spawnSync('npx', ['nx', 'build', 'sentinel', '--outputStyle=static'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, NX_DAEMON: 'false' },
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
   });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 const main = join(root, 'dist/apps/sentinel/main.js');
 if (!existsSync(main)) throw new Error(`${main} missing`);
+if (!NGINX_BIN) throw new Error('nginx is not installed (apt-get install nginx)');
 
+const loadBefore = os.loadavg();
 const dbName = `sentinel_bench_${randomBytes(5).toString('hex')}`;
 const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
 await admin.connect();
@@ -45,78 +84,162 @@ const prefix = `sentinel-bench:${randomBytes(5).toString('hex')}:`;
 const children = [];
 const cleanups = [];
 async function cleanup() {
-  for (const c of children) c.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
-  for (const f of cleanups) await f();
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  await sleep(500);
+  for (const f of cleanups) await f().catch(() => undefined);
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
   await admin.end();
 }
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
+const fail = (e) => {
+  process.stderr.write(`[bench] failed: ${e?.stack ?? e}\n`);
+  cleanup().finally(() => process.exit(1));
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 
-const servers = spawn(process.execPath, [join(root, 'tools/bench/servers.mjs')], { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
-children.push(servers);
-const ports = await new Promise((resolve) => servers.stdout.once('data', (d) => resolve(JSON.parse(d.toString()))));
+function child(args, name) {
+  const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+  children.push(c);
+  return new Promise((resolve, reject) => {
+    c.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
+    c.stdout.once('data', (d) => resolve({ ...JSON.parse(d.toString()), pid: c.pid }));
+  });
+}
+const upstream = await child([join(root, 'tools/bench/servers.mjs'), 'upstream'], 'upstream');
+const bare = await child([join(root, 'tools/bench/servers.mjs'), 'bare', String(upstream.port)], 'http-proxy');
 
 const pgRelay = await countingRelay(5432, 'postgres');
 const redisRelay = await countingRelay(6379, 'redis');
-cleanups.push(() => pgRelay.close(), () => redisRelay.close());
-
-const sentinelPort = await new Promise((r) => {
-  const s = http.createServer().listen(0, '127.0.0.1', () => {
-    const p = s.address().port;
-    s.close(() => r(p));
-  });
-});
-const dataDir = mkdtempSync(join(os.tmpdir(), 'sentinel-bench-'));
-cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-const sentinel = spawn(process.execPath, [main], {
-  cwd: dataDir,
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: {
-    PATH: process.env.PATH,
-    APP_PORT: String(sentinelPort),
-    APP_HOST: '127.0.0.1',
-    DOWNSTREAM_URL: `http://127.0.0.1:${ports.upstreamPort}`,
-    PG_DSN: `postgresql://postgres@127.0.0.1:${pgRelay.port}/${dbName}`,
-    REDIS_ADDR: `redis://127.0.0.1:${redisRelay.port}/0`,
-    REDIS_KEY_PREFIX: prefix,
-    SENTINEL_HMAC_SECRET: 'bench-hmac-secret-0123456789abcdef0123456789',
-    ADMIN_JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789ab',
-    ADMIN_PASSWORD: 'bench-admin-password',
-    METRICS_PORT: '0',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-  },
-});
-children.push(sentinel);
-for (let i = 0; ; i++) {
-  const ok = await get(`http://127.0.0.1:${sentinelPort}/health`).then((r) => r.status === 200, () => false);
-  if (ok) break;
-  if (i > 300) throw new Error('Sentinel did not start');
-  await sleep(100);
-}
+cleanups.push(async () => pgRelay.close(), async () => redisRelay.close());
 cleanups.push(async () => {
   const { default: Redis } = await import('ioredis');
   const r = new Redis('redis://127.0.0.1:6379/0');
-  const keys = await r.keys(`${prefix}*`);
-  if (keys.length) await r.del(...keys);
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await r.del(...keys);
+  } while (cursor !== '0');
   r.disconnect();
 });
 
+/**
+ * One Sentinel instance. Instance A reaches PostgreSQL and Redis through the counting relays (the
+ * storage-commands figure); instance B directly (first-use binds on the real servers, scaling).
+ */
+async function startSentinel(name, { pgPort, redisPort }) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(os.tmpdir(), `sentinel-bench-${name}-`));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  const nodeArgs = process.env.BENCH_SENTINEL_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof
+  const c = spawn(process.execPath, [...nodeArgs, main], {
+    cwd: dataDir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      PATH: process.env.PATH,
+      APP_PORT: String(port),
+      APP_HOST: '127.0.0.1',
+      DOWNSTREAM_URL: `http://127.0.0.1:${upstream.port}`,
+      PG_DSN: `postgresql://postgres@127.0.0.1:${pgPort}/${dbName}`,
+      REDIS_ADDR: `redis://127.0.0.1:${redisPort}/0`,
+      REDIS_KEY_PREFIX: prefix,
+      // nginx in front: trusted, and its X-Real-IP is the client. The load generator sends the
+      // same X-Real-IP when it talks to Sentinel directly.
+      TRUSTED_PROXY_IPS: '127.0.0.1',
+      SENTINEL_HMAC_SECRET: 'bench-hmac-secret-0123456789abcdef0123456789',
+      ADMIN_JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789ab',
+      ADMIN_PASSWORD: 'bench-admin-password',
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
+    },
+  });
+  children.push(c);
+  for (let i = 0; ; i++) {
+    const ok = await get(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (i > 600 || c.exitCode !== null) throw new Error(`Sentinel ${name} did not start`);
+    await sleep(100);
+  }
+  return { port, pid: c.pid, url: `http://127.0.0.1:${port}` };
+}
+
+/** The project's nginx/nginx.conf with ports and paths substituted, as apps/sentinel-e2e does. */
+async function startNginx(name, upstreams) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(os.tmpdir(), `sentinel-bench-nginx-${name}-`));
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'html/admin/ui'), { recursive: true });
+  mkdirSync(join(dir, 'logs'));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const replace = (text, from, to) => {
+    if (!text.includes(from)) throw new Error(`nginx.conf no longer contains ${JSON.stringify(from)}`);
+    return text.split(from).join(to);
+  };
+  let conf = readFileSync(join(root, 'nginx/nginx.conf'), 'utf8');
+  conf = replace(conf, 'listen 80;', `listen 127.0.0.1:${port};`);
+  conf = replace(conf, 'server sentinel-app:7000;', upstreams.map((u) => `server ${u};`).join('\n        '));
+  conf = replace(conf, 'root /usr/share/nginx/html;', `root ${join(dir, 'html')};`);
+  conf = replace(conf, 'pid /tmp/nginx.pid;', `pid ${join(dir, 'nginx.pid')};`);
+  conf = replace(conf, 'access_log /var/log/nginx/access.log;', `access_log ${join(dir, 'logs/access.log')};`);
+  const file = join(dir, 'nginx.conf');
+  writeFileSync(file, conf);
+  const test = spawnSync(NGINX_BIN, ['-t', '-p', dir, '-c', file], { encoding: 'utf8' });
+  if (test.status !== 0) throw new Error(`nginx -t failed:\n${test.stderr}`);
+  const c = spawn(NGINX_BIN, ['-p', dir, '-c', file, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  c.stderr.on('data', (d) => (output = (output + d.toString()).slice(-4000)));
+  children.push(c);
+  cleanups.push(async () => {
+    if (c.exitCode === null) c.kill('SIGQUIT');
+  });
+  for (let i = 0; i < 200; i++) {
+    const accepting = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (accepting) return { port, pid: c.pid, url: `http://127.0.0.1:${port}`, output: () => output };
+    await sleep(50);
+  }
+  throw new Error(`nginx ${name} did not start:\n${output}`);
+}
+
+log('starting Sentinel ×2, nginx ×3');
+const sentinelA = await startSentinel('a', { pgPort: pgRelay.port, redisPort: redisRelay.port });
+const sentinelB = await startSentinel('b', { pgPort: 5432, redisPort: 6379 });
+const nginxDirect = await startNginx('direct', [`127.0.0.1:${upstream.port}`]);
+const nginxSentinel = await startNginx('sentinel', [`127.0.0.1:${sentinelA.port}`]);
+const nginxTwo = await startNginx('two', [`127.0.0.1:${sentinelA.port}`, `127.0.0.1:${sentinelB.port}`]);
+
 const targets = {
-  direct: `http://127.0.0.1:${ports.upstreamPort}`,
-  'http-proxy': `http://127.0.0.1:${ports.barePort}`,
-  sentinel: `http://127.0.0.1:${sentinelPort}`,
+  direct: `http://127.0.0.1:${upstream.port}`,
+  nginx: nginxDirect.url,
+  'http-proxy': `http://127.0.0.1:${bare.port}`,
+  sentinel: sentinelA.url,
+  'nginx→sentinel': nginxSentinel.url,
 };
-const headers = { authorization: `Bearer ${KEY}` };
+const PROXIES = Object.keys(targets).filter((t) => t !== 'direct');
+const headers = { authorization: `Bearer ${KEY}`, 'x-real-ip': '127.0.0.1' };
 
 // First use binds the key; from here on every Sentinel request is the cached path.
-const first = await get(`${targets.sentinel}/v1/models`, headers);
-if (first.status !== 200) throw new Error(`warm-up request failed: ${first.status}`);
+for (const u of [sentinelA.url, sentinelB.url, nginxSentinel.url, nginxTwo.url]) {
+  const first = await get(`${u}/v1/models`, headers);
+  if (first.status !== 200) throw new Error(`warm-up request to ${u} failed: ${first.status}`);
+}
 
 // --- helpers -------------------------------------------------------------------------------
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
+}
+function freePort() {
+  return new Promise((r) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => r(p));
+    });
+  });
 }
 function get(url, h = {}, agent) {
   return new Promise((resolve, reject) => {
@@ -127,32 +250,59 @@ function get(url, h = {}, agent) {
     req.on('error', reject);
   });
 }
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+/** Resident memory of a process and its children (nginx: master + workers), in bytes. */
+function rssTree(pid) {
+  let total = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      total += Number(m?.[1] ?? 0) * 1024;
+      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/)) if (c) stack.push(Number(c));
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
+/** CPU seconds (user + system) a process has used. */
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+}
 async function cannon(url, connections, opts = {}) {
   const r = await autocannon({ url, connections, duration: SECONDS, headers, ...opts });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total };
 }
-/** Sequential requests on one keep-alive connection: latency in microseconds. */
+/** Sequential requests on one keep-alive connection (c=1): latency in microseconds. */
 async function serialLatency(url, n) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < 200; i++) await get(url, headers, agent);
   const samples = [];
+  const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
     await get(url, headers, agent);
     samples.push(Number(process.hrtime.bigint() - t) / 1000);
   }
+  const rps = n / (Number(process.hrtime.bigint() - t0) / 1e9);
   agent.destroy();
   samples.sort((a, b) => a - b);
-  return { p50: samples[Math.floor(n * 0.5)], p99: samples[Math.floor(n * 0.99)] };
+  return { p50: pct(samples, 0.5), p99: pct(samples, 0.99), rps };
 }
-/** Time to response headers and to the first SSE event, sequentially, in ms. */
+/** Time to response headers and to the first SSE event, sequential streams, in ms. */
 async function sseTimings(url, n) {
   const heads = [];
   const firsts = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < n; i++) {
     await new Promise((resolve, reject) => {
       const t = process.hrtime.bigint();
-      const req = http.request(`${url}/v1/sse`, { method: 'POST', headers }, (res) => {
+      const req = http.request(`${url}/v1/sse`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, agent }, (res) => {
         heads.push(Number(process.hrtime.bigint() - t) / 1e6);
         let got = false;
         res.on('data', () => {
@@ -167,85 +317,350 @@ async function sseTimings(url, n) {
       req.end('{"stream":true}');
     });
   }
-  const med = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  return { headers: med(heads), firstEvent: med(firsts) };
+  agent.destroy();
+  return { heads, firsts };
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/**
+ * Opens `n` concurrent SSE streams (raw sockets, each waits for its first event), measures the
+ * target's resident memory before and with them open, then closes them.
+ */
+async function concurrentStreams(url, pid, n) {
+  const { port } = new URL(url);
+  const request =
+    `POST /v1/sse-hold HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${KEY}\r\n` +
+    `X-Real-IP: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`;
+  await sleep(1000);
+  const before = rssTree(pid);
+  const sockets = [];
+  let open = 0;
+  let failed = 0;
+  const openOne = () =>
+    new Promise((resolve) => {
+      const s = net.connect({ port: Number(port), host: '127.0.0.1' });
+      sockets.push(s);
+      let seen = '';
+      const done = (ok) => {
+        if (ok) open++;
+        else failed++;
+        resolve();
+      };
+      s.setTimeout(30_000, () => (s.destroy(), done(false)));
+      s.on('error', () => undefined);
+      s.once('connect', () => s.write(request));
+      const onData = (d) => {
+        seen += d.toString('latin1');
+        if (seen.includes('data:')) {
+          s.off('data', onData);
+          s.setTimeout(0);
+          s.on('data', () => undefined);
+          done(seen.startsWith('HTTP/1.1 200'));
+        }
+      };
+      s.on('data', onData);
+      s.once('close', () => {
+        if (!seen.includes('data:')) done(false);
+      });
+    });
+  const t0 = Date.now();
+  const BATCH = 500;
+  for (let i = 0; i < n; i += BATCH) await Promise.all(Array.from({ length: Math.min(BATCH, n - i) }, openOne));
+  const openMs = Date.now() - t0;
+  await sleep(1500);
+  const during = rssTree(pid);
+  for (const s of sockets) s.destroy();
+  await sleep(1500);
+  return { streams: n, open, failed, rssBefore: before, rssDuring: during, perStreamKiB: (during - before) / 1024 / Math.max(1, open), openMs };
+}
+/** A fresh token per request: each one is a first-use bind (Redis lock + PostgreSQL insert). */
+async function bindLatency(url, n, concurrency) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const samples = [];
+  let statusErrors = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      const key = `sk-${randomBytes(24).toString('hex')}`;
+      const t = process.hrtime.bigint();
+      const r = await get(`${url}/v1/models`, { authorization: `Bearer ${key}`, 'x-real-ip': '127.0.0.1' }, agent);
+      samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (r.status !== 200) statusErrors++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+  samples.sort((a, b) => a - b);
+  return { n, concurrency, p50: pct(samples, 0.5), p99: pct(samples, 0.99), max: samples[samples.length - 1], statusErrors };
+}
 
 // --- scenarios -----------------------------------------------------------------------------
-const scenarios = [
-  { name: 'GET /v1/models c=64', run: (u) => cannon(`${u}/v1/models`, 64) },
-  { name: 'GET /v1/models c=1', run: (u) => cannon(`${u}/v1/models`, 1) },
-  { name: 'POST 1 KB c=64', run: (u) => cannon(`${u}/v1/chat/completions`, 64, { method: 'POST', body: 'x'.repeat(1024), headers: { ...headers, 'content-type': 'application/json' } }) },
-];
-const results = {};
+const results = { throughput: {}, latency: null, sse: null, streams: {}, bind: null, scale: null, storage: null, admin: null };
 let sentinelRequests = 0;
 const storageBefore = { redis: redisRelay.counts.commands, pg: pgRelay.counts.commands };
+const storageT0 = Date.now();
 
-for (const s of scenarios) {
-  log(`${s.name}: ${ROUNDS} rounds × ${Object.keys(targets).length} targets × ${SECONDS}s`);
-  const samples = Object.fromEntries(Object.keys(targets).map((t) => [t, []]));
+if (section('throughput')) {
+  log('warm-up: 1 s at c=64 per target (JIT, keep-alive pools)');
+  for (const url of [...Object.values(targets), nginxTwo.url]) await autocannon({ url: `${url}/v1/models`, connections: 64, duration: 1, headers });
+  const scenarios = [
+    { name: 'GET small JSON c=64', run: (u) => cannon(`${u}/v1/models`, 64) },
+    { name: 'POST 1 KB c=64', run: (u) => cannon(`${u}/v1/chat/completions`, 64, { method: 'POST', body: 'x'.repeat(1024), headers: { ...headers, 'content-type': 'application/json' } }) },
+  ];
+  for (const s of scenarios.filter((x) => !process.env.BENCH_SCENARIO || x.name.includes(process.env.BENCH_SCENARIO))) {
+    log(`${s.name}: ${ROUNDS} rounds × ${Object.keys(targets).length} targets × ${SECONDS}s`);
+    const samples = Object.fromEntries(Object.keys(targets).map((t) => [t, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [t, url] of Object.entries(targets)) {
+        const r = await s.run(url);
+        if (t === 'sentinel' || t === 'nginx→sentinel') sentinelRequests += r.total;
+        if (r.non2xx || r.errors) log(`  ${t}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+        samples[t].push(r);
+      }
+    }
+    results.throughput[s.name] = Object.fromEntries(
+      Object.entries(samples).map(([t, rs]) => [t, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rounds: rs.map((r) => Math.round(r.rps)) }]),
+    );
+  }
+}
+
+if (section('latency')) {
+  log('GET small JSON c=1: serial requests on one keep-alive connection (1,000 per target per round, interleaved)');
+  const lat = Object.fromEntries(Object.keys(targets).map((t) => [t, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [t, url] of Object.entries(targets)) {
-      const r = await s.run(url);
-      if (t === 'sentinel') sentinelRequests += r.rps * SECONDS;
-      if (r.non2xx || r.errors) log(`  ${t}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-      samples[t].push(r);
+      lat[t].push(await serialLatency(`${url}/v1/models`, 1000));
+      if (t === 'sentinel' || t === 'nginx→sentinel') sentinelRequests += 1200;
     }
   }
-  results[s.name] = Object.fromEntries(
-    Object.entries(samples).map(([t, rs]) => [t, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) }]),
-  );
+  results.latency = Object.fromEntries(Object.entries(lat).map(([t, rs]) => [t, { p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rps: median(rs.map((r) => r.rps)) }]));
 }
-log('serial latency at c=1 (2,000 requests each, interleaved)');
-const lat = Object.fromEntries(Object.keys(targets).map((t) => [t, []]));
-for (let round = 0; round < ROUNDS; round++) for (const [t, url] of Object.entries(targets)) lat[t].push(await serialLatency(`${url}/v1/models`, 2000));
-sentinelRequests += ROUNDS * 2200;
-const latency = Object.fromEntries(Object.entries(lat).map(([t, rs]) => [t, { p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) }]));
 
-await sleep(6000); // let the periodic bookkeeping flush land inside the measurement
-const storage = { redis: redisRelay.counts.commands - storageBefore.redis, pg: pgRelay.counts.commands - storageBefore.pg };
+if (section('throughput') || section('latency')) {
+  await sleep(6000); // let the periodic bookkeeping flush land inside the window
+  const redis = redisRelay.counts.commands - storageBefore.redis;
+  const pgCmds = pgRelay.counts.commands - storageBefore.pg;
+  const seconds = (Date.now() - storageT0) / 1000;
+  results.storage = { requests: sentinelRequests, seconds, redis, pg: pgCmds, per1000: ((redis + pgCmds) / (sentinelRequests / 1000)) };
+}
 
-log('SSE time to headers and first event (100 streams each)');
-const sse = Object.fromEntries(await Promise.all([]));
-for (const [t, url] of Object.entries(targets)) sse[t] = await sseTimings(url, 100);
+if (section('sse')) {
+  log('SSE time to headers and to the first event (30 streams per target per round, interleaved)');
+  const all = Object.fromEntries(Object.keys(targets).map((t) => [t, { heads: [], firsts: [] }]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [t, url] of Object.entries(targets)) {
+      const r = await sseTimings(url, 30);
+      all[t].heads.push(...r.heads);
+      all[t].firsts.push(...r.firsts);
+    }
+  }
+  results.sse = Object.fromEntries(Object.entries(all).map(([t, r]) => [t, { headers: median(r.heads), firstEvent: median(r.firsts), headersP99: pct([...r.heads].sort((a, b) => a - b), 0.99) }]));
+}
+
+if (section('streams')) {
+  for (const [t, url, pid] of [
+    ['sentinel', sentinelA.url, sentinelA.pid],
+    ['http-proxy', targets['http-proxy'], bare.pid],
+    ['nginx', nginxDirect.url, nginxDirect.pid],
+  ]) {
+    log(`${streamCount.toLocaleString('en-US')} concurrent SSE streams through ${t}`);
+    results.streams[t] = await concurrentStreams(url, pid, streamCount);
+    const r = results.streams[t];
+    log(`  ${r.open} open, ${r.failed} failed in ${r.openMs} ms; RSS ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssDuring / 2 ** 20).toFixed(1)} MiB`);
+  }
+  await sleep(3000);
+}
+
+if (section('bind')) {
+  log('first-use binds on real PostgreSQL and Redis (instance B, fresh token per request)');
+  await bindLatency(sentinelB.url, 30, 1); // connections warm
+  results.bind = { serial: await bindLatency(sentinelB.url, 300, 1), concurrent: await bindLatency(sentinelB.url, 400, 8) };
+  // The floor under those figures: one round trip to the same PostgreSQL (a bind needs three, one
+  // of them a commit) — on a shared or busy server this, not Sentinel, sets the bind latency.
+  const probe = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:5432/${dbName}` });
+  await probe.connect();
+  await probe.query('CREATE TABLE bench_commit_probe (id bigserial PRIMARY KEY, k text UNIQUE)');
+  const timed = async (sql, args) => {
+    const xs = [];
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now();
+      await probe.query(sql, args?.(i));
+      xs.push(performance.now() - t);
+    }
+    xs.sort((a, b) => a - b);
+    return { p50: pct(xs, 0.5), p99: pct(xs, 0.99) };
+  };
+  results.bind.postgresRoundTrip = await timed('SELECT 1');
+  results.bind.postgresCommit = await timed('INSERT INTO bench_commit_probe (k) VALUES ($1) ON CONFLICT DO NOTHING', (i) => [`k${i}`]);
+  await probe.end();
+}
+
+if (section('scale')) {
+  log(`scaling: nginx → one Sentinel vs nginx → two Sentinels, GET c=64, ${ROUNDS} rounds × ${SECONDS}s`);
+  const configs = { one: { url: nginxSentinel.url, pids: [sentinelA.pid] }, two: { url: nginxTwo.url, pids: [sentinelA.pid, sentinelB.pid] } };
+  const samples = { one: [], two: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, c] of Object.entries(configs)) {
+      const cpu0 = c.pids.map(cpuSeconds);
+      const t0 = process.hrtime.bigint();
+      const r = await cannon(`${c.url}/v1/models`, 64);
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cores = c.pids.map((p, i) => cpuSeconds(p) - cpu0[i]).reduce((a, b) => a + b, 0) / wall;
+      samples[name].push({ rps: r.rps, cores, perCore: r.rps / cores });
+    }
+  }
+  const agg = (rs) => ({ rps: median(rs.map((r) => r.rps)), sentinelCores: median(rs.map((r) => r.cores)), rpsPerSentinelCore: median(rs.map((r) => r.perCore)) });
+  results.scale = { one: agg(samples.one), two: agg(samples.two) };
+}
+
+if (section('admin')) {
+  const script = join(root, 'tools/bench/admin-scale.mjs');
+  if (existsSync(script)) {
+    log('admin queries at scale: tools/bench/admin-scale.mjs');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BENCH_REEXEC')));
+    const r = spawnSync(process.execPath, [script], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+    try {
+      results.admin = JSON.parse(last);
+    } catch {
+      results.admin = { error: `admin-scale.mjs exited ${r.status}; last line not JSON: ${last.slice(0, 200)}` };
+    }
+  } else {
+    results.admin = { skipped: 'tools/bench/admin-scale.mjs not present' };
+  }
+}
 
 // --- report --------------------------------------------------------------------------------
 const cpu = os.cpus();
-const machine = `${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+const nginxVersion = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '');
+const loadAfter = os.loadavg();
+const machine = {
+  cpu: cpu[0]?.model ?? 'unknown',
+  cores: cpu.length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  nginx: nginxVersion,
+  os: `${os.platform()} ${os.release()}`,
+  loadavgBefore: loadBefore.map((l) => +l.toFixed(2)),
+  loadavgAfter: loadAfter.map((l) => +l.toFixed(2)),
+  fdLimit: nofile(),
+};
+const f = (n, d = 0) => (n === undefined || n === null || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 const lines = [];
-const f = (n, d = 0) => (n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 lines.push(`Sentinel benchmark — ${new Date().toISOString()}`);
-lines.push(`machine: ${machine}; load generator in the same run (autocannon); ${ROUNDS} interleaved rounds of ${SECONDS}s, medians`);
+lines.push(`machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, nginx ${machine.nginx}, ${machine.os}`);
+lines.push(`load average before ${machine.loadavgBefore.join(' ')}, after ${machine.loadavgAfter.join(' ')}` + (loadBefore[0] > machine.cores * 0.5 ? ' — MEASURED UNDER LOAD: figures are noisy' : ''));
+lines.push(`one load generator (autocannon, in this process) for every target; ${ROUNDS} interleaved rounds of ${SECONDS}s, medians`);
+
+const goals = [];
+const goal = (figure, target, measured, pass) => goals.push({ figure, goal: target, measured, pass });
+const tp = results.throughput['GET small JSON c=64'];
+if (tp) goal('cached-path req/s, c=64', '≥ 0.8× bare http-proxy', `${f(tp.sentinel.rps / tp['http-proxy'].rps, 2)}× (${f(tp.sentinel.rps)} vs ${f(tp['http-proxy'].rps)} req/s)`, tp.sentinel.rps >= 0.8 * tp['http-proxy'].rps);
+const post = results.throughput['POST 1 KB c=64'];
+if (post) goal('POST 1 KB req/s, c=64 (same bar)', '≥ 0.8× bare http-proxy', `${f(post.sentinel.rps / post['http-proxy'].rps, 2)}×`, post.sentinel.rps >= 0.8 * post['http-proxy'].rps);
+if (results.latency) {
+  const added = (results.latency.sentinel.p50 - results.latency['http-proxy'].p50) / 1000;
+  goal('added p50 latency at c=1', '≤ 0.15 ms over bare http-proxy', `${f(added, 3)} ms`, added <= 0.15);
+}
+if (results.storage) {
+  const s = results.storage;
+  goal('Redis + PostgreSQL commands per 1,000 cached requests', '0 (after warm-up)', `${f(s.per1000, 3)} (${s.redis} Redis + ${s.pg} PG in ${f(s.seconds)} s: timer flushes, not per request)`, s.per1000 < 1);
+}
+if (results.sse) {
+  const dh = results.sse.sentinel.headers - results.sse.direct.headers;
+  const df = results.sse.sentinel.firstEvent - results.sse.direct.firstEvent;
+  goal('SSE response headers', 'within 1 ms of direct', `+${f(dh, 2)} ms`, dh <= 1);
+  goal('SSE time to first event', 'within 1 ms of direct', `+${f(df, 2)} ms`, df <= 1);
+}
+if (results.streams.sentinel) {
+  const s = results.streams.sentinel;
+  goal('memory per concurrent SSE stream', '≤ 30 KiB', `${f(s.perStreamKiB, 1)} KiB (${f(s.open)} streams)`, s.perStreamKiB <= 30 && s.failed === 0);
+}
+if (results.bind) {
+  const b = results.bind;
+  goal('first-use bind p99, real PostgreSQL', '≤ 5 ms', `${f(b.serial.p99, 2)} ms serial, ${f(b.concurrent.p99, 2)} ms at c=8`, b.serial.p99 <= 5 && b.concurrent.p99 <= 5);
+}
+for (const g of Array.isArray(results.admin?.goals) ? results.admin.goals : []) goals.push(g);
+
 lines.push('');
-lines.push('| scenario | target | req/s | p50 ms | p99 ms | × direct | × http-proxy |');
-lines.push('|---|---|---:|---:|---:|---:|---:|');
-for (const [name, byTarget] of Object.entries(results)) {
+lines.push('| figure | goal | measured | |');
+lines.push('|---|---|---|---|');
+for (const g of goals) lines.push(`| ${g.figure} | ${g.goal} | ${g.measured} | ${g.pass === undefined ? '' : g.pass ? 'pass' : 'FAIL'} |`);
+
+for (const [name, byTarget] of Object.entries(results.throughput)) {
+  lines.push('');
+  lines.push(`| ${name} | req/s | p50 ms | p99 ms | × direct | × http-proxy |`);
+  lines.push('|---|---:|---:|---:|---:|---:|');
   for (const [t, r] of Object.entries(byTarget)) {
-    lines.push(`| ${name} | ${t} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.rps / byTarget.direct.rps, 2)} | ${f(r.rps / byTarget['http-proxy'].rps, 2)} |`);
+    lines.push(`| ${t} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.rps / byTarget.direct.rps, 2)} | ${t === 'direct' ? '' : f(r.rps / byTarget['http-proxy'].rps, 2)} |`);
   }
 }
-lines.push('');
-lines.push('| serial GET, one keep-alive connection | p50 µs | p99 µs | added p50 vs http-proxy |');
-lines.push('|---|---:|---:|---:|');
-for (const [t, r] of Object.entries(latency)) {
-  lines.push(`| ${t} | ${f(r.p50)} | ${f(r.p99)} | ${t === 'direct' ? '' : `${f((r.p50 - latency['http-proxy'].p50) / 1000, 3)} ms`} |`);
+if (results.latency) {
+  const L = results.latency;
+  lines.push('');
+  lines.push('| GET small JSON c=1 (one keep-alive connection) | req/s | p50 µs | p99 µs | added p50 vs direct | vs http-proxy | req/s × direct | × http-proxy |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [t, r] of Object.entries(L)) {
+    lines.push(`| ${t} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${t === 'direct' ? '' : `${f((r.p50 - L.direct.p50) / 1000, 3)} ms`} | ${t === 'direct' ? '' : `${f((r.p50 - L['http-proxy'].p50) / 1000, 3)} ms`} | ${f(r.rps / L.direct.rps, 2)} | ${t === 'direct' ? '' : f(r.rps / L['http-proxy'].rps, 2)} |`);
+  }
 }
-lines.push('');
-lines.push('| SSE (100 sequential streams) | headers ms | first event ms |');
-lines.push('|---|---:|---:|');
-for (const [t, r] of Object.entries(sse)) lines.push(`| ${t} | ${f(r.headers, 2)} | ${f(r.firstEvent, 2)} |`);
-lines.push('');
-const per1k = (n) => (n / (sentinelRequests / 1000)).toFixed(3);
-lines.push(`storage commands during ${f(sentinelRequests)} cached Sentinel requests (counted on the wire): ` +
-  `Redis ${storage.redis} (${per1k(storage.redis)} per 1,000), PostgreSQL ${storage.pg} (${per1k(storage.pg)} per 1,000) — ` +
-  `the periodic 5 s bookkeeping flushes, not per-request work`);
+if (results.sse) {
+  const S = results.sse;
+  lines.push('');
+  lines.push('| SSE (upstream: headers at once, first event 20 ms later) | headers ms | first event ms | headers vs direct | first event vs direct | vs http-proxy (headers / first) |');
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  for (const [t, r] of Object.entries(S)) {
+    lines.push(`| ${t} | ${f(r.headers, 2)} | ${f(r.firstEvent, 2)} | ${t === 'direct' ? '' : `+${f(r.headers - S.direct.headers, 2)}`} | ${t === 'direct' ? '' : `+${f(r.firstEvent - S.direct.firstEvent, 2)}`} | ${t === 'direct' ? '' : `${f(r.headers - S['http-proxy'].headers, 2)} / ${f(r.firstEvent - S['http-proxy'].firstEvent, 2)}`} |`);
+  }
+}
+if (Object.keys(results.streams).length) {
+  lines.push('');
+  lines.push('| concurrent SSE streams | open | failed | RSS before MiB | RSS with streams MiB | KiB per stream | × http-proxy |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  const ref = results.streams['http-proxy']?.perStreamKiB;
+  for (const [t, r] of Object.entries(results.streams)) {
+    lines.push(`| ${t} | ${f(r.open)} | ${f(r.failed)} | ${f(r.rssBefore / 2 ** 20, 1)} | ${f(r.rssDuring / 2 ** 20, 1)} | ${f(r.perStreamKiB, 1)} | ${f(r.perStreamKiB / ref, 2)} |`);
+  }
+}
+if (results.bind) {
+  lines.push('');
+  lines.push('| first-use bind (fresh token, real PostgreSQL + Redis) | requests | p50 ms | p99 ms | max ms | non-200 |');
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  for (const k of ['serial', 'concurrent']) {
+    const r = results.bind[k];
+    lines.push(`| ${k} (c=${r.concurrency}) | ${r.n} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.max, 2)} | ${r.statusErrors} |`);
+  }
+  const rt = results.bind.postgresRoundTrip;
+  lines.push(`| for reference: \`SELECT 1\` round trip to the same PostgreSQL | 100 | ${f(rt.p50, 2)} | ${f(rt.p99, 2)} | | |`);
+  const ct = results.bind.postgresCommit;
+  lines.push(`| for reference: one-row INSERT + commit on the same PostgreSQL | 100 | ${f(ct.p50, 2)} | ${f(ct.p99, 2)} | | |`);
+}
+if (results.scale) {
+  const { one, two } = results.scale;
+  lines.push('');
+  lines.push('| scaling, GET c=64 through nginx | req/s | Sentinel CPU (cores) | req/s per Sentinel core |');
+  lines.push('|---|---:|---:|---:|');
+  lines.push(`| nginx → 1 Sentinel | ${f(one.rps)} | ${f(one.sentinelCores, 2)} | ${f(one.rpsPerSentinelCore)} |`);
+  lines.push(`| nginx → 2 Sentinels | ${f(two.rps)} | ${f(two.sentinelCores, 2)} | ${f(two.rpsPerSentinelCore)} |`);
+  lines.push(`two/one: ${f(two.rps / one.rps, 2)}× req/s, ${f(two.rpsPerSentinelCore / one.rpsPerSentinelCore, 2)}× per core ` +
+    `(${machine.cores} cores shared by the load generator, nginx's workers and the instances: the per-core figure is the one that carries to bigger machines)`);
+}
+if (results.storage) {
+  const s = results.storage;
+  lines.push('');
+  lines.push(`storage commands during ${f(s.requests)} cached Sentinel requests in ${f(s.seconds)} s (counted on the wire): Redis ${s.redis}, PostgreSQL ${s.pg} — ${f(s.per1000, 3)} per 1,000 requests`);
+}
+if (results.admin && !Array.isArray(results.admin.goals)) {
+  lines.push('');
+  lines.push(`admin queries at scale: ${JSON.stringify(results.admin)}`);
+}
 const report = lines.join('\n');
 process.stdout.write(report + '\n');
 
-mkdirSync(join(root, 'bench-results'), { recursive: true });
-const out = join(root, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(out, JSON.stringify({ machine, seconds: SECONDS, rounds: ROUNDS, results, latency, sse, storage, sentinelRequests }, null, 2));
-log(`saved ${out}`);
+const outDir = join(root, 'bench-results');
+mkdirSync(outDir, { recursive: true });
+const json = JSON.stringify({ date: new Date().toISOString(), machine, seconds: SECONDS, rounds: ROUNDS, goals, ...results, durationSeconds: (Date.now() - startedAt) / 1000 }, null, 2);
+writeFileSync(join(outDir, 'latest.json'), json);
+writeFileSync(join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), json);
+log(`saved ${join(outDir, 'latest.json')} (${((Date.now() - startedAt) / 1000).toFixed(0)} s in all)`);
 await cleanup();
 process.exit(0);

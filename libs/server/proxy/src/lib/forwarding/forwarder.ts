@@ -15,8 +15,29 @@ export interface ForwarderOptions {
 }
 
 interface Tracked extends IncomingMessage {
-  sentinelStart?: bigint;
+  sentinelStart?: number;
   sentinelTimedOut?: boolean;
+  /** The upstream request and response, for the one client-close listener to abort. */
+  sentinelProxyReq?: ClientRequest;
+  sentinelProxyRes?: IncomingMessage;
+}
+
+/**
+ * The one `close` listener per client response (shared, so no closure per request): a client that
+ * disconnects before its response finished aborts the upstream request and response — no model
+ * tokens burnt for nobody. With `Expect: 100-continue` http-proxy emits no proxyReq event, so
+ * only the response is known then, as before.
+ */
+function onClientClose(this: ServerResponse): void {
+  if (this.writableFinished) return;
+  const req = this.req as Tracked;
+  req.sentinelProxyRes?.destroy();
+  req.sentinelProxyReq?.destroy();
+}
+
+/** Upstream idle timeout (shared callback; `this` is the upstream request). */
+function onUpstreamTimeout(this: ClientRequest): void {
+  this.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
 }
 
 /**
@@ -56,7 +77,8 @@ export class Forwarder {
     stripHopByHop(headers);
     headers['x-real-ip'] = clientIp;
     headers['x-forwarded-for'] = clientIp;
-    (req as Tracked).sentinelStart = process.hrtime.bigint();
+    (req as Tracked).sentinelStart = performance.now();
+    res.once('close', onClientClose);
     this.proxy.web(req, res);
   }
 
@@ -76,17 +98,12 @@ export class Forwarder {
 
   private onProxyReq(proxyReq: ClientRequest, req: Tracked, res: ServerResponse): void {
     this.armTimeouts(proxyReq, req);
-    // A client that disconnects aborts the upstream request: no model tokens burnt for nobody.
-    res.once('close', () => {
-      if (!res.writableFinished) proxyReq.destroy();
-    });
+    req.sentinelProxyReq = proxyReq;
+    if (res.destroyed && !res.writableFinished) proxyReq.destroy(); // the client left before the upstream socket came
   }
 
   private armTimeouts(proxyReq: ClientRequest, req: Tracked): void {
-    proxyReq.setTimeout(this.options.timeoutMs, () => {
-      req.sentinelTimedOut = true;
-      proxyReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
-    });
+    proxyReq.setTimeout(this.options.timeoutMs, onUpstreamTimeout); // ETIMEDOUT → 504 in onError
     const socket = proxyReq.socket;
     if (socket && socket.connecting) {
       const timer = setTimeout(() => {
@@ -100,12 +117,13 @@ export class Forwarder {
 
   private onProxyRes(proxyRes: IncomingMessage, req: Tracked, res: ServerResponse): void {
     if (req.sentinelStart !== undefined && this.options.onUpstreamLatency) {
-      this.options.onUpstreamLatency(Number(process.hrtime.bigint() - req.sentinelStart) / 1e9);
+      this.options.onUpstreamLatency((performance.now() - req.sentinelStart) / 1000);
     }
     if (res.headersSent || res.destroyed) {
       proxyRes.destroy();
       return;
     }
+    req.sentinelProxyRes = proxyRes;
     const headers = proxyRes.headers;
     stripHopByHop(headers, false, true);
     res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
@@ -113,9 +131,6 @@ export class Forwarder {
     // upstream did. One with a length has its body right behind; headers and body share a write.
     if (headers['content-length'] === undefined) res.flushHeaders();
     proxyRes.pipe(res);
-    res.once('close', () => {
-      if (!res.writableFinished) proxyRes.destroy();
-    });
   }
 
   private onError(err: Error & { code?: string }, req: Tracked, res: ServerResponse | Duplex): void {
