@@ -9,7 +9,10 @@ import {
 } from '@sentinel/admin-contract';
 import { DATA_SOURCE } from '@sentinel/server-storage';
 import type { DataSource } from 'typeorm';
+import { cappedTotal, decodeCursor, encodeCursor } from '../common/paging';
 import { SqlWhere, iso, pgArray, tokenFilter } from '../common/sql';
+
+const LOG_SCOPE = 'logs:created:desc';
 
 interface LogRow {
   id: string;
@@ -69,18 +72,29 @@ export class LogsRepository {
     return where;
   }
 
+  /**
+   * A page newest first: by keyset after `q.cursor` (an index seek at any depth), else by offset.
+   * The total is exact up to EXACT_TOTAL_LIMIT, the planner's estimate above.
+   */
   async list(q: LogQuery): Promise<LogListResponse> {
     const page = q.page ?? 1;
     const pageSize = q.pageSize ?? DEFAULT_PAGE_SIZE;
+    const position = q.cursor ? decodeCursor(q.cursor, LOG_SCOPE) : null;
     const where = this.filters(q);
-    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM intercept_logs ${where.sql}`, where.params);
-    const limit = where.param(pageSize);
-    const offset = where.param((page - 1) * pageSize);
-    const rows: LogRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM intercept_logs ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+    const { total, totalExact } = await cappedTotal(this.db, 'intercept_logs', where);
+    if (position) where.add('(created_at, id) < ($?::timestamptz, $?::bigint)', position.key, position.id);
+    const limit = where.param(pageSize + 1);
+    const offset = where.param(position ? 0 : (page - 1) * pageSize);
+    const rows: (LogRow & { cursor_at: string })[] = await this.db.query(
+      `SELECT ${COLUMNS}, created_at::text AS cursor_at FROM intercept_logs ${where.sql}
+        ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
       where.params,
     );
-    return { items: rows.map(toLogItem), page, pageSize, total };
+    const more = rows.length > pageSize;
+    const items = more ? rows.slice(0, pageSize) : rows;
+    const last = items[items.length - 1];
+    const nextCursor = more && last ? encodeCursor(LOG_SCOPE, { key: last.cursor_at, id: last.id }) : null;
+    return { items: items.map(toLogItem), page, pageSize, total, totalExact, nextCursor };
   }
 
   /**
