@@ -142,7 +142,7 @@ async function run() {
                    ('10.' || (i >> 16) % 256 || '.' || (i >> 8) % 256 || '.' || i % 256)::inet AS ip,
                    c AS created,
                    CASE WHEN i % 20 = 0 THEN NULL ELSE c + (random() * (now() - c)) END AS used
-              FROM (SELECT i, now() - random() * interval '180 days' AS c
+              FROM (SELECT i, now() - random() * interval '80 days' AS c
                       FROM generate_series(1, ${N_BINDINGS}) i) g) s`);
   await db.query(`SET session_replication_role = DEFAULT`);
   const tBindings = Date.now() - t0;

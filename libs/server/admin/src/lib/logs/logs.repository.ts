@@ -11,8 +11,25 @@ import { DATA_SOURCE } from '@sentinel/server-storage';
 import type { DataSource } from 'typeorm';
 import { cappedTotal, decodeCursor, encodeCursor } from '../common/paging';
 import { SqlWhere, iso, pgArray, tokenFilter } from '../common/sql';
+import { csvRowSql } from './csv';
 
 const LOG_SCOPE = 'logs:created:desc';
+
+/** An export line, in LOG_EXPORT_COLUMNS order, with the API's text forms (ISO time in UTC, ms). */
+const CSV_LINE = csvRowSql([
+  `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  'token_mask',
+  'token_hash',
+  'host(client_ip)',
+  'reason',
+  'rule_kind',
+  `array_to_string(rule_entries::text[], ' ')`,
+  'binding_status',
+  'method',
+  'path',
+  'user_agent',
+  'request_id',
+]);
 
 interface LogRow {
   id: string;
@@ -98,22 +115,27 @@ export class LogsRepository {
   }
 
   /**
-   * One keyset batch for the export: rows strictly after `cursor` in (created_at, id) DESC
-   * order. Each batch is an index range scan on ix_intercept_logs_created; memory stays at one
-   * batch whatever the export's size.
+   * One export batch as CSV text formatted by the database (the columns of LOG_EXPORT_COLUMNS):
+   * rows strictly after `cursor` in (created_at, id) DESC order, an index range scan on
+   * ix_intercept_logs_created. Node holds one string per batch, whatever the export's size.
    */
-  async batch(q: LogExportQuery, cursor: LogCursor | null, size: number): Promise<{ items: InterceptLogItem[]; rawCursor: LogCursor | null }> {
+  async csvBatch(q: LogExportQuery, cursor: LogCursor | null, size: number): Promise<{ csv: string; rows: number; cursor: LogCursor | null }> {
     const where = this.filters(q);
     if (cursor) where.add('(created_at, id) < ($?::timestamptz, $?::bigint)', cursor.createdAt, cursor.id);
     const limit = where.param(size);
-    // created_at as text keeps microseconds for the cursor (a JS Date has milliseconds only).
-    const rows: (LogRow & { cursor_at: string })[] = await this.db.query(
-      `SELECT ${COLUMNS}, created_at::text AS cursor_at FROM intercept_logs ${where.sql}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+    const rows: { csv: string | null; n: number; at: string; id: string }[] = await this.db.query(
+      `WITH page AS MATERIALIZED (
+         SELECT id, created_at, ${CSV_LINE} AS line FROM intercept_logs ${where.sql}
+          ORDER BY created_at DESC, id DESC LIMIT ${limit}
+       ), last AS (SELECT created_at::text AS at, id::text AS id FROM page ORDER BY created_at, id LIMIT 1)
+       SELECT (SELECT string_agg(line, '' ORDER BY created_at DESC, id DESC) FROM page) AS csv,
+              (SELECT count(*)::int FROM page) AS n, last.at, last.id
+         FROM last`,
       where.params,
     );
-    const last = rows[rows.length - 1];
-    return { items: rows.map(toLogItem), rawCursor: last ? { createdAt: last.cursor_at, id: last.id } : null };
+    const r = rows[0];
+    if (!r) return { csv: '', rows: 0, cursor: null };
+    return { csv: r.csv ?? '', rows: Number(r.n), cursor: { createdAt: r.at, id: r.id } };
   }
 
   async latest(limit: number): Promise<InterceptLogItem[]> {
