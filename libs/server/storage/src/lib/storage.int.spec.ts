@@ -98,6 +98,7 @@ const EXPECTED_INDEXES = [
   'ix_token_bindings_last_used_key',
   'ix_token_bindings_created',
   'ix_token_bindings_intercepts',
+  'ix_token_bindings_status_kind_key',
   'ix_token_bindings_mask_prefix',
   'ix_token_bindings_retention',
   'pk_intercept_logs',

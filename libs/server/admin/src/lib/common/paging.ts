@@ -44,19 +44,23 @@ export function decodeCursor(cursor: string, scope: string): KeysetPosition {
 }
 
 /**
- * Exact count up to EXACT_TOTAL_LIMIT matches (the count stops there, so it costs at most that
- * many index entries); above it, the planner's row estimate for the same query.
+ * The list's total. The planner's row estimate comes first (planning only, no rows read): above
+ * EXACT_TOTAL_LIMIT it is the answer (`totalExact: false`) — an exact count of a million matches
+ * costs more than the page. Otherwise the rows are counted, stopping after EXACT_TOTAL_LIMIT + 1,
+ * so the count costs at most that many matches; if it overflows (stale statistics), the total is
+ * again flagged as an estimate.
  */
 export async function cappedTotal(db: DataSource, from: string, where: SqlWhere): Promise<{ total: number; totalExact: boolean }> {
   const params = [...where.params];
+  const rows: Record<string, unknown>[] = await db.query(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} ${where.sql}`, params);
+  let plan = rows[0]?.['QUERY PLAN'];
+  if (typeof plan === 'string') plan = JSON.parse(plan);
+  const estimate = Math.round(Number((plan as { Plan?: { 'Plan Rows'?: number } }[] | undefined)?.[0]?.Plan?.['Plan Rows'] ?? 0));
+  if (estimate > EXACT_TOTAL_LIMIT) return { total: estimate, totalExact: false };
   const [{ n }] = await db.query(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} ${where.sql} LIMIT ${EXACT_TOTAL_LIMIT + 1}) t`,
     params,
   );
   if (n <= EXACT_TOTAL_LIMIT) return { total: n, totalExact: true };
-  const rows: Record<string, unknown>[] = await db.query(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} ${where.sql}`, params);
-  let plan = rows[0]?.['QUERY PLAN'];
-  if (typeof plan === 'string') plan = JSON.parse(plan);
-  const estimate = Number((plan as { Plan?: { 'Plan Rows'?: number } }[] | undefined)?.[0]?.Plan?.['Plan Rows'] ?? 0);
-  return { total: Math.max(Math.round(estimate), n), totalExact: false };
+  return { total: Math.max(estimate, n), totalExact: false };
 }

@@ -56,7 +56,7 @@ export class LogsController {
       });
     await write(csvRow(LOG_EXPORT_COLUMNS));
     for (;;) {
-      if (batch.csv) await write(batch.csv);
+      for (const chunk of batch.chunks) await write(chunk);
       if (closed || batch.rows < EXPORT_BATCH || !batch.cursor) break;
       const cursor: LogCursor = batch.cursor;
       batch = await this.logs.csvBatch(query, cursor, EXPORT_BATCH);

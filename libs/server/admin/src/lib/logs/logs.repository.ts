@@ -16,6 +16,7 @@ import { csvRowSql } from './csv';
 const LOG_SCOPE = 'logs:created:desc';
 
 /** An export line, in LOG_EXPORT_COLUMNS order, with the API's text forms (ISO time in UTC, ms). */
+const CSV_CHUNK_ROWS = 256;
 const CSV_LINE = csvRowSql([
   `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
   'token_mask',
@@ -119,23 +120,28 @@ export class LogsRepository {
    * rows strictly after `cursor` in (created_at, id) DESC order, an index range scan on
    * ix_intercept_logs_created. Node holds one string per batch, whatever the export's size.
    */
-  async csvBatch(q: LogExportQuery, cursor: LogCursor | null, size: number): Promise<{ csv: string; rows: number; cursor: LogCursor | null }> {
+  async csvBatch(q: LogExportQuery, cursor: LogCursor | null, size: number): Promise<{ chunks: string[]; rows: number; cursor: LogCursor | null }> {
     const where = this.filters(q);
     if (cursor) where.add('(created_at, id) < ($?::timestamptz, $?::bigint)', cursor.createdAt, cursor.id);
     const limit = where.param(size);
-    const rows: { csv: string | null; n: number; at: string; id: string }[] = await this.db.query(
+    // The batch comes back as strings of CSV_CHUNK_ROWS lines (~64 KiB): each stays below V8's
+    // large-object size, so it dies young instead of piling up until a full collection.
+    const rows: { csv: string; n: number; at: string; id: string }[] = await this.db.query(
       `WITH page AS MATERIALIZED (
          SELECT id, created_at, ${CSV_LINE} AS line FROM intercept_logs ${where.sql}
           ORDER BY created_at DESC, id DESC LIMIT ${limit}
+       ), numbered AS (
+         SELECT id, created_at, line, (row_number() OVER (ORDER BY created_at DESC, id DESC) - 1) / ${CSV_CHUNK_ROWS} AS chunk FROM page
        ), last AS (SELECT created_at::text AS at, id::text AS id FROM page ORDER BY created_at, id LIMIT 1)
-       SELECT (SELECT string_agg(line, '' ORDER BY created_at DESC, id DESC) FROM page) AS csv,
-              (SELECT count(*)::int FROM page) AS n, last.at, last.id
-         FROM last`,
+       SELECT c.csv, c.n, last.at, last.id
+         FROM (SELECT chunk, string_agg(line, '' ORDER BY created_at DESC, id DESC) AS csv, count(*)::int AS n
+                 FROM numbered GROUP BY chunk) c CROSS JOIN last
+        ORDER BY c.chunk`,
       where.params,
     );
-    const r = rows[0];
-    if (!r) return { csv: '', rows: 0, cursor: null };
-    return { csv: r.csv ?? '', rows: Number(r.n), cursor: { createdAt: r.at, id: r.id } };
+    const last = rows[rows.length - 1];
+    if (!last) return { chunks: [], rows: 0, cursor: null };
+    return { chunks: rows.map((r) => r.csv), rows: rows.reduce((n, r) => n + Number(r.n), 0), cursor: { createdAt: last.at, id: last.id } };
   }
 
   async latest(limit: number): Promise<InterceptLogItem[]> {

@@ -24,6 +24,7 @@ import { BindingStatus, RuleKind } from './types';
 @Index('ix_token_bindings_last_used_key', { synchronize: false })
 @Index('ix_token_bindings_created', { synchronize: false })
 @Index('ix_token_bindings_intercepts', { synchronize: false })
+@Index('ix_token_bindings_status_kind_key', { synchronize: false })
 @Index('ix_token_bindings_mask_prefix', { synchronize: false })
 @Index('ix_token_bindings_retention', { synchronize: false })
 @Index('ix_token_bindings_token_hash_prefix', { synchronize: false })

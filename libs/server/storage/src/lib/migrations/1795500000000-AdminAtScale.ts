@@ -61,8 +61,9 @@ const UP: readonly string[] = [
   `CREATE TRIGGER tg_token_bindings_init_intercept_count BEFORE INSERT ON token_bindings
     FOR EACH ROW EXECUTE FUNCTION token_bindings_init_intercept_count()`,
   `CREATE INDEX ix_token_bindings_intercepts ON token_bindings (intercept_count DESC, id DESC)`,
-  // Replaces ix_token_bindings_last_used and ix_token_bindings_status_kind (same write cost).
+  // Replace ix_token_bindings_last_used and ix_token_bindings_status_kind (same write cost).
   `CREATE INDEX ix_token_bindings_last_used_key ON token_bindings ((coalesce(last_used_at, '-infinity'::timestamptz)) DESC, id DESC)`,
+  `CREATE INDEX ix_token_bindings_status_kind_key ON token_bindings (status, rule_kind, (coalesce(last_used_at, '-infinity'::timestamptz)) DESC, id DESC)`,
   `DROP INDEX ix_token_bindings_last_used`,
   `DROP INDEX ix_token_bindings_status_kind`,
   `CREATE INDEX ix_intercept_logs_mask_prefix ON intercept_logs (token_mask text_pattern_ops)`,
@@ -74,6 +75,7 @@ const DOWN: readonly string[] = [
   `DROP INDEX ix_intercept_logs_mask_prefix`,
   `CREATE INDEX ix_token_bindings_status_kind ON token_bindings (status, rule_kind, last_used_at DESC NULLS LAST, id DESC)`,
   `CREATE INDEX ix_token_bindings_last_used ON token_bindings (last_used_at DESC NULLS LAST, id DESC)`,
+  `DROP INDEX ix_token_bindings_status_kind_key`,
   `DROP INDEX ix_token_bindings_last_used_key`,
   `DROP INDEX ix_token_bindings_intercepts`,
   `DROP TRIGGER tg_token_bindings_init_intercept_count ON token_bindings`,
