@@ -303,6 +303,42 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
       await expect(logs.list({ cursor: (await bindings.list({ pageSize: 1 })).nextCursor as string })).rejects.toMatchObject({ status: 400 });
     });
 
+    it('orders ties in time by numeric id (9 < 10 < 100 as numbers, not as text), in pages and in the export', async () => {
+      if (skip()) return;
+      const h = tokenHash();
+      const ids = ['9000000000000000', '10000000000000000', '100000000000000000'];
+      for (const id of ids) {
+        await q(
+          `INSERT INTO intercept_logs (id, token_hash, token_mask, client_ip, rule_kind, binding_status, reason, method, path, created_at)
+           VALUES ($1::bigint, $2, 'sk-tie…', '203.0.113.9', 'all', 'active', 'banned', 'GET', '/v1/models', '2020-01-01T00:00:00Z')`,
+          [id, h],
+        );
+      }
+      const newestFirst = [...ids].reverse();
+      const filters = { from: '2019-12-31T00:00:00Z', to: '2020-01-02T00:00:00Z' };
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await logs.list({ ...filters, pageSize: 1, cursor });
+        seen.push(...page.items.map((r) => r.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && seen.length < 10);
+      expect(seen).toEqual(newestFirst);
+      expect((await logs.list({ ...filters, pageSize: 10 })).items.map((r) => r.id)).toEqual(newestFirst);
+
+      const lines: string[] = [];
+      let position: Awaited<ReturnType<LogsRepository['csvBatch']>>['cursor'] = null;
+      for (let i = 0; i < 10; i++) {
+        const batch = await logs.csvBatch(filters, position, 1);
+        lines.push(...batch.chunks);
+        if (batch.rows < 1 || !batch.cursor) break;
+        position = batch.cursor;
+      }
+      expect(lines).toHaveLength(3);
+      expect(lines.every((l) => l.includes('"sk-tie…"') && l.endsWith('\r\n'))).toBe(true);
+      await q(`DELETE FROM intercept_logs WHERE token_hash = $1`, [h]);
+    });
+
     it(`counts exactly up to ${EXACT_TOTAL_LIMIT} matches and estimates above`, async () => {
       if (skip()) return;
       await q(

@@ -104,8 +104,8 @@ export class LogsRepository {
     const limit = where.param(pageSize + 1);
     const offset = where.param(position ? 0 : (page - 1) * pageSize);
     const rows: (LogRow & { cursor_at: string })[] = await this.db.query(
-      `SELECT ${COLUMNS}, created_at::text AS cursor_at FROM intercept_logs ${where.sql}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+      `SELECT ${COLUMNS}, created_at::text AS cursor_at FROM intercept_logs l ${where.sql}
+        ORDER BY l.created_at DESC, l.id DESC LIMIT ${limit} OFFSET ${offset}`,
       where.params,
     );
     const more = rows.length > pageSize;
@@ -132,7 +132,7 @@ export class LogsRepository {
           ORDER BY created_at DESC, id DESC LIMIT ${limit}
        ), numbered AS (
          SELECT id, created_at, line, (row_number() OVER (ORDER BY created_at DESC, id DESC) - 1) / ${CSV_CHUNK_ROWS} AS chunk FROM page
-       ), last AS (SELECT created_at::text AS at, id::text AS id FROM page ORDER BY created_at, id LIMIT 1)
+       ), last AS (SELECT p.created_at::text AS at, p.id::text AS id FROM page p ORDER BY p.created_at, p.id LIMIT 1)
        SELECT c.csv, c.n, last.at, last.id
          FROM (SELECT chunk, string_agg(line, '' ORDER BY created_at DESC, id DESC) AS csv, count(*)::int AS n
                  FROM numbered GROUP BY chunk) c CROSS JOIN last
@@ -145,7 +145,7 @@ export class LogsRepository {
   }
 
   async latest(limit: number): Promise<InterceptLogItem[]> {
-    const rows: LogRow[] = await this.db.query(`SELECT ${COLUMNS} FROM intercept_logs ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
+    const rows: LogRow[] = await this.db.query(`SELECT ${COLUMNS} FROM intercept_logs l ORDER BY l.created_at DESC, l.id DESC LIMIT $1`, [limit]);
     return rows.map(toLogItem);
   }
 
