@@ -130,6 +130,21 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       expect(page2.json).toMatchObject({ page: 2, pageSize: 2, total: 3 });
       expect(page2.json.items.map((b) => b.firstIp)).toEqual(['127.0.0.4']);
 
+      // Keyset paging: the first page's nextCursor leads to the same second page; the last has none.
+      const first = await api<BindingListResponse>(A, 'GET', 'bindings?sort=created&order=asc&pageSize=2', { token });
+      expect(first.json).toMatchObject({ total: 3, totalExact: true, nextCursor: expect.any(String) });
+      const next = await api<BindingListResponse>(
+        A,
+        'GET',
+        `bindings?sort=created&order=asc&pageSize=2&page=2&cursor=${first.json.nextCursor}`,
+        { token },
+      );
+      expect(next.json.items.map((b) => b.firstIp)).toEqual(['127.0.0.4']);
+      expect(next.json).toMatchObject({ page: 2, nextCursor: null });
+      const wrongSort = await api<AdminErrorBody>(A, 'GET', `bindings?sort=intercepts&cursor=${first.json.nextCursor}`, { token });
+      expect(wrongSort.status).toBe(400);
+      expect(wrongSort.json.error.fields?.map((f) => f.field)).toEqual(['cursor']);
+
       const byIp = await api<BindingListResponse>(A, 'GET', 'bindings?ip=127.0.0.3', { token });
       expect(byIp.json.items.map((b) => b.firstIp)).toEqual(['127.0.0.3']);
       const byMask = await api<BindingListResponse>(A, 'GET', `bindings?token=${encodeURIComponent(`sk-${key(2).slice(0, 4)}`)}`, { token });
@@ -282,6 +297,16 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       const byToken = await api<LogListResponse>(A, 'GET', `logs?token=${tokenIdOf(key(1)).slice(0, 8)}`, { token });
       expect(byToken.json.items.every((l) => l.tokenId === tokenIdOf(key(1)))).toBe(true);
       expect((await api(A, 'GET', 'logs?reason=maybe', { token })).status).toBe(400);
+      // By cursor, page after page, the same rows as one large page.
+      const whole = await api<LogListResponse>(A, 'GET', 'logs?pageSize=200', { token });
+      const walked: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { json: LogListResponse } = await api<LogListResponse>(A, 'GET', `logs?pageSize=1${cursor ? `&cursor=${cursor}` : ''}`, { token });
+        walked.push(...page.json.items.map((l) => l.id));
+        cursor = page.json.nextCursor;
+      } while (cursor && walked.length < 50);
+      expect(walked).toEqual(whole.json.items.map((l) => l.id));
     });
 
     it('exports CSV with the same filters, quoted and formula-neutralised', async () => {

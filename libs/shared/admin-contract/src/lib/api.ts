@@ -32,6 +32,26 @@ export interface Page<T> {
   total: number;
 }
 
+/**
+ * Lists that can be long (bindings, intercept logs) also page by keyset: pass a response's
+ * `nextCursor` back as `cursor` and the next page costs the same at any depth. `page` still works
+ * (an offset, fine for the first pages); with `cursor` it is only echoed, for display.
+ */
+export interface CursorPageRequest extends PageRequest {
+  /** Opaque; only valid with the same sort and order it was issued for. */
+  cursor?: string;
+}
+
+/** Totals are exact up to this many matches; above it, `total` is the planner's estimate. */
+export const EXACT_TOTAL_LIMIT = 10_000;
+
+export interface CursorPage<T> extends Page<T> {
+  /** The position after this page's last item; null when there is nothing after it. */
+  nextCursor: string | null;
+  /** false when `total` is an estimate (more than EXACT_TOTAL_LIMIT matches). */
+  totalExact: boolean;
+}
+
 // ------------------------------------------------------------------ auth
 
 export interface LoginRequest {
@@ -50,7 +70,7 @@ export interface LoginResponse {
 
 // ------------------------------------------------------------------ bindings
 
-export interface BindingListQuery extends PageRequest {
+export interface BindingListQuery extends CursorPageRequest {
   sort?: BindingSortField;
   order?: SortOrder;
   /** Token mask prefix (`sk-ab12…`) or token id (hex) prefix. */
@@ -81,7 +101,7 @@ export interface BindingSummary {
   updatedAt: IsoDateTime;
 }
 
-export type BindingListResponse = Page<BindingSummary>;
+export type BindingListResponse = CursorPage<BindingSummary>;
 
 export interface BindingDetailResponse {
   binding: BindingSummary;
@@ -122,7 +142,7 @@ export interface BindingOperationResponse {
 
 // ------------------------------------------------------------------ intercept logs
 
-export interface LogQuery extends PageRequest {
+export interface LogQuery extends CursorPageRequest {
   from?: IsoDateTime;
   to?: IsoDateTime;
   token?: string;
@@ -130,7 +150,7 @@ export interface LogQuery extends PageRequest {
   reason?: InterceptReason;
 }
 
-export type LogExportQuery = Omit<LogQuery, 'page' | 'pageSize'>;
+export type LogExportQuery = Omit<LogQuery, 'page' | 'pageSize' | 'cursor'>;
 
 export interface InterceptLogItem {
   id: string;
@@ -148,7 +168,7 @@ export interface InterceptLogItem {
   createdAt: IsoDateTime;
 }
 
-export type LogListResponse = Page<InterceptLogItem>;
+export type LogListResponse = CursorPage<InterceptLogItem>;
 
 /** Columns of GET /logs/export, in order. */
 export const LOG_EXPORT_COLUMNS = [

@@ -97,7 +97,7 @@ describe('BindingsDataSource', () => {
     source.load({ page: 1 });
     expect(source.loading()).toBe(true);
 
-    responses[0].next({ items: [binding('1')], page: 1, pageSize: 50, total: 51 });
+    responses[0].next({ items: [binding('1')], page: 1, pageSize: 50, total: 51, nextCursor: null, totalExact: true });
 
     expect(source.loading()).toBe(false);
     expect(source.total()).toBe(51);
@@ -108,11 +108,11 @@ describe('BindingsDataSource', () => {
     source.load({ page: 1 });
     source.load({ page: 2 });
 
-    responses[0].next({ items: [binding('old')], page: 1, pageSize: 50, total: 1 });
+    responses[0].next({ items: [binding('old')], page: 1, pageSize: 50, total: 1, nextCursor: null, totalExact: true });
     expect(rows.at(-1)).toEqual([]);
     expect(source.loading()).toBe(true);
 
-    responses[1].next({ items: [binding('new')], page: 2, pageSize: 50, total: 2 });
+    responses[1].next({ items: [binding('new')], page: 2, pageSize: 50, total: 2, nextCursor: null, totalExact: true });
     expect(rows.at(-1)?.map((b) => b.id)).toEqual(['new']);
     expect(source.loading()).toBe(false);
   });
@@ -128,8 +128,41 @@ describe('BindingsDataSource', () => {
     failing.disconnect();
 
     source.load({ page: 3, token: 'sk' });
-    responses[0].next({ items: [], page: 3, pageSize: 50, total: 0 });
+    responses[0].next({ items: [], page: 3, pageSize: 50, total: 0, nextCursor: null, totalExact: true });
     source.reload();
     expect(queries).toEqual([{ page: 3, token: 'sk' }, { page: 3, token: 'sk' }]);
+  });
+
+  it('pages forward and back by the cursors the server returned, and forgets them when the query changes', () => {
+    const page = (n: number, nextCursor: string | null): BindingListResponse => ({
+      items: [binding(String(n))],
+      page: n,
+      pageSize: 50,
+      total: 20_000,
+      totalExact: false,
+      nextCursor,
+    });
+    source.load({ page: 1, pageSize: 50, sort: 'intercepts' });
+    responses[0].next(page(1, 'c2'));
+    expect(source.totalExact()).toBe(false);
+    source.load({ page: 2, pageSize: 50, sort: 'intercepts' });
+    responses[1].next(page(2, 'c3'));
+    source.load({ page: 3, pageSize: 50, sort: 'intercepts' });
+    responses[2].next(page(3, null));
+    source.load({ page: 2, pageSize: 50, sort: 'intercepts' });
+    // A jump to a page no cursor is known for falls back to the offset.
+    source.load({ page: 9, pageSize: 50, sort: 'intercepts' });
+    // Another shape (a filter) starts over: its pages have their own cursors.
+    source.load({ page: 2, pageSize: 50, sort: 'intercepts', status: 'banned' });
+    source.reload();
+    expect(queries).toEqual([
+      { page: 1, pageSize: 50, sort: 'intercepts' },
+      { page: 2, pageSize: 50, sort: 'intercepts', cursor: 'c2' },
+      { page: 3, pageSize: 50, sort: 'intercepts', cursor: 'c3' },
+      { page: 2, pageSize: 50, sort: 'intercepts', cursor: 'c2' },
+      { page: 9, pageSize: 50, sort: 'intercepts' },
+      { page: 2, pageSize: 50, sort: 'intercepts', status: 'banned' },
+      { page: 2, pageSize: 50, sort: 'intercepts', status: 'banned' },
+    ]);
   });
 });

@@ -58,7 +58,7 @@ describe('Bindings page', () => {
     expect(last.request.params.get('token')).toBe(tokenId);
     expect(last.request.params.get('sort')).toBe('last_used');
     expect(last.request.params.get('order')).toBe('desc');
-    last.flush({ items: [row], page: 1, pageSize: 50, total: 1 } satisfies BindingListResponse);
+    last.flush({ items: [row], page: 1, pageSize: 50, total: 1, nextCursor: null, totalExact: true } satisfies BindingListResponse);
     await harness.fixture.whenStable();
 
     const el = harness.routeNativeElement as HTMLElement;
@@ -97,7 +97,7 @@ describe('Bindings page', () => {
     await harness.fixture.whenStable();
     backend
       .match((r) => r.url === '/admin/api/bindings')
-      .forEach((r) => r.flush({ items: [], page: 1, pageSize: 50, total: 0 }));
+      .forEach((r) => r.flush({ items: [], page: 1, pageSize: 50, total: 0, nextCursor: null, totalExact: true }));
     await harness.fixture.whenStable();
     expect(
       (harness.routeNativeElement as HTMLElement).querySelector('[data-testid="bindings-empty"]'),

@@ -25,7 +25,7 @@ describe('toLogFilterQuery', () => {
 });
 
 describe('Logs', () => {
-  const empty: LogListResponse = { items: [], page: 1, pageSize: 50, total: 0 };
+  const empty: LogListResponse = { items: [], page: 1, pageSize: 50, total: 0, nextCursor: null, totalExact: true };
 
   beforeEach(() => {
     jest.spyOn(window.navigator, 'language', 'get').mockReturnValue('en-US');

@@ -22,6 +22,8 @@ export interface PagedTableState {
   readonly loading: Signal<boolean>;
   readonly error: Signal<unknown>;
   readonly total: Signal<number>;
+  /** false when the total is the server's estimate: no "last page" button then. */
+  readonly totalExact?: Signal<boolean>;
 }
 
 /**

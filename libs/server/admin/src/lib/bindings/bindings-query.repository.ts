@@ -2,11 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   DEFAULT_PAGE_SIZE,
   type BindingListQuery,
+  type BindingSortField,
   type BindingListResponse,
   type BindingSummary,
 } from '@sentinel/admin-contract';
 import { DATA_SOURCE } from '@sentinel/server-storage';
 import type { DataSource } from 'typeorm';
+import { cappedTotal, decodeCursor, encodeCursor } from '../common/paging';
 import { SqlWhere, iso, pgArray, tokenFilter } from '../common/sql';
 
 interface SummaryRow {
@@ -28,10 +30,19 @@ interface SummaryRow {
 
 const COLUMNS = `b.id::text AS id, b.token_hash, b.token_mask, b.rule_kind, b.rule_entries::text[] AS rule_entries,
   b.status, host(b.first_ip) AS first_ip, b.first_used_at, host(b.last_ip) AS last_ip, b.last_used_at, b.note,
-  b.created_at, b.updated_at`;
+  b.intercept_count, b.created_at, b.updated_at`;
 
-/** Per-row intercept count, computed for the page's rows only (ix_intercept_logs_token_created). */
-const INTERCEPTS = `(SELECT count(*) FROM intercept_logs l WHERE l.token_hash = b.token_hash)`;
+/**
+ * Each sort is one index walked in either direction (ties broken by id):
+ * last_used → ix_token_bindings_last_used_key (never-used bindings sort as -infinity, i.e. last
+ * when descending, first when ascending), created → ix_token_bindings_created, intercepts →
+ * ix_token_bindings_intercepts (the trigger-maintained intercept_count).
+ */
+const SORT_KEYS: Record<BindingSortField, { key: string; type: string }> = {
+  last_used: { key: `coalesce(b.last_used_at, '-infinity'::timestamptz)`, type: 'timestamptz' },
+  created: { key: 'b.created_at', type: 'timestamptz' },
+  intercepts: { key: 'b.intercept_count', type: 'bigint' },
+};
 
 function toSummary(r: SummaryRow): BindingSummary {
   return {
@@ -54,9 +65,9 @@ function toSummary(r: SummaryRow): BindingSummary {
 
 /**
  * Read-only binding queries for the console (plain parameterised SQL; writes go through
- * BindingService, which invalidates the caches). Offset pagination with an exact total:
- * the sorts `last_used` and `created` walk ix_token_bindings_last_used / _created, so a page
- * costs its offset plus its size in index entries; see the README for measured costs.
+ * BindingService, which invalidates the caches). Pages by keyset when given a cursor (any depth
+ * costs one index seek plus the page), by offset otherwise (cost grows with the offset). The
+ * total is exact up to EXACT_TOTAL_LIMIT, estimated above; see the README for measured costs.
  */
 @Injectable()
 export class BindingsQueryRepository {
@@ -65,39 +76,36 @@ export class BindingsQueryRepository {
   async list(q: BindingListQuery): Promise<BindingListResponse> {
     const page = q.page ?? 1;
     const pageSize = q.pageSize ?? DEFAULT_PAGE_SIZE;
+    const sortField = q.sort ?? 'last_used';
+    const order = q.order ?? 'desc';
+    const scope = `bindings:${sortField}:${order}`;
+    const position = q.cursor ? decodeCursor(q.cursor, scope) : null;
+    const { key, type } = SORT_KEYS[sortField];
+    const lastUsedKey = SORT_KEYS.last_used.key;
     const where = new SqlWhere();
     if (q.token) tokenFilter(where, q.token, 'b');
     if (q.ip) where.add('$?::inet <<= ANY(b.rule_entries)', q.ip);
     if (q.ruleKind) where.add('b.rule_kind = $?', q.ruleKind);
     if (q.status) where.add('b.status = $?', q.status);
-    if (q.lastUsedFrom) where.add('b.last_used_at >= $?::timestamptz', q.lastUsedFrom);
-    if (q.lastUsedTo) where.add('b.last_used_at < $?::timestamptz', q.lastUsedTo);
+    // Spelled on the sort key so a range is an index range; never-used (-infinity) never matches.
+    if (q.lastUsedFrom) where.add(`${lastUsedKey} >= $?::timestamptz`, q.lastUsedFrom);
+    if (q.lastUsedTo) where.add(`${lastUsedKey} < $?::timestamptz AND ${lastUsedKey} > '-infinity'::timestamptz`, q.lastUsedTo);
 
-    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM token_bindings b ${where.sql}`, where.params);
-    const desc = (q.order ?? 'desc') === 'desc';
-    const dir = desc ? 'DESC' : 'ASC';
-    const limit = where.param(pageSize);
-    const offset = where.param((page - 1) * pageSize);
-    let sql: string;
-    if ((q.sort ?? 'last_used') === 'intercepts') {
-      // Sorting by count needs every matching binding's count: one grouped scan of the log.
-      sql = `SELECT ${COLUMNS}, coalesce(c.n, 0) AS intercept_count
-               FROM token_bindings b
-               LEFT JOIN (SELECT token_hash, count(*) AS n FROM intercept_logs GROUP BY token_hash) c ON c.token_hash = b.token_hash
-               ${where.sql}
-              ORDER BY coalesce(c.n, 0) ${dir}, b.id ${dir} LIMIT ${limit} OFFSET ${offset}`;
-    } else {
-      const order =
-        q.sort === 'created'
-          ? (t: string) => `${t}.created_at ${dir}, ${t}.id::bigint ${dir}`
-          : (t: string) => `${t}.last_used_at ${dir} ${desc ? 'NULLS LAST' : 'NULLS FIRST'}, ${t}.id::bigint ${dir}`;
-      // The page is cut first, then counted: the per-row count must not run for skipped rows.
-      sql = `SELECT b.*, ${INTERCEPTS} AS intercept_count
-               FROM (SELECT ${COLUMNS} FROM token_bindings b ${where.sql} ORDER BY ${order('b')} LIMIT ${limit} OFFSET ${offset}) b
-              ORDER BY ${order('b')}`;
-    }
-    const rows: SummaryRow[] = await this.db.query(sql, where.params);
-    return { items: rows.map(toSummary), page, pageSize, total };
+    const { total, totalExact } = await cappedTotal(this.db, 'token_bindings b', where);
+    const dir = order === 'desc' ? 'DESC' : 'ASC';
+    if (position) where.add(`(${key}, b.id) ${order === 'desc' ? '<' : '>'} ($?::${type}, $?::bigint)`, position.key, position.id);
+    const limit = where.param(pageSize + 1);
+    const offset = where.param(position ? 0 : (page - 1) * pageSize);
+    const rows: (SummaryRow & { cursor_key: string })[] = await this.db.query(
+      `SELECT ${COLUMNS}, (${key})::text AS cursor_key FROM token_bindings b ${where.sql}
+        ORDER BY ${key} ${dir}, b.id ${dir} LIMIT ${limit} OFFSET ${offset}`,
+      where.params,
+    );
+    const more = rows.length > pageSize;
+    const items = more ? rows.slice(0, pageSize) : rows;
+    const last = items[items.length - 1];
+    const nextCursor = more && last ? encodeCursor(scope, { key: last.cursor_key, id: last.id }) : null;
+    return { items: items.map(toSummary), page, pageSize, total, totalExact, nextCursor };
   }
 
   /** One binding by numeric id or 64-hex token id. */
@@ -105,7 +113,7 @@ export class BindingsQueryRepository {
     const byHash = /^[0-9a-f]{64}$/.test(ref);
     if (!byHash && !/^[0-9]{1,18}$/.test(ref)) return null;
     const rows: SummaryRow[] = await this.db.query(
-      `SELECT ${COLUMNS}, ${INTERCEPTS} AS intercept_count FROM token_bindings b
+      `SELECT ${COLUMNS} FROM token_bindings b
         WHERE ${byHash ? 'b.token_hash = $1' : 'b.id = $1::bigint'}`,
       [ref],
     );

@@ -33,7 +33,16 @@ export class PageQueryDto {
   pageSize?: number;
 }
 
-export class BindingListQueryDto extends PageQueryDto implements BindingListQuery {
+/** Page by keyset: a `nextCursor` from a previous response (opaque base64url). */
+export class CursorPageQueryDto extends PageQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(400)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a nextCursor value from a previous page' })
+  cursor?: string;
+}
+
+export class BindingListQueryDto extends CursorPageQueryDto implements BindingListQuery {
   @IsOptional()
   @IsIn(BINDING_SORT_FIELDS)
   sort?: BindingSortField;

@@ -10,7 +10,7 @@ import {
   type LogQuery,
 } from '@sentinel/admin-contract';
 import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../bindings/bindings.dto';
+import { CursorPageQueryDto, PageQueryDto } from '../bindings/bindings.dto';
 import { IsIpAddress } from '../common/validators';
 
 export class LogExportQueryDto implements LogExportQuery {
@@ -36,7 +36,7 @@ export class LogExportQueryDto implements LogExportQuery {
   reason?: InterceptReason;
 }
 
-export class LogQueryDto extends PageQueryDto implements LogQuery {
+export class LogQueryDto extends CursorPageQueryDto implements LogQuery {
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;

@@ -9,7 +9,28 @@ import {
 } from '@sentinel/admin-contract';
 import { DATA_SOURCE } from '@sentinel/server-storage';
 import type { DataSource } from 'typeorm';
+import { cappedTotal, decodeCursor, encodeCursor } from '../common/paging';
 import { SqlWhere, iso, pgArray, tokenFilter } from '../common/sql';
+import { csvRowSql } from './csv';
+
+const LOG_SCOPE = 'logs:created:desc';
+
+/** An export line, in LOG_EXPORT_COLUMNS order, with the API's text forms (ISO time in UTC, ms). */
+const CSV_CHUNK_ROWS = 96;
+const CSV_LINE = csvRowSql([
+  `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  'token_mask',
+  'token_hash',
+  'host(client_ip)',
+  'reason',
+  'rule_kind',
+  `array_to_string(rule_entries::text[], ' ')`,
+  'binding_status',
+  'method',
+  'path',
+  'user_agent',
+  'request_id',
+]);
 
 interface LogRow {
   id: string;
@@ -69,41 +90,63 @@ export class LogsRepository {
     return where;
   }
 
+  /**
+   * A page newest first: by keyset after `q.cursor` (an index seek at any depth), else by offset.
+   * The total is exact up to EXACT_TOTAL_LIMIT, the planner's estimate above.
+   */
   async list(q: LogQuery): Promise<LogListResponse> {
     const page = q.page ?? 1;
     const pageSize = q.pageSize ?? DEFAULT_PAGE_SIZE;
+    const position = q.cursor ? decodeCursor(q.cursor, LOG_SCOPE) : null;
     const where = this.filters(q);
-    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM intercept_logs ${where.sql}`, where.params);
-    const limit = where.param(pageSize);
-    const offset = where.param((page - 1) * pageSize);
-    const rows: LogRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM intercept_logs ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+    const { total, totalExact } = await cappedTotal(this.db, 'intercept_logs', where);
+    if (position) where.add('(created_at, id) < ($?::timestamptz, $?::bigint)', position.key, position.id);
+    const limit = where.param(pageSize + 1);
+    const offset = where.param(position ? 0 : (page - 1) * pageSize);
+    const rows: (LogRow & { cursor_at: string })[] = await this.db.query(
+      `SELECT ${COLUMNS}, created_at::text AS cursor_at FROM intercept_logs l ${where.sql}
+        ORDER BY l.created_at DESC, l.id DESC LIMIT ${limit} OFFSET ${offset}`,
       where.params,
     );
-    return { items: rows.map(toLogItem), page, pageSize, total };
+    const more = rows.length > pageSize;
+    const items = more ? rows.slice(0, pageSize) : rows;
+    const last = items[items.length - 1];
+    const nextCursor = more && last ? encodeCursor(LOG_SCOPE, { key: last.cursor_at, id: last.id }) : null;
+    return { items: items.map(toLogItem), page, pageSize, total, totalExact, nextCursor };
   }
 
   /**
-   * One keyset batch for the export: rows strictly after `cursor` in (created_at, id) DESC
-   * order. Each batch is an index range scan on ix_intercept_logs_created; memory stays at one
-   * batch whatever the export's size.
+   * One export batch as CSV text formatted by the database (the columns of LOG_EXPORT_COLUMNS):
+   * rows strictly after `cursor` in (created_at, id) DESC order, an index range scan on
+   * ix_intercept_logs_created. Node holds one string per batch, whatever the export's size.
    */
-  async batch(q: LogExportQuery, cursor: LogCursor | null, size: number): Promise<{ items: InterceptLogItem[]; rawCursor: LogCursor | null }> {
+  async csvBatch(q: LogExportQuery, cursor: LogCursor | null, size: number): Promise<{ chunks: string[]; rows: number; cursor: LogCursor | null }> {
     const where = this.filters(q);
     if (cursor) where.add('(created_at, id) < ($?::timestamptz, $?::bigint)', cursor.createdAt, cursor.id);
     const limit = where.param(size);
-    // created_at as text keeps microseconds for the cursor (a JS Date has milliseconds only).
-    const rows: (LogRow & { cursor_at: string })[] = await this.db.query(
-      `SELECT ${COLUMNS}, created_at::text AS cursor_at FROM intercept_logs ${where.sql}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+    // The batch comes back as strings of CSV_CHUNK_ROWS lines (~24k characters; masks contain
+    // '…', so V8 stores them two bytes per character): each stays below V8's 128 KiB large-object
+    // size, so it can die young instead of waiting in large-object space for a full collection.
+    const rows: { csv: string; n: number; at: string; id: string }[] = await this.db.query(
+      `WITH page AS MATERIALIZED (
+         SELECT id, created_at, ${CSV_LINE} AS line FROM intercept_logs ${where.sql}
+          ORDER BY created_at DESC, id DESC LIMIT ${limit}
+       ), numbered AS (
+         SELECT id, created_at, line, (row_number() OVER (ORDER BY created_at DESC, id DESC) - 1) / ${CSV_CHUNK_ROWS} AS chunk FROM page
+       ), last AS (SELECT p.created_at::text AS at, p.id::text AS id FROM page p ORDER BY p.created_at, p.id LIMIT 1)
+       SELECT c.csv, c.n, last.at, last.id
+         FROM (SELECT chunk, string_agg(line, '' ORDER BY created_at DESC, id DESC) AS csv, count(*)::int AS n
+                 FROM numbered GROUP BY chunk) c CROSS JOIN last
+        ORDER BY c.chunk`,
       where.params,
     );
     const last = rows[rows.length - 1];
-    return { items: rows.map(toLogItem), rawCursor: last ? { createdAt: last.cursor_at, id: last.id } : null };
+    if (!last) return { chunks: [], rows: 0, cursor: null };
+    return { chunks: rows.map((r) => r.csv), rows: rows.reduce((n, r) => n + Number(r.n), 0), cursor: { createdAt: last.at, id: last.id } };
   }
 
   async latest(limit: number): Promise<InterceptLogItem[]> {
-    const rows: LogRow[] = await this.db.query(`SELECT ${COLUMNS} FROM intercept_logs ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
+    const rows: LogRow[] = await this.db.query(`SELECT ${COLUMNS} FROM intercept_logs l ORDER BY l.created_at DESC, l.id DESC LIMIT $1`, [limit]);
     return rows.map(toLogItem);
   }
 

@@ -13,6 +13,8 @@ import { ruleKindCheckSql } from './rule-kind-sql';
 @Index('ix_intercept_logs_token_created', { synchronize: false })
 @Index('ix_intercept_logs_ip_created', { synchronize: false })
 @Index('ix_intercept_logs_reason_created', { synchronize: false })
+@Index('ix_intercept_logs_mask_prefix', { synchronize: false })
+@Index('ix_intercept_logs_token_prefix', { synchronize: false })
 export class InterceptLogEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_intercept_logs' })
   id!: string;

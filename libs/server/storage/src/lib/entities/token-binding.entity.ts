@@ -16,9 +16,10 @@ import { ruleKindCheckSql, ruleShapeCheckSql } from './rule-kind-sql';
 @Check('ck_token_bindings_rule_kind', ruleKindCheckSql())
 @Check('ck_token_bindings_status', `status IN ('active', 'banned')`)
 @Check('ck_token_bindings_rule_shape', ruleShapeCheckSql())
-@Index('ix_token_bindings_last_used', { synchronize: false })
+@Index('ix_token_bindings_last_used_key', { synchronize: false })
 @Index('ix_token_bindings_created', { synchronize: false })
-@Index('ix_token_bindings_status_kind', { synchronize: false })
+@Index('ix_token_bindings_intercepts', { synchronize: false })
+@Index('ix_token_bindings_status_kind_key', { synchronize: false })
 @Index('ix_token_bindings_mask_prefix', { synchronize: false })
 @Index('ix_token_bindings_retention', { synchronize: false })
 @Index('ix_token_bindings_token_hash_prefix', { synchronize: false })
@@ -59,6 +60,14 @@ export class TokenBindingEntity {
 
   @Column({ name: 'note', type: 'text', nullable: true })
   note!: string | null;
+
+  /**
+   * intercept_logs rows with this token id, kept by triggers on intercept_logs (insert/delete)
+   * and set on insert from the rows a re-bound token already has; see
+   * migrations/1795500000000-AdminAtScale.ts.
+   */
+  @Column({ name: 'intercept_count', type: 'bigint', default: 0, transformer: bigintNumber })
+  interceptCount!: number;
 
   @Column({
     name: 'version',
