@@ -135,20 +135,27 @@ export class BindingRepository {
     return rows.length > 0 ? toState(rows[0]) : null;
   }
 
-  /** One statement for a whole batch of last-use updates; never moves last_used_at backwards. */
+  /**
+   * One UPDATE for a whole batch of last-use updates; never moves last_used_at backwards. The rows
+   * are locked in token_hash order first — the order the intercept counter's trigger locks them in —
+   * so a usage flush and an intercept batch touching the same bindings never deadlock.
+   */
   async touchMany(touches: readonly UsageTouch[]): Promise<void> {
     if (touches.length === 0) return;
-    await this.db.query(
-      `UPDATE token_bindings t
-          SET last_used_at = v.at, last_ip = v.ip::inet
-         FROM unnest($1::text[], $2::text[], $3::text[]::timestamptz[]) AS v(h, ip, at)
-        WHERE t.token_hash = v.h AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
-      [
-        touches.map((t) => t.tokenHash),
-        touches.map((t) => t.ip),
-        touches.map((t) => t.at.toISOString()),
-      ],
-    );
+    const hashes = touches.map((t) => t.tokenHash);
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `SELECT 1 FROM token_bindings WHERE token_hash = ANY($1::text[]) ORDER BY token_hash FOR NO KEY UPDATE`,
+        [hashes],
+      );
+      await tx.query(
+        `UPDATE token_bindings t
+            SET last_used_at = v.at, last_ip = v.ip::inet
+           FROM unnest($1::text[], $2::text[], $3::text[]::timestamptz[]) AS v(h, ip, at)
+          WHERE t.token_hash = v.h AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
+        [hashes, touches.map((t) => t.ip), touches.map((t) => t.at.toISOString())],
+      );
+    });
   }
 
   /** One statement for a batch of intercept rows. */

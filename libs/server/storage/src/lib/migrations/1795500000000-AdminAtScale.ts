@@ -34,6 +34,11 @@ const UP: readonly string[] = [
     WHERE b.token_hash = c.token_hash`,
   `CREATE FUNCTION intercept_logs_count_inserted() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
+    -- Lock the counted bindings in token_hash order first: the usage flush locks in the same order,
+    -- so the two batch writers queue behind each other instead of deadlocking.
+    PERFORM 1 FROM token_bindings b
+      WHERE b.token_hash IN (SELECT token_hash FROM inserted_rows)
+      ORDER BY b.token_hash FOR NO KEY UPDATE;
     UPDATE token_bindings b SET intercept_count = b.intercept_count + c.n
       FROM (SELECT token_hash, count(*) AS n FROM inserted_rows GROUP BY token_hash) c
      WHERE b.token_hash = c.token_hash;
@@ -44,6 +49,9 @@ const UP: readonly string[] = [
     REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION intercept_logs_count_inserted()`,
   `CREATE FUNCTION intercept_logs_count_deleted() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
+    PERFORM 1 FROM token_bindings b
+      WHERE b.token_hash IN (SELECT token_hash FROM deleted_rows)
+      ORDER BY b.token_hash FOR NO KEY UPDATE;
     UPDATE token_bindings b SET intercept_count = greatest(b.intercept_count - c.n, 0)
       FROM (SELECT token_hash, count(*) AS n FROM deleted_rows GROUP BY token_hash) c
      WHERE b.token_hash = c.token_hash;
