@@ -105,6 +105,7 @@ const EXPECTED_INDEXES = [
   'ix_intercept_logs_token_created',
   'ix_intercept_logs_ip_created',
   'ix_intercept_logs_reason_created',
+  'ux_intercept_logs_request_id',
   'pk_archived_bindings',
   'ix_archived_bindings_archived',
   'ix_archived_bindings_token_archived',

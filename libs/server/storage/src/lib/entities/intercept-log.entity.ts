@@ -12,6 +12,8 @@ import { BindingStatus, RuleKind } from './types';
 @Index('ix_intercept_logs_token_created', { synchronize: false })
 @Index('ix_intercept_logs_ip_created', { synchronize: false })
 @Index('ix_intercept_logs_reason_created', { synchronize: false })
+/** One row per refused request: the batched writer retries, and the retry must not duplicate. */
+@Index('ux_intercept_logs_request_id', { synchronize: false })
 export class InterceptLogEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_intercept_logs' })
   id!: string;
