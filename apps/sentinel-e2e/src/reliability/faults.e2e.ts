@@ -51,7 +51,7 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     const ports = { pg: pg.port, redis: redis.port };
     C = await bootInstance(stack, { SENTINEL_FAILSAFE_MODE: 'closed' }, ports);
     O = await bootInstance(stack, { SENTINEL_FAILSAFE_MODE: 'open' }, ports);
-  }, 60_000);
+  }, 200_000);
 
   afterAll(async () => {
     if (!enabled) return;
@@ -61,7 +61,7 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     await pg.stop();
     await redis.stop();
     await stack.stop();
-  });
+  }, 60_000);
 
   /** After each case: dependencies back, and both instances ready again (never stuck). */
   afterEach(async () => {

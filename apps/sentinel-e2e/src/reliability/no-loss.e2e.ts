@@ -76,7 +76,7 @@ describe('reliability: nothing lost (SIGTERM under load, PostgreSQL outage)', ()
   });
   afterAll(async () => {
     if (enabled) await stack.stop();
-  });
+  }, 60_000);
 
   it('case 27: SIGTERM under load → in-flight streams finish, every 403 has exactly one intercept row, every allowed key’s last_used_at is flushed', async () => {
     if (!enabled) return;
@@ -131,7 +131,7 @@ describe('reliability: nothing lost (SIGTERM under load, PostgreSQL outage)', ()
     // Sentinel has exited: what is in PostgreSQL now is all there will ever be.
     expect(await notExactlyOnce(db, deniedIds)).toEqual({ missing: 0, duplicated: 0 });
     expect(await staleLastUsed(db, lastSent)).toEqual([]);
-  });
+  }, 180_000);
 
   it('PostgreSQL outage: rows queue (bounded), the overflow is counted and logged, the queue and last_used_at are written once it returns', async () => {
     if (!enabled) return;
@@ -175,5 +175,5 @@ describe('reliability: nothing lost (SIGTERM under load, PostgreSQL outage)', ()
       await s?.process.stop();
       await pg.stop();
     }
-  });
+  }, 180_000);
 });

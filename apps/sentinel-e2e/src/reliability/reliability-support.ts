@@ -25,7 +25,8 @@ export async function bootInstance(
   ports: { pg?: number; redis?: number } = {},
 ): Promise<Instance> {
   const metricsPort = await freePort();
-  const process = await new SentinelProcess({ env: stack.env({ METRICS_PORT: String(metricsPort), ...env }, ports) }).start();
+  const process = await new SentinelProcess({ env: stack.env({ METRICS_PORT: String(metricsPort), ...env }, ports), waitForHealth: false }).start();
+  await process.waitForHealth(90_000); // a generous start-up bound: CI machines can be busy
   return { process, metricsPort, url: process.url };
 }
 

@@ -31,7 +31,7 @@ describe(`reliability: bounded soak (${SOAK_SECONDS} s, two instances, a Redis f
     redis = await new TcpRelay(6379).start();
     instances.push(await bootInstance(stack, {}, { redis: redis.port }));
     instances.push(await bootInstance(stack, {}, { redis: redis.port }));
-  }, 90_000);
+  }, 200_000);
   afterAll(async () => {
     if (!enabled) return;
     redis.restore();
@@ -72,9 +72,13 @@ describe(`reliability: bounded soak (${SOAK_SECONDS} s, two instances, a Redis f
           let k: string;
           let from = OWN;
           if (kind <= 2) k = cached[(w * 5 + i) % cached.length];
-          else if (kind === 3) ((k = cached[(w + i) % cached.length]), (from = OTHER));
-          else if (kind === 4) ((k = keyOf('son', ++n)), (from = NEWCOMER));
-          else k = administered[(w + i) % administered.length];
+          else if (kind === 3) {
+            k = cached[(w + i) % cached.length];
+            from = OTHER;
+          } else if (kind === 4) {
+            k = keyOf('son', ++n);
+            from = NEWCOMER;
+          } else k = administered[(w + i) % administered.length];
           const r = await tryGuarded(inst.url, k, from);
           f.requests++;
           if (r.status === 200 || r.status === 403) decided.add(k);
