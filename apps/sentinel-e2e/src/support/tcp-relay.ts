@@ -3,13 +3,23 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A TCP relay the test owns, between Sentinel and a shared service (PostgreSQL, Redis), so a
- * test can cut the dependency without touching the machine's services.
+ * test can cut, slow down or reset the dependency without touching the machine's services.
+ *
+ *  - `cutAll()` / `restore()`: drop every connection and refuse new ones, then accept again.
+ *  - `latencyMs`: every chunk, in both directions, is delivered that much later (order kept).
+ *  - `resetOnNextCommand(n)`: the next n chunks a client sends are delivered to the service, then
+ *    both sides of that connection are reset (RST) before the reply can come back — a reset in
+ *    the middle of a command, whose effect on the service may or may not have happened.
  */
 export class TcpRelay {
   private server!: Server;
   private readonly sockets = new Set<Socket>();
   private cut = false;
+  private armedResets = 0;
   port = 0;
+  latencyMs = 0;
+  /** Connections accepted, and connections reset by `resetOnNextCommand`. */
+  readonly stats = { accepted: 0, resets: 0, cuts: 0 };
 
   constructor(
     private readonly targetPort: number,
@@ -22,15 +32,28 @@ export class TcpRelay {
         client.destroy();
         return;
       }
+      this.stats.accepted++;
       const upstream = connect(this.targetPort, this.targetHost);
       this.track(client);
       this.track(upstream);
-      client.pipe(upstream);
-      upstream.pipe(client);
       const close = () => {
         client.destroy();
         upstream.destroy();
       };
+      const reset = () => {
+        this.stats.resets++;
+        client.resetAndDestroy();
+        upstream.resetAndDestroy();
+      };
+      this.pipe(client, upstream, (chunk) => {
+        if (this.armedResets > 0) {
+          this.armedResets--;
+          upstream.write(chunk, () => setImmediate(reset));
+          return true;
+        }
+        return false;
+      });
+      this.pipe(upstream, client);
       client.on('error', close);
       upstream.on('error', close);
       client.on('close', close);
@@ -41,14 +64,59 @@ export class TcpRelay {
     return this;
   }
 
+  /** from → to, with the current latency; `intercept` may take a chunk over (returns true). */
+  private pipe(from: Socket, to: Socket, intercept?: (chunk: Buffer) => boolean): void {
+    const pending: { chunk: Buffer; due: number }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const pump = () => {
+      timer = undefined;
+      while (pending.length > 0 && pending[0].due <= Date.now()) {
+        const { chunk } = pending.shift() as { chunk: Buffer };
+        if (to.destroyed) return;
+        if (intercept?.(chunk)) continue;
+        to.write(chunk);
+      }
+      if (pending.length > 0) timer = setTimeout(pump, pending[0].due - Date.now());
+    };
+    from.on('data', (chunk: Buffer) => {
+      if (this.latencyMs <= 0 && pending.length === 0) {
+        if (intercept?.(chunk)) return;
+        to.write(chunk);
+        return;
+      }
+      pending.push({ chunk, due: Date.now() + this.latencyMs });
+      if (!timer) timer = setTimeout(pump, Math.max(0, pending[0].due - Date.now()));
+    });
+    from.on('close', () => clearTimeout(timer));
+  }
+
   /** Drop every connection and refuse new ones. */
   cutAll(): void {
     this.cut = true;
+    this.stats.cuts++;
     for (const s of this.sockets) s.destroy();
   }
 
   restore(): void {
     this.cut = false;
+  }
+
+  get isCut(): boolean {
+    return this.cut;
+  }
+
+  /** Reset the connections carrying the next `n` client chunks, right after delivering them. */
+  resetOnNextCommand(n = 1): void {
+    this.armedResets += n;
+  }
+
+  get pendingResets(): number {
+    return this.armedResets;
+  }
+
+  /** Open connections through the relay (both sides counted once per pair). */
+  get connections(): number {
+    return this.sockets.size / 2;
   }
 
   private track(s: Socket): void {

@@ -27,7 +27,7 @@ export class AppModule {
           logger: { log: (m) => logger.info(m, 'Storage'), warn: (m) => logger.warn(m, 'Storage'), error: (m) => logger.error(m, 'Storage') },
         }),
         SettingsModule,
-        BindingModule.forRoot(),
+        BindingModule.forRoot({ interceptQueueMax: config.interceptQueueMax }),
         HealthModule,
         ScheduleModule.forRoot(),
         AlertModule.forRoot({ publicUrl: config.publicUrl ?? null }),

@@ -5,7 +5,7 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import type { DataSource } from 'typeorm';
-import { KV_STORE, type KvStore } from '@sentinel/server-core';
+import { DependencyHealth, KV_STORE, type KvStore } from '@sentinel/server-core';
 import { DATA_SOURCE, pingDatabase } from '@sentinel/server-storage';
 
 const PING_TIMEOUT_MS = 1_500;
@@ -31,6 +31,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(KV_STORE) private readonly kv: KvStore,
+    private readonly dependencies: DependencyHealth,
   ) {}
 
   @Get()
@@ -46,6 +47,9 @@ export class HealthController {
         const check = this.indicators.check('postgres');
         try {
           await withTimeout(pingDatabase(this.dataSource), PING_TIMEOUT_MS, 'PostgreSQL');
+          // A successful probe closes the binding decider's circuit breaker at once: once
+          // readiness says PostgreSQL is back, new tokens bind again (not up to a second later).
+          this.dependencies.reportPostgresSuccess();
           return check.up({ embedded: this.dataSource.driver.options.type === 'postgres' && !hasHost(this.dataSource) });
         } catch (e) {
           return check.down({ message: (e as Error).message });

@@ -108,6 +108,7 @@ const EXPECTED_INDEXES = [
   'ix_intercept_logs_reason_created',
   'ix_intercept_logs_mask_prefix',
   'ix_intercept_logs_token_prefix',
+  'ux_intercept_logs_request_id',
   'pk_archived_bindings',
   'ix_archived_bindings_archived',
   'ix_archived_bindings_token_archived',

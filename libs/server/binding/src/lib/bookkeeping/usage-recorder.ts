@@ -49,7 +49,15 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    // A few attempts, as for intercept rows: a database briefly away at shutdown loses nothing.
     await this.flush();
+    for (let attempt = 1; attempt < 5 && this.pending.size > 0; attempt++) {
+      await new Promise((r) => setTimeout(r, 200));
+      await this.flush();
+    }
+    if (this.pending.size > 0) {
+      this.logger.error('last_used_at could not be written before shutdown', 'Binding', { lost: this.pending.size });
+    }
   }
 
   touch(tokenHash: string, ip: string): void {

@@ -115,6 +115,32 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect(decider.io).toEqual(io);
   });
 
+  run('a retried intercept batch (its first INSERT committed, the reply lost) adds no duplicate rows', async () => {
+    const h = tokenHash();
+    const event = (requestId: string) => ({
+      tokenHash: h,
+      tokenMask: 'sk-test…mask',
+      clientIp: '203.0.113.50',
+      ruleKind: 'single' as const,
+      ruleEntries: ['203.0.113.9/32'],
+      bindingStatus: 'active' as const,
+      reason: 'ip_not_allowed' as const,
+      method: 'GET',
+      path: '/v1/models',
+      userAgent: null,
+      requestId,
+      at: new Date(),
+    });
+    const batch = [event(`${h.slice(0, 8)}-1`), event(`${h.slice(0, 8)}-2`)];
+    await repo.insertIntercepts(batch);
+    await repo.insertIntercepts([...batch, event(`${h.slice(0, 8)}-3`)]); // the retry, plus a new one
+    const rows: { request_id: string }[] = await must(backend).dataSource.query(
+      `SELECT request_id FROM intercept_logs WHERE token_hash = $1 ORDER BY request_id`,
+      [h],
+    );
+    expect(rows.map((r) => r.request_id)).toEqual([`${h.slice(0, 8)}-1`, `${h.slice(0, 8)}-2`, `${h.slice(0, 8)}-3`]);
+  });
+
   run('an IPv6 client binds its /64', async () => {
     const h = tokenHash();
     const r = await decider.resolve(h, 'm', ip('2001:db8:aa:bb:1:2:3:4'));

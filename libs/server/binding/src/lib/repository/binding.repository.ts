@@ -158,7 +158,10 @@ export class BindingRepository {
     });
   }
 
-  /** One statement for a batch of intercept rows. */
+  /**
+   * One statement for a batch of intercept rows. Idempotent: a batch retried after a lost reply
+   * (its INSERT committed, the connection reset before the answer) adds nothing twice.
+   */
   async insertIntercepts(events: readonly InterceptEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.db.query(
@@ -168,7 +171,8 @@ export class BindingRepository {
        SELECT v.h, v.m, v.ip::inet, v.k, v.e::cidr[], v.s, v.r, v.meth, v.p, v.ua, v.rid, v.at::timestamptz
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                      $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-           AS v(h, m, ip, k, e, s, r, meth, p, ua, rid, at)`,
+           AS v(h, m, ip, k, e, s, r, meth, p, ua, rid, at)
+       ON CONFLICT (request_id) DO NOTHING`,
       [
         events.map((e) => e.tokenHash),
         events.map((e) => e.tokenMask),

@@ -20,6 +20,8 @@ export interface AppConfigValues {
   publicUrl: string | undefined;
   upstream: { timeoutMs: number; connectTimeoutMs: number };
   shutdownGraceMs: number;
+  /** Bound of the in-memory intercept row queue (PostgreSQL down). */
+  interceptQueueMax: number;
   metrics: { host: string; port: number };
   logLevel: LogLevel;
 }
@@ -44,6 +46,7 @@ export class AppConfig implements Readonly<AppConfigValues> {
   readonly publicUrl!: string | undefined;
   readonly upstream!: AppConfigValues['upstream'];
   readonly shutdownGraceMs!: number;
+  readonly interceptQueueMax!: number;
   readonly metrics!: AppConfigValues['metrics'];
   readonly logLevel!: LogLevel;
 

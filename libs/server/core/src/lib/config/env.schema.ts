@@ -197,6 +197,10 @@ export class EnvironmentVariables {
   @IsInt() @Min(0) @Max(3_600_000)
   SHUTDOWN_GRACE_MS = 30_000;
 
+  /** Intercept rows held in memory while PostgreSQL is down; beyond it they are counted as dropped. */
+  @IsInt() @Min(1) @Max(10_000_000)
+  INTERCEPT_QUEUE_MAX = 100_000;
+
   /** Metrics are served on their own listener, loopback by default, never on the public port. */
   @IsInt() @Min(0) @Max(65535)
   METRICS_PORT = 9464;
@@ -215,5 +219,6 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof EnvironmentVariables> = new Se
   'UPSTREAM_TIMEOUT_MS',
   'UPSTREAM_CONNECT_TIMEOUT_MS',
   'SHUTDOWN_GRACE_MS',
+  'INTERCEPT_QUEUE_MAX',
   'METRICS_PORT',
 ]);

@@ -83,6 +83,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       connectTimeoutMs: vars.UPSTREAM_CONNECT_TIMEOUT_MS,
     },
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    interceptQueueMax: vars.INTERCEPT_QUEUE_MAX,
     metrics: { host: vars.METRICS_HOST, port: vars.METRICS_PORT },
     logLevel: vars.LOG_LEVEL,
   });

@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
 let counter = 0;
-const prefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+// 48 random bits per process: instances started in the same millisecond with the same pid (one per
+// container) still get distinct ids. Intercept rows are unique by request id (a retried batch is a
+// no-op), so two instances sharing a prefix would silently merge their rows.
+const prefix = `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 
-/** A short id, unique per process, for correlating a refusal with its log line and intercept row. */
+/** A short id, unique across instances, for correlating a refusal with its log line and intercept row. */
 export function nextRequestId(): string {
   counter = (counter + 1) >>> 0;
   return `${prefix}${counter.toString(36).padStart(6, '0')}`;

@@ -15,6 +15,8 @@ import { ruleKindCheckSql } from './rule-kind-sql';
 @Index('ix_intercept_logs_reason_created', { synchronize: false })
 @Index('ix_intercept_logs_mask_prefix', { synchronize: false })
 @Index('ix_intercept_logs_token_prefix', { synchronize: false })
+/** One row per refused request: the batched writer retries, and the retry must not duplicate. */
+@Index('ux_intercept_logs_request_id', { synchronize: false })
 export class InterceptLogEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_intercept_logs' })
   id!: string;

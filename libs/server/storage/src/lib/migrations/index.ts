@@ -1,6 +1,12 @@
 import { Initial1795305600000 } from './1795305600000-Initial';
 import { TokenIdPrefixIndex1795400000000 } from './1795400000000-TokenIdPrefixIndex';
 import { AdminAtScale1795500000000 } from './1795500000000-AdminAtScale';
+import { InterceptRequestIdUnique1795600000000 } from './1795600000000-InterceptRequestIdUnique';
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const STORAGE_MIGRATIONS = [Initial1795305600000, TokenIdPrefixIndex1795400000000, AdminAtScale1795500000000];
+export const STORAGE_MIGRATIONS = [
+  Initial1795305600000,
+  TokenIdPrefixIndex1795400000000,
+  AdminAtScale1795500000000,
+  InterceptRequestIdUnique1795600000000,
+];

@@ -1,0 +1,179 @@
+import { request } from 'node:http';
+import { tokenIdOf } from '../admin/admin-support';
+import type { TestDatabase } from '../support/services';
+import { RealStack } from '../support/stack';
+import { TcpRelay } from '../support/tcp-relay';
+import {
+  bootInstance,
+  guarded,
+  interceptRowsByRequestId,
+  keyOf,
+  metric,
+  notExactlyOnce,
+  readiness,
+  requestIdOf,
+  sleep,
+  tryGuarded,
+  until,
+  type Instance,
+} from './reliability-support';
+
+const OWN = '127.0.0.2';
+const OTHER = '127.0.0.3';
+
+/** An SSE completion through Sentinel; resolves when the stream ends. */
+function stream(url: string, key: string, from: string): { headers: Promise<number>; done: Promise<{ status: number; body: string }> } {
+  let onHeaders: (s: number) => void = () => undefined;
+  const headers = new Promise<number>((r) => (onHeaders = r));
+  const done = new Promise<{ status: number; body: string }>((resolve) => {
+    const req = request(
+      `${url}/v1/chat/completions`,
+      { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, localAddress: from, agent: false },
+      (res) => {
+        onHeaders(res.statusCode ?? 0);
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', () => resolve({ status: 0, body }));
+        res.on('aborted', () => resolve({ status: 0, body }));
+      },
+    );
+    req.on('error', () => (onHeaders(0), resolve({ status: 0, body: '' })));
+    req.end(JSON.stringify({ stream: true }));
+  });
+  return { headers, done };
+}
+
+/** last_used_at of each key's binding, in ms since the epoch. */
+async function lastUsed(db: TestDatabase, keys: readonly string[]): Promise<Map<string, number>> {
+  const rows = await db.query<{ h: string; t: string | null }>(
+    `SELECT token_hash AS h, (extract(epoch FROM last_used_at) * 1000)::text AS t FROM token_bindings WHERE token_hash = ANY($1)`,
+    [keys.map(tokenIdOf)],
+  );
+  const byHash = new Map(rows.map((r) => [r.h, r.t === null ? 0 : Number(r.t)]));
+  return new Map(keys.map((k) => [k, byHash.get(tokenIdOf(k)) ?? 0]));
+}
+
+/** Keys whose last_used_at is older than the moment their last allowed request was sent. */
+async function staleLastUsed(db: TestDatabase, lastSent: Map<string, number>): Promise<string[]> {
+  const used = await lastUsed(db, [...lastSent.keys()]);
+  // last_used_at is taken when Sentinel decides, which is after the client sent the request.
+  return [...lastSent].filter(([k, sentAt]) => (used.get(k) ?? 0) < sentAt - 1).map(([k]) => k);
+}
+
+describe('reliability: nothing lost (SIGTERM under load, PostgreSQL outage)', () => {
+  let enabled = false;
+  let stack: RealStack;
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    const started = await RealStack.start();
+    enabled = started !== null;
+    if (started) {
+      stack = started;
+      db = stack.db;
+    }
+  });
+  afterAll(async () => {
+    if (enabled) await stack.stop();
+  }, 60_000);
+
+  it('case 27: SIGTERM under load → in-flight streams finish, every 403 has exactly one intercept row, every allowed key’s last_used_at is flushed', async () => {
+    if (!enabled) return;
+    const s = await bootInstance(stack, { SHUTDOWN_GRACE_MS: '15000' });
+    const keys = Array.from({ length: 24 }, (_, i) => keyOf('sig', i));
+    for (const k of keys) expect((await guarded(s.url, k, OWN)).status).toBe(200);
+    stack.upstream.sseIntervalMs = 250; // 5 events: each stream lasts ~1.3 s, well inside the grace period
+    const lastSent = new Map<string, number>();
+    const deniedIds: string[] = [];
+    const tally = { allowed: 0, denied: 0, refused: 0, other: [] as number[] };
+    let running = true;
+    const worker = async (w: number) => {
+      for (let i = 0; running; i++) {
+        const k = keys[(w * 7 + i) % keys.length];
+        const intercept = (w + i) % 3 === 0;
+        const sentAt = Date.now();
+        const r = await tryGuarded(s.url, k, intercept ? OTHER : OWN);
+        if (r.status === 0) return; // the listener closed: this client stops
+        if (r.status === 200 && !intercept) {
+          tally.allowed++;
+          lastSent.set(k, Math.max(lastSent.get(k) ?? 0, sentAt));
+        } else if (r.status === 403 && intercept) {
+          tally.denied++;
+          deniedIds.push(requestIdOf(r));
+        } else tally.other.push(r.status);
+      }
+    };
+    const workers = Array.from({ length: 12 }, (_, w) => worker(w));
+    await sleep(1_500); // load first, then streams in flight, then the signal
+    const streams = keys.slice(0, 8).map((k) => {
+      lastSent.set(k, Math.max(lastSent.get(k) ?? 0, Date.now()));
+      return stream(s.url, k, OWN);
+    });
+    expect(await Promise.all(streams.map((x) => x.headers))).toEqual(Array(8).fill(200));
+    await sleep(300);
+    const exit = s.process.stop('SIGTERM');
+    const results = await Promise.all(streams.map((x) => x.done));
+    running = false;
+    await Promise.all(workers);
+    expect(await exit).toBe(0);
+    stack.upstream.sseIntervalMs = 50;
+    console.log(
+      `SIGTERM under load: ${tally.allowed} allowed, ${tally.denied} denied (403), ${streams.length} SSE streams in flight, ` +
+        `${lastSent.size} keys used; unexpected statuses: ${tally.other.length}`,
+    );
+    expect(tally.other).toEqual([]);
+    for (const r of results) {
+      expect(r.status).toBe(200);
+      expect(r.body).toContain('data: [DONE]');
+    }
+    expect(tally.denied).toBeGreaterThan(0);
+    // Sentinel has exited: what is in PostgreSQL now is all there will ever be.
+    expect(await notExactlyOnce(db, deniedIds)).toEqual({ missing: 0, duplicated: 0 });
+    expect(await staleLastUsed(db, lastSent)).toEqual([]);
+  }, 180_000);
+
+  it('PostgreSQL outage: rows queue (bounded), the overflow is counted and logged, the queue and last_used_at are written once it returns', async () => {
+    if (!enabled) return;
+    const pg = await new TcpRelay(5432).start();
+    let s: Instance | undefined;
+    try {
+      s = await bootInstance(stack, { INTERCEPT_QUEUE_MAX: '50' }, { pg: pg.port });
+      const i = s;
+      const k = keyOf('out', 1);
+      expect((await guarded(i.url, k, OWN)).status).toBe(200);
+      pg.cutAll();
+      await until(() => readiness(i.url), (x) => x.postgres === 'down');
+      const ids: string[] = [];
+      const lastSent = new Map<string, number>();
+      for (let round = 0; round < 10; round++) {
+        const batch = await Promise.all(Array.from({ length: 8 }, () => guarded(i.url, k, OTHER)));
+        for (const r of batch) {
+          expect(r.status).toBe(403);
+          ids.push(requestIdOf(r));
+        }
+        lastSent.set(k, Date.now());
+        expect((await guarded(i.url, k, OWN)).status).toBe(200);
+      }
+      expect(await metric(i, 'sentinel_queue_depth{queue="intercepts"}')).toBe(50);
+      const dropped = await metric(i, 'sentinel_intercepts_dropped');
+      expect(dropped).toBe(ids.length - 50);
+      expect(i.process.output).toMatch(/Intercept queue full; rows dropped/);
+
+      pg.restore();
+      expect(await until(() => metric(i, 'sentinel_queue_depth{queue="intercepts"}'), (d) => d === 0)).toBe(0);
+      // Exactly the queued rows were written, each once; every missing one is in the dropped count.
+      const byId = await interceptRowsByRequestId(db, ids);
+      expect([...byId.values()].every((n) => n === 1)).toBe(true);
+      expect(byId.size).toBe(50);
+      expect(ids.length - byId.size).toBe(dropped);
+      // last_used_at gathered during the outage is flushed after it (every 5 s).
+      expect(await until(() => staleLastUsed(db, lastSent), (x) => x.length === 0, 15_000)).toEqual([]);
+      console.log(`PostgreSQL outage: ${ids.length} 403s, ${byId.size} rows queued and written, ${dropped} overflowed (counted, logged), 0 duplicated`);
+    } finally {
+      pg.restore();
+      await s?.process.stop();
+      await pg.stop();
+    }
+  }, 180_000);
+});
