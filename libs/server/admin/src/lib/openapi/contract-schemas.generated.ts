@@ -666,6 +666,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "lastUsedTo": {
           "$ref": "#/components/schemas/IsoDateTime"
         },
+        "cursor": {
+          "description": "Opaque; only valid with the same sort and order it was issued for.",
+          "type": "string"
+        },
         "page": {
           "description": "1-based.",
           "type": "number"
@@ -679,6 +683,17 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
     "BindingListResponse": {
       "type": "object",
       "properties": {
+        "nextCursor": {
+          "description": "The position after this page's last item; null when there is nothing after it.",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "totalExact": {
+          "description": "false when `total` is an estimate (more than EXACT_TOTAL_LIMIT matches).",
+          "type": "boolean"
+        },
         "items": {
           "type": "array",
           "items": {
@@ -696,6 +711,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         }
       },
       "required": [
+        "nextCursor",
+        "totalExact",
         "items",
         "page",
         "pageSize",
@@ -1141,6 +1158,17 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
     "LogListResponse": {
       "type": "object",
       "properties": {
+        "nextCursor": {
+          "description": "The position after this page's last item; null when there is nothing after it.",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "totalExact": {
+          "description": "false when `total` is an estimate (more than EXACT_TOTAL_LIMIT matches).",
+          "type": "boolean"
+        },
         "items": {
           "type": "array",
           "items": {
@@ -1158,6 +1186,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         }
       },
       "required": [
+        "nextCursor",
+        "totalExact",
         "items",
         "page",
         "pageSize",
@@ -1181,6 +1211,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         },
         "reason": {
           "$ref": "#/components/schemas/InterceptReason"
+        },
+        "cursor": {
+          "description": "Opaque; only valid with the same sort and order it was issued for.",
+          "type": "string"
         },
         "page": {
           "description": "1-based.",
