@@ -12,8 +12,13 @@ export function http(
   options: { method?: string; headers?: OutgoingHttpHeaders; body?: string | Buffer; from?: string; rawHeaders?: [string, string][] } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const headers: OutgoingHttpHeaders | [string, string][] = options.rawHeaders
-      ? options.rawHeaders
+    // A raw list is sent as given, so Node adds no Host: without one, Node's server answers 400
+    // itself (HTTP/1.1 requires Host) and the request never reaches Sentinel's own checks.
+    const raw = options.rawHeaders;
+    const headers: OutgoingHttpHeaders | [string, string][] = raw
+      ? raw.some(([name]) => name.toLowerCase() === 'host')
+        ? raw
+        : [['Host', new URL(url).host], ...raw]
       : { ...(options.headers ?? {}) };
     const req = request(
       url,
