@@ -70,17 +70,22 @@ describe('intercept log export of a large set', () => {
     expect(first.status).toBe(200);
     expect(first.lines).toBe(ROWS + 1); // header + every row
     expect(first.formulaCells).toBe(ROWS / 1000); // every formula cell neutralised
-    // Bounded, not proportional: a second, equally large export does not raise the peak again
-    // (a server that held the file, or leaked per row, would add its size each time).
+    // Bounded, not proportional. V8 grows its heap lazily towards a plateau over the first large
+    // exports (how fast depends on the allocation pattern), so the first two only bound the
+    // plateau; a third, equally large export must not raise the peak again — a server that held
+    // the file, or leaked per row, would add its size each time.
     const second = await exportAll(sentinel.url, token);
     const afterSecond = peakRssMiB(pid);
     expect(second.lines).toBe(ROWS + 1);
+    const third = await exportAll(sentinel.url, token);
+    const afterThird = peakRssMiB(pid);
+    expect(third.lines).toBe(ROWS + 1);
     console.log(
       `export of ${ROWS} rows (${(first.bytes / 2 ** 20).toFixed(1)} MiB): peak RSS ${before.toFixed(0)} → ` +
-        `${afterFirst.toFixed(0)} → ${afterSecond.toFixed(0)} MiB`,
+        `${afterFirst.toFixed(0)} → ${afterSecond.toFixed(0)} → ${afterThird.toFixed(0)} MiB`,
     );
-    expect(afterSecond - afterFirst).toBeLessThan(first.bytes / 2 ** 20 / 2);
-    expect(afterFirst - before).toBeLessThan((first.bytes / 2 ** 20) * 2 + 64);
+    expect(afterThird - afterSecond).toBeLessThan(first.bytes / 2 ** 20 / 4);
+    expect(afterSecond - before).toBeLessThan((first.bytes / 2 ** 20) * 2 + 64);
   });
 
   it('a client that stops reading holds the export back (backpressure), nothing piles up in Sentinel', async () => {
