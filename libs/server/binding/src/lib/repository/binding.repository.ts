@@ -136,26 +136,30 @@ export class BindingRepository {
   }
 
   /**
-   * One UPDATE for a whole batch of last-use updates; never moves last_used_at backwards. The rows
-   * are locked in token_hash order first — the order the intercept counter's trigger locks them in —
-   * so a usage flush and an intercept batch touching the same bindings never deadlock.
+   * One statement for a whole batch of last-use updates; never moves last_used_at backwards. The
+   * rows are locked in token_hash order first (`locked` sorts before it locks, and the UPDATE only
+   * reaches rows that came through it) — the order the intercept counter's trigger locks them in —
+   * so a usage flush and an intercept batch touching the same bindings queue instead of deadlocking.
    */
   async touchMany(touches: readonly UsageTouch[]): Promise<void> {
     if (touches.length === 0) return;
-    const hashes = touches.map((t) => t.tokenHash);
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `SELECT 1 FROM token_bindings WHERE token_hash = ANY($1::text[]) ORDER BY token_hash FOR NO KEY UPDATE`,
-        [hashes],
-      );
-      await tx.query(
-        `UPDATE token_bindings t
-            SET last_used_at = v.at, last_ip = v.ip::inet
-           FROM unnest($1::text[], $2::text[], $3::text[]::timestamptz[]) AS v(h, ip, at)
-          WHERE t.token_hash = v.h AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
-        [hashes, touches.map((t) => t.ip), touches.map((t) => t.at.toISOString())],
-      );
-    });
+    await this.db.query(
+      `WITH v AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[]::timestamptz[]) AS v(h, ip, at)
+       ), locked AS (
+         SELECT t.id, v.ip, v.at FROM token_bindings t JOIN v ON t.token_hash = v.h
+          ORDER BY t.token_hash FOR NO KEY UPDATE OF t
+       )
+       UPDATE token_bindings t
+          SET last_used_at = l.at, last_ip = l.ip::inet
+         FROM locked l
+        WHERE t.id = l.id AND (t.last_used_at IS NULL OR t.last_used_at < l.at)`,
+      [
+        touches.map((t) => t.tokenHash),
+        touches.map((t) => t.ip),
+        touches.map((t) => t.at.toISOString()),
+      ],
+    );
   }
 
   /**
