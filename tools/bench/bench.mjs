@@ -441,6 +441,20 @@ if (section('throughput') || section('latency')) {
   const pgCmds = pgRelay.counts.commands - storageBefore.pg;
   const seconds = (Date.now() - storageT0) / 1000;
   results.storage = { requests: sentinelRequests, seconds, redis, pg: pgCmds, per1000: ((redis + pgCmds) / (sentinelRequests / 1000)) };
+  // What grows with traffic: the same length of time at two very different request rates (c=1
+  // and c=64, cached token, instance A). The bookkeeping flushes run on a 5 s timer whatever the
+  // rate, so commands per second stay put while requests per second change by an order of
+  // magnitude; the slope between the two windows is the storage cost of one cached request.
+  const window = async (connections) => {
+    const before = redisRelay.counts.commands + pgRelay.counts.commands;
+    const r = await autocannon({ url: `${targets.sentinel}/v1/models`, connections, duration: 10, headers });
+    await sleep(5500); // the flush that covers the window's last touches lands inside it
+    return { requests: r.requests.total, commands: redisRelay.counts.commands + pgRelay.counts.commands - before };
+  };
+  const low = await window(1);
+  const high = await window(64);
+  const slope = (high.commands - low.commands) / Math.max(1, high.requests - low.requests);
+  results.storage.slope = { low, high, perRequest: slope, per1000: slope * 1000 };
 }
 
 if (section('sse')) {
@@ -563,7 +577,13 @@ if (results.latency) {
 }
 if (results.storage) {
   const s = results.storage;
-  goal('Redis + PostgreSQL commands per 1,000 cached requests', '0 (after warm-up)', `${f(s.per1000, 3)} (${s.redis} Redis + ${s.pg} PG in ${f(s.seconds)} s: timer flushes, not per request)`, s.per1000 < 1);
+  const sl = s.slope;
+  goal(
+    'Redis + PostgreSQL commands per 1,000 cached requests',
+    '0 (after warm-up)',
+    `${f(Math.max(0, sl.per1000), 3)} per 1,000 that grow with traffic (15.5 s at c=1: ${f(sl.low.requests)} requests, ${sl.low.commands} commands; at c=64: ${f(sl.high.requests)} requests, ${sl.high.commands} commands — the 5 s bookkeeping flushes); whole run ${s.redis} Redis + ${s.pg} PG in ${f(s.seconds)} s`,
+    sl.per1000 < 0.5, // one command per request would be 1,000; one flush tick more in one window ≈ 0.1
+  );
 }
 if (results.sse) {
   const dh = results.sse.sentinel.headers - results.sse.direct.headers;

@@ -115,6 +115,25 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect(decider.io).toEqual(io);
   });
 
+  run('concurrent misses for one token share one lookup; only one request reports the binding created', async () => {
+    const h = tokenHash();
+    const before = { ...decider.io };
+    const first = await Promise.all(Array.from({ length: 50 }, () => decider.resolve(h, 'sk-test…mask', ip('203.0.113.21'))));
+    expect(first.every((r) => r.kind === 'binding')).toBe(true);
+    expect(first.filter((r) => r.kind === 'binding' && r.created)).toHaveLength(1);
+    expect(decider.io.postgresInserts - before.postgresInserts).toBe(1);
+    expect(decider.io.sharedLookups - before.sharedLookups).toBe(49);
+    // The L1 entry gone (as when its TTL ends under load): 50 concurrent misses, one lookup.
+    decider.l1.invalidate(h);
+    const mid = { ...decider.io };
+    const again = await Promise.all(Array.from({ length: 50 }, () => decider.resolve(h, 'sk-test…mask', ip('203.0.113.22'))));
+    expect(again.every((r) => r.kind === 'binding' && !r.created)).toBe(true);
+    expect(again.map((r) => (r.kind === 'binding' ? evaluate(r.binding, ip('203.0.113.22')) : 'none'))).toEqual(Array(50).fill('ip_not_allowed'));
+    const lookups = decider.io.redisLookups - mid.redisLookups + (decider.io.postgresReads - mid.postgresReads);
+    expect(lookups).toBeLessThanOrEqual(2); // one flight: Redis, or Redis then PostgreSQL
+    expect(decider.io.sharedLookups - mid.sharedLookups).toBe(49);
+  });
+
   run('a retried intercept batch (its first INSERT committed, the reply lost) adds no duplicate rows', async () => {
     const h = tokenHash();
     const event = (requestId: string) => ({

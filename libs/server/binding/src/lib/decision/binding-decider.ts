@@ -24,7 +24,12 @@ export class BindingDecider implements OnModuleInit, OnModuleDestroy {
   readonly shared: SharedBindingCache;
   private unsubscribe: (() => Promise<void>) | undefined;
   /** Statements issued against each store, for the benchmark's commands-per-request figure. */
-  readonly io = { redisLookups: 0, postgresReads: 0, postgresInserts: 0, staleRereads: 0 };
+  readonly io = { redisLookups: 0, postgresReads: 0, postgresInserts: 0, staleRereads: 0, sharedLookups: 0 };
+  /**
+   * Lookups in flight, by token. Concurrent L1 misses for one token — its L1 entry expiring under
+   * load, a burst of first uses — join one lookup instead of each asking Redis and PostgreSQL.
+   */
+  private readonly inFlight = new Map<string, Promise<Resolution>>();
 
   constructor(
     private readonly repo: BindingRepository,
@@ -70,7 +75,21 @@ export class BindingDecider implements OnModuleInit, OnModuleDestroy {
    * once that change's invalidation has arrived (security matrix case 12). The epoch is global, so
    * unrelated invalidations can cause a repeat too; repeats are capped.
    */
-  async resolve(tokenHash: string, tokenMask: string, ip: Ip): Promise<Resolution> {
+  resolve(tokenHash: string, tokenMask: string, ip: Ip): Promise<Resolution> {
+    const pending = this.inFlight.get(tokenHash);
+    if (pending !== undefined) {
+      // Joining is safe for case 12: the flight only returns a lookup during which no
+      // invalidation arrived, so it started after every invalidation that preceded this call.
+      // Only the request whose lookup inserted the binding reports it as created.
+      this.io.sharedLookups++;
+      return pending.then((r) => (r.kind === 'binding' && r.created ? { ...r, created: false } : r));
+    }
+    const flight = this.lookup(tokenHash, tokenMask, ip).finally(() => this.inFlight.delete(tokenHash));
+    this.inFlight.set(tokenHash, flight);
+    return flight;
+  }
+
+  private async lookup(tokenHash: string, tokenMask: string, ip: Ip): Promise<Resolution> {
     let created = false;
     for (let attempt = 1; ; attempt++) {
       const epoch = this.l1.epoch;

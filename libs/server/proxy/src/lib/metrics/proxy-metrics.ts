@@ -62,6 +62,7 @@ export class ProxyMetrics {
         this.labels('redis').set(decider.io.redisLookups);
         this.labels('postgres_read').set(decider.io.postgresReads);
         this.labels('postgres_insert').set(decider.io.postgresInserts);
+        this.labels('joined_in_flight').set(decider.io.sharedLookups);
       },
     });
     new Gauge({
