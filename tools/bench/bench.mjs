@@ -220,7 +220,6 @@ const targets = {
   sentinel: sentinelA.url,
   'nginx→sentinel': nginxSentinel.url,
 };
-const PROXIES = Object.keys(targets).filter((t) => t !== 'direct');
 const headers = { authorization: `Bearer ${KEY}`, 'x-real-ip': '127.0.0.1' };
 
 // First use binds the key; from here on every Sentinel request is the cached path.
