@@ -8,7 +8,7 @@ import {
 } from '@sentinel/admin-contract';
 import { DATA_SOURCE } from '@sentinel/server-storage';
 import type { DataSource } from 'typeorm';
-import { cappedTotal, decodeCursor, encodeCursor } from '../common/paging';
+import { cappedTotal, decodeCursor, keysetPage } from '../common/paging';
 import { SqlWhere, iso, pgArray, tokenFilter } from '../common/sql';
 
 interface SummaryRow {
@@ -101,10 +101,7 @@ export class BindingsQueryRepository {
         ORDER BY ${key} ${dir}, b.id ${dir} LIMIT ${limit} OFFSET ${offset}`,
       where.params,
     );
-    const more = rows.length > pageSize;
-    const items = more ? rows.slice(0, pageSize) : rows;
-    const last = items[items.length - 1];
-    const nextCursor = more && last ? encodeCursor(scope, { key: last.cursor_key, id: last.id }) : null;
+    const { items, nextCursor } = keysetPage(rows, pageSize, scope, (r) => r.cursor_key);
     return { items: items.map(toSummary), page, pageSize, total, totalExact, nextCursor };
   }
 

@@ -19,6 +19,22 @@ export function encodeCursor(scope: string, pos: KeysetPosition): string {
   return Buffer.from(JSON.stringify([scope, pos.key, pos.id]), 'utf8').toString('base64url');
 }
 
+/**
+ * A keyset page from rows queried with `LIMIT pageSize + 1`: the page, and the cursor of the next
+ * one when the extra row shows there is more.
+ */
+export function keysetPage<R extends { id: string }>(
+  rows: R[],
+  pageSize: number,
+  scope: string,
+  keyOf: (row: R) => string,
+): { items: R[]; nextCursor: string | null } {
+  const more = rows.length > pageSize;
+  const items = more ? rows.slice(0, pageSize) : rows;
+  const last = items[items.length - 1];
+  return { items, nextCursor: more && last ? encodeCursor(scope, { key: keyOf(last), id: last.id }) : null };
+}
+
 export function decodeCursor(cursor: string, scope: string): KeysetPosition {
   let parsed: unknown;
   try {

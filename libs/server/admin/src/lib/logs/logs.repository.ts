@@ -9,7 +9,7 @@ import {
 } from '@sentinel/admin-contract';
 import { DATA_SOURCE } from '@sentinel/server-storage';
 import type { DataSource } from 'typeorm';
-import { cappedTotal, decodeCursor, encodeCursor } from '../common/paging';
+import { cappedTotal, decodeCursor, keysetPage } from '../common/paging';
 import { SqlWhere, iso, pgArray, tokenFilter } from '../common/sql';
 import { csvRowSql } from './csv';
 
@@ -108,10 +108,7 @@ export class LogsRepository {
         ORDER BY l.created_at DESC, l.id DESC LIMIT ${limit} OFFSET ${offset}`,
       where.params,
     );
-    const more = rows.length > pageSize;
-    const items = more ? rows.slice(0, pageSize) : rows;
-    const last = items[items.length - 1];
-    const nextCursor = more && last ? encodeCursor(LOG_SCOPE, { key: last.cursor_at, id: last.id }) : null;
+    const { items, nextCursor } = keysetPage(rows, pageSize, LOG_SCOPE, (r) => r.cursor_at);
     return { items: items.map(toLogItem), page, pageSize, total, totalExact, nextCursor };
   }
 

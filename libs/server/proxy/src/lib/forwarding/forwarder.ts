@@ -16,7 +16,6 @@ export interface ForwarderOptions {
 
 interface Tracked extends IncomingMessage {
   sentinelStart?: number;
-  sentinelTimedOut?: boolean;
   /** The upstream request and response, for the one client-close listener to abort. */
   sentinelProxyReq?: ClientRequest;
   sentinelProxyRes?: IncomingMessage;
@@ -65,7 +64,7 @@ export class Forwarder {
       secure: true,
     });
     this.proxy.on('proxyReq', (proxyReq, req, res) => this.onProxyReq(proxyReq, req as Tracked, res as ServerResponse));
-    this.proxy.on('proxyReqWs', (proxyReq, req) => this.armTimeouts(proxyReq, req as Tracked));
+    this.proxy.on('proxyReqWs', (proxyReq) => this.armTimeouts(proxyReq));
     this.proxy.on('proxyRes', (proxyRes, req, res) => this.onProxyRes(proxyRes, req as Tracked, res as ServerResponse));
     this.proxy.on('error', (err, req, res) => this.onError(err, req as Tracked, res));
     this.proxy.on('econnreset', () => undefined); // the client went away; nothing to answer
@@ -97,17 +96,16 @@ export class Forwarder {
   }
 
   private onProxyReq(proxyReq: ClientRequest, req: Tracked, res: ServerResponse): void {
-    this.armTimeouts(proxyReq, req);
+    this.armTimeouts(proxyReq);
     req.sentinelProxyReq = proxyReq;
     if (res.destroyed && !res.writableFinished) proxyReq.destroy(); // the client left before the upstream socket came
   }
 
-  private armTimeouts(proxyReq: ClientRequest, req: Tracked): void {
+  private armTimeouts(proxyReq: ClientRequest): void {
     proxyReq.setTimeout(this.options.timeoutMs, onUpstreamTimeout); // ETIMEDOUT → 504 in onError
     const socket = proxyReq.socket;
     if (socket && socket.connecting) {
       const timer = setTimeout(() => {
-        req.sentinelTimedOut = true;
         proxyReq.destroy(Object.assign(new Error('upstream connect timed out'), { code: 'ETIMEDOUT' }));
       }, this.options.connectTimeoutMs);
       socket.once('connect', () => clearTimeout(timer));
@@ -135,7 +133,7 @@ export class Forwarder {
 
   private onError(err: Error & { code?: string }, req: Tracked, res: ServerResponse | Duplex): void {
     const path = (req.url ?? '').split('?')[0];
-    const timedOut = req.sentinelTimedOut === true || err.code === 'ETIMEDOUT';
+    const timedOut = err.code === 'ETIMEDOUT'; // both upstream timeouts destroy with this code
     const kind = timedOut ? 'timeout' : err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH' ? 'unreachable' : 'reset';
     if (req.socket.destroyed) return; // the client is gone; nothing to report to it
     this.options.onError?.(kind, err, path);
