@@ -11,6 +11,10 @@
 //   BENCH_SCENARIO                    only the throughput scenarios whose name contains this
 //   BENCH_ONLY                        comma list of sections to run (throughput,latency,sse,
 //                                     streams,bind,scale,admin); default all
+//   BENCH_PIN        (default 1)      with ≥ 2 cores, pin the load generator and the fake upstream
+//                                     to core 0 and every proxy (nginx, http-proxy, Sentinel) to
+//                                     the other cores, so the proxy under test never shares a core
+//                                     with the load that drives it; 0 leaves scheduling to Linux
 // If tools/bench/admin-scale.mjs exists it runs as a child (with the BENCH_* environment) and its
 // last stdout line — one JSON object — joins the results.
 import { spawn, spawnSync } from 'node:child_process';
@@ -221,6 +225,30 @@ const targets = {
   'nginx→sentinel': nginxSentinel.url,
 };
 const headers = { authorization: `Bearer ${KEY}`, 'x-real-ip': '127.0.0.1' };
+/** The processes that serve each target (the CPU-per-request figure is theirs). */
+const targetPids = {
+  direct: [upstream.pid],
+  nginx: [nginxDirect.pid],
+  'http-proxy': [bare.pid],
+  sentinel: [sentinelA.pid],
+  'nginx→sentinel': [nginxSentinel.pid, sentinelA.pid],
+};
+
+// Pinning: the load generator (this process) and the fake upstream get core 0, every proxy the
+// other cores. Unpinned, on 2 cores, the generator, the upstream and the proxy fight over the
+// same two cores and the proxy's share of them — hence its req/s — swings from round to round.
+const cores = os.cpus().length;
+const pinning = process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+if (pinning) {
+  const rest = cores === 2 ? '1' : `1-${cores - 1}`;
+  const pin = (pid, cpus) => {
+    for (const p of pidTree(pid)) spawnSync('taskset', ['-a', '-p', '-c', cpus, String(p)], { stdio: 'ignore' });
+  };
+  pin(process.pid, '0');
+  pin(upstream.pid, '0');
+  for (const pid of [bare.pid, sentinelA.pid, sentinelB.pid, nginxDirect.pid, nginxSentinel.pid, nginxTwo.pid]) pin(pid, rest);
+  log(`pinned: load generator + upstream → core 0, proxies → core(s) ${rest}`);
+}
 
 // First use binds the key; from here on every Sentinel request is the cached path.
 for (const u of [sentinelA.url, sentinelB.url, nginxSentinel.url, nginxTwo.url]) {
@@ -273,9 +301,53 @@ function cpuSeconds(pid) {
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
 }
-async function cannon(url, connections, opts = {}) {
+/** The pids of a process tree (nginx: master + workers). */
+function pidTree(pid) {
+  const out = [];
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    out.push(p);
+    try {
+      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/)) if (c) stack.push(Number(c));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+/** CPU seconds used by the process trees of `pids`. */
+function cpuOf(pids) {
+  let total = 0;
+  for (const pid of pids) for (const p of pidTree(pid)) {
+    try {
+      total += cpuSeconds(p);
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
+/**
+ * One load sample. With `pids`, also the CPU those processes used: µs of CPU per request (what a
+ * request costs the proxy, whatever else the machine is doing) and the share of a core they had.
+ */
+async function cannon(url, connections, opts = {}, pids = null) {
+  const cpu0 = pids ? cpuOf(pids) : 0;
+  const t0 = process.hrtime.bigint();
   const r = await autocannon({ url, connections, duration: SECONDS, headers, ...opts });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total };
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = pids ? cpuOf(pids) - cpu0 : null;
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    total: r.requests.total,
+    cpuUsPerRequest: cpu === null || !r.requests.total ? null : (cpu * 1e6) / r.requests.total,
+    cores: cpu === null ? null : cpu / wall,
+  };
 }
 /** Sequential requests on one keep-alive connection (c=1): latency in microseconds. */
 async function serialLatency(url, n) {
@@ -402,22 +474,33 @@ if (section('throughput')) {
   log('warm-up: 1 s at c=64 per target (JIT, keep-alive pools)');
   for (const url of [...Object.values(targets), nginxTwo.url]) await autocannon({ url: `${url}/v1/models`, connections: 64, duration: 1, headers });
   const scenarios = [
-    { name: 'GET small JSON c=64', run: (u) => cannon(`${u}/v1/models`, 64) },
-    { name: 'POST 1 KB c=64', run: (u) => cannon(`${u}/v1/chat/completions`, 64, { method: 'POST', body: 'x'.repeat(1024), headers: { ...headers, 'content-type': 'application/json' } }) },
+    { name: 'GET small JSON c=64', run: (u, pids) => cannon(`${u}/v1/models`, 64, {}, pids) },
+    { name: 'POST 1 KB c=64', run: (u, pids) => cannon(`${u}/v1/chat/completions`, 64, { method: 'POST', body: 'x'.repeat(1024), headers: { ...headers, 'content-type': 'application/json' } }, pids) },
   ];
   for (const s of scenarios.filter((x) => !process.env.BENCH_SCENARIO || x.name.includes(process.env.BENCH_SCENARIO))) {
     log(`${s.name}: ${ROUNDS} rounds × ${Object.keys(targets).length} targets × ${SECONDS}s`);
     const samples = Object.fromEntries(Object.keys(targets).map((t) => [t, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [t, url] of Object.entries(targets)) {
-        const r = await s.run(url);
+        const r = await s.run(url, targetPids[t]);
         if (t === 'sentinel' || t === 'nginx→sentinel') sentinelRequests += r.total;
         if (r.non2xx || r.errors) log(`  ${t}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         samples[t].push(r);
       }
     }
     results.throughput[s.name] = Object.fromEntries(
-      Object.entries(samples).map(([t, rs]) => [t, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rounds: rs.map((r) => Math.round(r.rps)) }]),
+      Object.entries(samples).map(([t, rs]) => [
+        t,
+        {
+          rps: median(rs.map((r) => r.rps)),
+          p50: median(rs.map((r) => r.p50)),
+          p99: median(rs.map((r) => r.p99)),
+          cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest)),
+          cores: median(rs.map((r) => r.cores)),
+          rounds: rs.map((r) => Math.round(r.rps)),
+          roundsCpuUs: rs.map((r) => +r.cpuUsPerRequest.toFixed(1)),
+        },
+      ]),
     );
   }
 }
@@ -513,12 +596,8 @@ if (section('scale')) {
   const samples = { one: [], two: [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, c] of Object.entries(configs)) {
-      const cpu0 = c.pids.map(cpuSeconds);
-      const t0 = process.hrtime.bigint();
-      const r = await cannon(`${c.url}/v1/models`, 64);
-      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-      const cores = c.pids.map((p, i) => cpuSeconds(p) - cpu0[i]).reduce((a, b) => a + b, 0) / wall;
-      samples[name].push({ rps: r.rps, cores, perCore: r.rps / cores });
+      const r = await cannon(`${c.url}/v1/models`, 64, {}, c.pids);
+      samples[name].push({ rps: r.rps, cores: r.cores, perCore: r.rps / r.cores });
     }
   }
   const agg = (rs) => ({ rps: median(rs.map((r) => r.rps)), sentinelCores: median(rs.map((r) => r.cores)), rpsPerSentinelCore: median(rs.map((r) => r.perCore)) });
@@ -556,6 +635,7 @@ const machine = {
   loadavgBefore: loadBefore.map((l) => +l.toFixed(2)),
   loadavgAfter: loadAfter.map((l) => +l.toFixed(2)),
   fdLimit: nofile(),
+  pinning: pinning ? 'load generator + upstream on core 0, proxies on the others' : 'none',
 };
 const f = (n, d = 0) => (n === undefined || n === null || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 const lines = [];
@@ -567,9 +647,12 @@ lines.push(`one load generator (autocannon, in this process) for every target; $
 const goals = [];
 const goal = (figure, target, measured, pass) => goals.push({ figure, goal: target, measured, pass });
 const tp = results.throughput['GET small JSON c=64'];
-if (tp) goal('cached-path req/s, c=64', '≥ 0.8× bare http-proxy', `${f(tp.sentinel.rps / tp['http-proxy'].rps, 2)}× (${f(tp.sentinel.rps)} vs ${f(tp['http-proxy'].rps)} req/s)`, tp.sentinel.rps >= 0.8 * tp['http-proxy'].rps);
+// Next to each req/s ratio, the inverse ratio of CPU per request: the req/s a core would give
+// each proxy if it had that core to itself — the figure that does not move with the machine's load.
+const perCore = (t) => `; per core ${f(t['http-proxy'].cpuUsPerRequest / t.sentinel.cpuUsPerRequest, 2)}× (${f(t.sentinel.cpuUsPerRequest, 1)} vs ${f(t['http-proxy'].cpuUsPerRequest, 1)} CPU µs / request)`;
+if (tp) goal('cached-path req/s, c=64', '≥ 0.8× bare http-proxy', `${f(tp.sentinel.rps / tp['http-proxy'].rps, 2)}× (${f(tp.sentinel.rps)} vs ${f(tp['http-proxy'].rps)} req/s)${perCore(tp)}`, tp.sentinel.rps >= 0.8 * tp['http-proxy'].rps);
 const post = results.throughput['POST 1 KB c=64'];
-if (post) goal('POST 1 KB req/s, c=64 (same bar)', '≥ 0.8× bare http-proxy', `${f(post.sentinel.rps / post['http-proxy'].rps, 2)}×`, post.sentinel.rps >= 0.8 * post['http-proxy'].rps);
+if (post) goal('POST 1 KB req/s, c=64 (same bar)', '≥ 0.8× bare http-proxy', `${f(post.sentinel.rps / post['http-proxy'].rps, 2)}×${perCore(post)}`, post.sentinel.rps >= 0.8 * post['http-proxy'].rps);
 if (results.latency) {
   const added = (results.latency.sentinel.p50 - results.latency['http-proxy'].p50) / 1000;
   goal('added p50 latency at c=1', '≤ 0.15 ms over bare http-proxy', `${f(added, 3)} ms`, added <= 0.15);
@@ -607,10 +690,13 @@ for (const g of goals) lines.push(`| ${g.figure} | ${g.goal} | ${g.measured} | $
 
 for (const [name, byTarget] of Object.entries(results.throughput)) {
   lines.push('');
-  lines.push(`| ${name} | req/s | p50 ms | p99 ms | × direct | × http-proxy |`);
-  lines.push('|---|---:|---:|---:|---:|---:|');
+  lines.push(`| ${name} | req/s | p50 ms | p99 ms | × direct | × http-proxy | CPU µs / request | cores used | CPU × http-proxy |`);
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const bareCpu = byTarget['http-proxy'].cpuUsPerRequest;
   for (const [t, r] of Object.entries(byTarget)) {
-    lines.push(`| ${t} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.rps / byTarget.direct.rps, 2)} | ${t === 'direct' ? '' : f(r.rps / byTarget['http-proxy'].rps, 2)} |`);
+    lines.push(
+      `| ${t} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.rps / byTarget.direct.rps, 2)} | ${t === 'direct' ? '' : f(r.rps / byTarget['http-proxy'].rps, 2)} | ${f(r.cpuUsPerRequest, 1)} | ${f(r.cores, 2)} | ${t === 'direct' ? '' : f(r.cpuUsPerRequest / bareCpu, 2)} |`,
+    );
   }
 }
 if (results.latency) {

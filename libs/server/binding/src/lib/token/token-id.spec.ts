@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { maskToken, TokenIdentifier } from './token-id';
 
 describe('token id and mask', () => {
@@ -9,6 +10,16 @@ describe('token id and mask', () => {
     expect(a.idOf(key)).toBe(a.idOf(key));
     expect(a.idOf(key)).not.toBe(b.idOf(key));
     expect(a.idOf(key)).not.toContain(key);
+  });
+
+  it('is HMAC-SHA256 over the UTF-8 bytes of the secret, as the original tool computed it', () => {
+    // Ids already stored (and the original tool's) must keep matching: a non-ASCII secret shows
+    // the secret is encoded as UTF-8, not latin1 or UTF-16.
+    const secret = 'sëcret-ключ-0123456789abcdef0123456789';
+    const key = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKL';
+    expect(new TokenIdentifier(secret).idOf(key)).toBe(createHmac('sha256', secret).update(key).digest('hex'));
+    // python3 -c "import hmac,hashlib;print(hmac.new(b'k',b'sk-x',hashlib.sha256).hexdigest())"
+    expect(new TokenIdentifier('k').idOf('sk-x')).toBe('f334b07450d055ee3d69e16496d3b383e55bd09f591c728e71a8d442a5dd7e35');
   });
 
   it('masks to at most 4 + 4 characters, fewer for short keys', () => {

@@ -5,7 +5,12 @@ import { createHmac } from 'node:crypto';
  * the request: only this id and a mask are stored, cached, logged or sent anywhere.
  */
 export class TokenIdentifier {
-  constructor(private readonly secret: string) {}
+  /** The secret as bytes, once: given a string, createHmac would encode it again on every call. */
+  private readonly secret: Buffer;
+
+  constructor(secret: string) {
+    this.secret = Buffer.from(secret, 'utf8');
+  }
 
   idOf(normalisedKey: string): string {
     return createHmac('sha256', this.secret).update(normalisedKey).digest('hex');

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { nextRequestId, sendNewApiError } from '../errors/new-api-error';
-import { stripHopByHop } from './hop-by-hop';
+import { responseHeaderLines, stripHopByHop } from './hop-by-hop';
 
 export interface ForwarderOptions {
   target: URL;
@@ -122,12 +122,12 @@ export class Forwarder {
       return;
     }
     req.sentinelProxyRes = proxyRes;
-    const headers = proxyRes.headers;
-    stripHopByHop(headers, false, true);
-    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
+    // From the raw header lines: Node never builds proxyRes.headers, and repeated lines stay as sent.
+    const { lines, hasContentLength } = responseHeaderLines(proxyRes.rawHeaders);
+    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, lines);
     // A response without Content-Length is a stream (SSE, chunked): send its headers now, as the
     // upstream did. One with a length has its body right behind; headers and body share a write.
-    if (headers['content-length'] === undefined) res.flushHeaders();
+    if (!hasContentLength) res.flushHeaders();
     proxyRes.pipe(res);
   }
 

@@ -34,12 +34,52 @@ export function stripHopByHop(
       delete headers[name];
     }
   }
-  for (const name of HOP_BY_HOP) {
+  for (let i = 0; i < HOP_BY_HOP.length; i++) {
+    const name = HOP_BY_HOP[i];
+    if (headers[name] === undefined) continue; // the usual case: nothing to delete
     if (keepUpgrade && (name === 'connection' || name === 'upgrade')) continue;
     delete headers[name];
   }
-  if (isResponse) delete headers['transfer-encoding'];
+  if (isResponse && headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
   if (keepUpgrade) {
     headers['connection'] = 'upgrade';
   }
 }
+
+/** The upstream response's header lines to send on, and whether the body has a declared length. */
+export interface ResponseHeaderLines {
+  /** Flat [name, value, name, value, …] in the upstream's order, case and repetition. */
+  readonly lines: string[];
+  readonly hasContentLength: boolean;
+}
+
+/**
+ * The response side of {@link stripHopByHop}, on the raw header lines (`IncomingMessage.rawHeaders`)
+ * instead of the parsed object: hop-by-hop fields, every field named in `Connection`, and
+ * `Transfer-Encoding` (Node frames the body itself) are dropped; everything else is passed on as
+ * the upstream sent it — repeated `Set-Cookie` lines stay separate — and Node never has to build
+ * the response's header object. `ServerResponse.writeHead` takes the flat array as it is.
+ */
+export function responseHeaderLines(raw: readonly string[]): ResponseHeaderLines {
+  let named: string[] | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
+      for (const token of raw[i + 1].split(',')) {
+        const name = token.trim().toLowerCase();
+        if (name !== '') (named ??= []).push(name);
+      }
+    }
+  }
+  const lines: string[] = [];
+  let hasContentLength = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (HOP_BY_HOP_SET.has(name) || name === 'transfer-encoding') continue;
+    if (named !== null && named.includes(name)) continue;
+    if (name === 'content-length') hasContentLength = true;
+    lines.push(raw[i], raw[i + 1]);
+  }
+  return { lines, hasContentLength };
+}
+
+const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP);
