@@ -150,7 +150,8 @@ export class BindingRepository {
     if (this.pool === undefined) {
       const ds = this.db as DataSource & { backend?: string };
       const master = (this.db.driver as { master?: PgPool }).master;
-      this.pool = ds.backend === 'postgres' && typeof master?.query === 'function' ? master : null;
+      if (master === undefined) return undefined; // not connected yet: decide on a later call
+      this.pool = ds.backend === 'postgres' && typeof master.query === 'function' ? master : null;
     }
     return this.pool ?? undefined;
   }
