@@ -293,7 +293,7 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     const h2 = await insertBinding({ lastUsedDaysAgo: 200, createdDaysAgo: 200 });
     await service().runNow();
     const repo = new BindingRepository(be().dataSource);
-    expect(await repo.insertFirstUse(h2, 'sk-x…y', '192.0.2.1/32', '192.0.2.1')).toMatchObject({ tokenHash: h2, ruleEntries: ['192.0.2.1/32'] });
+    expect(await repo.findOrBind(h2, 'sk-x…y', '192.0.2.1/32', '192.0.2.1')).toMatchObject({ created: true, state: { tokenHash: h2, ruleEntries: ['192.0.2.1/32'] } });
     expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM archived_bindings WHERE token_hash = $1`, [h2]))[0].n).toBe(1);
   });
 

@@ -175,6 +175,18 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect(r.kind === 'binding' && evaluate(r.binding, ip('198.51.100.2'))).toBe('ip_not_allowed');
   });
 
+  run('a token known to PostgreSQL but not to Redis costs one statement and creates nothing', async () => {
+    const h = tokenHash();
+    await decider.resolve(h, 'm', ip('198.51.100.61'));
+    const other = newDecider(must(backend).kv);
+    for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
+    await must(backend).kv.del(`binding:${h}`); // as after a Redis flush or the entry's expiry
+    const r = await other.resolve(h, 'm', ip('198.51.100.62'));
+    expect(r.kind === 'binding' && r.created).toBe(false);
+    expect(r.kind === 'binding' && r.binding.state.ruleEntries).toEqual(['198.51.100.61/32']);
+    expect(other.io).toMatchObject({ redisLookups: 1, postgresReads: 1, postgresInserts: 0 });
+  });
+
   run('100 concurrent first uses from two addresses on two instances → one binding', async () => {
     const h = tokenHash();
     const other = newDecider(must(backend).kv);
@@ -189,6 +201,44 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect(entries.size).toBe(1);
   });
 
+  run('a first use that loses the race to a commit after its snapshot re-reads the winner in a separate statement', async () => {
+    if (_name.startsWith('embedded')) return; // two sessions needed: the embedded database has one
+    const ds = must(backend).dataSource;
+    const h = tokenHash();
+    const winner = ds.createQueryRunner(); // another instance's first use, not yet committed
+    await winner.connect();
+    try {
+      await winner.startTransaction();
+      await winner.query(
+        `INSERT INTO token_bindings (token_hash, token_mask, rule_kind, rule_entries, first_ip)
+         VALUES ($1, 'm', 'single', '{10.7.0.1/32}', '10.7.0.1')`,
+        [h],
+      );
+      const before = { ...decider.io };
+      const loser = decider.resolve(h, 'm', ip('10.7.0.2'));
+      let waiting = 0;
+      for (let i = 0; i < 400 && waiting === 0; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        const rows = await ds.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH existing AS%'`,
+        );
+        waiting = rows[0].n;
+      }
+      expect(waiting).toBe(1);
+      await winner.commitTransaction();
+      const r = await loser;
+      expect(r.kind === 'binding' && r.created).toBe(false);
+      expect(r.kind === 'binding' && evaluate(r.binding, ip('10.7.0.2'))).toBe('ip_not_allowed');
+      expect(r.kind === 'binding' && evaluate(r.binding, ip('10.7.0.1'))).toBe('allow');
+      expect(decider.io.postgresReads - before.postgresReads).toBe(2); // lookup-or-bind, then the re-read
+      expect(decider.io.postgresInserts - before.postgresInserts).toBe(0);
+    } finally {
+      if (winner.isTransactionActive) await winner.rollbackTransaction();
+      await winner.release();
+    }
+  });
+
   run('an unbind while a cache fill is in flight is not undone by the fill', async () => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('192.0.2.1'));
@@ -198,10 +248,10 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const slowRepo = Object.create(repo) as BindingRepository;
-    slowRepo.findByTokenHash = async (hash: string) => {
-      const state = await repo.findByTokenHash(hash); // reads the OLD binding…
+    slowRepo.findOrBind = async (...args) => {
+      const found = await repo.findOrBind(...args); // reads the OLD binding…
       await gate; // …and is delayed past the admin's change
-      return state;
+      return found;
     };
     const slow = newDecider(must(backend).kv, slowRepo);
     await slow.onModuleInit();
@@ -209,8 +259,8 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
     await must(backend).kv.del(`binding:${h}`);
     let gatedReads = 0;
-    const countingFind = slowRepo.findByTokenHash;
-    slowRepo.findByTokenHash = (hash: string) => (gatedReads++, countingFind(hash));
+    const countingFind = slowRepo.findOrBind;
+    slowRepo.findOrBind = (...args) => (gatedReads++, countingFind(...args));
     const inFlight = slow.resolve(h, 'm', ip('192.0.2.1'));
     await new Promise((r) => setTimeout(r, 50));
 
@@ -240,10 +290,10 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     const gate = new Promise<void>((r) => (release = r));
     let reads = 0;
     const slowRepo = Object.create(repo) as BindingRepository;
-    slowRepo.findByTokenHash = async (hash: string) => {
-      const state = await repo.findByTokenHash(hash);
+    slowRepo.findOrBind = async (...args) => {
+      const found = await repo.findOrBind(...args);
       if (++reads === 1) await gate; // only the first read straddles the ban
-      return state;
+      return found;
     };
     const slow = newDecider(must(backend).kv, slowRepo);
     await slow.onModuleInit();
@@ -303,7 +353,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     for (let i = 0; i < 20 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
     const deadDb = Object.create(repo) as BindingRepository;
     deadDb.findByTokenHash = () => Promise.reject(new Error('connection refused'));
-    deadDb.insertFirstUse = () => Promise.reject(new Error('connection refused'));
+    deadDb.findOrBind = () => Promise.reject(new Error('connection refused'));
     const localHealth = new DependencyHealth(60_000);
     const d = new BindingDecider(deadDb, must(backend).kv, localHealth, settings, new BindingEvents(), silent, DEFAULT_BINDING_OPTIONS);
     const known = await d.resolve(h, 'm', ip('192.0.2.91'));
@@ -331,7 +381,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     let compared = 0;
     for (const raw of rules) {
       const h = tokenHash();
-      const created = await repo.insertFirstUse(h, 'm', '0.0.0.0/32', '0.0.0.0');
+      const created = (await repo.findOrBind(h, 'm', '0.0.0.0/32', '0.0.0.0'))?.state;
       const { normaliseRule, compileBinding } = await import('../rules/binding-rule');
       const entries = normaliseRule('multiple', raw);
       const state = await repo.updateRule(must(created).id, 'multiple', entries);

@@ -23,7 +23,11 @@ export class BindingDecider implements OnModuleInit, OnModuleDestroy {
   readonly l1: L1Cache;
   readonly shared: SharedBindingCache;
   private unsubscribe: (() => Promise<void>) | undefined;
-  /** Statements issued against each store, for the benchmark's commands-per-request figure. */
+  /**
+   * Statements issued against each store, for the benchmark's commands-per-request figure:
+   * `postgresReads` counts PostgreSQL statements (a lookup-or-bind, a race loser's re-read),
+   * `postgresInserts` the bindings those statements created.
+   */
   readonly io = { redisLookups: 0, postgresReads: 0, postgresInserts: 0, staleRereads: 0, sharedLookups: 0 };
   /**
    * Lookups in flight, by token. Concurrent L1 misses for one token — its L1 entry expiring under
@@ -121,21 +125,22 @@ export class BindingDecider implements OnModuleInit, OnModuleDestroy {
     let state: BindingState | null;
     let created = false;
     try {
+      // One statement: the row, or the first use's atomic insert (design.md §3 step 4).
+      const s = this.settings.current;
+      const entry = firstUseEntry(ip, s.bindIpv4Prefix, s.bindIpv6Prefix);
       this.io.postgresReads++;
-      state = await this.repo.findByTokenHash(tokenHash);
-      if (state === null) {
-        const s = this.settings.current;
-        const entry = firstUseEntry(ip, s.bindIpv4Prefix, s.bindIpv6Prefix);
-        this.io.postgresInserts++;
-        state = await this.repo.insertFirstUse(tokenHash, tokenMask, entry, ip.canonical);
-        if (state !== null) {
-          created = true;
+      const found = await this.repo.findOrBind(tokenHash, tokenMask, entry, ip.canonical);
+      if (found !== null) {
+        state = found.state;
+        created = found.created;
+        if (created) {
+          this.io.postgresInserts++;
           this.events.created.next({ tokenHash, tokenMask, clientIp: ip.canonical, entry });
-        } else {
-          // Lost the race to another request: re-read what the winner committed.
-          this.io.postgresReads++;
-          state = await this.repo.findByTokenHash(tokenHash);
         }
+      } else {
+        // Lost the race to another request: re-read what the winner committed.
+        this.io.postgresReads++;
+        state = await this.repo.findByTokenHash(tokenHash);
       }
       this.health.reportPostgresSuccess();
     } catch (e) {

@@ -53,8 +53,8 @@ describe.each(backends)('BindingRepository batch writers on %s', (_name, make) =
   afterAll(async () => backend?.close());
 
   async function bind(tokenHash: string): Promise<void> {
-    const state = await repo.insertFirstUse(tokenHash, 'sk-ab12…9xyz', '198.51.100.1/32', '198.51.100.1');
-    expect(state).not.toBeNull();
+    const found = await repo.findOrBind(tokenHash, 'sk-ab12…9xyz', '198.51.100.1/32', '198.51.100.1');
+    expect(found?.created).toBe(true);
   }
   async function row(tokenHash: string): Promise<{ last_used_at: Date; last_ip: string; intercept_count: string }> {
     const rows = await (backend as { ds: DataSource }).ds.query(
@@ -111,4 +111,68 @@ describe.each(backends)('BindingRepository batch writers on %s', (_name, make) =
     expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
     for (const t of [tokens[0], tokens[39]]) expect((await row(t)).intercept_count).toBe(String(rounds));
   }, 120_000);
+});
+
+describe.each(backends)('BindingRepository.findOrBind on %s', (name, make) => {
+  let backend: { ds: DataSource; close(): Promise<void> } | null;
+  let repo: BindingRepository;
+
+  beforeAll(async () => {
+    backend = await make();
+    if (backend) repo = new BindingRepository(backend.ds);
+  }, 120_000);
+  afterAll(async () => backend?.close());
+
+  const lastId = async (): Promise<string> =>
+    (await (backend as { ds: DataSource }).ds.query(`SELECT last_value::text AS v FROM token_bindings_id_seq`))[0].v;
+
+  it('binds a new token; an existing one comes back unchanged with created false, inserting nothing', async () => {
+    if (!backend) return;
+    const h = hash();
+    const first = await repo.findOrBind(h, 'sk-ab12…9xyz', '198.51.100.1/32', '198.51.100.1');
+    expect(first?.created).toBe(true);
+    expect(first?.state).toMatchObject({ tokenHash: h, ruleKind: 'single', ruleEntries: ['198.51.100.1/32'], status: 'active' });
+    const idAfterBind = await lastId();
+    // Another address, same token: the stored row, not a second binding.
+    const second = await repo.findOrBind(h, 'sk-ab12…9xyz', '198.51.100.2/32', '198.51.100.2');
+    expect(second).toEqual({ state: first?.state, created: false });
+    // The INSERT had no row to insert: no id was drawn from the sequence (the trigger did not run).
+    expect(await lastId()).toBe(idAfterBind);
+    expect(await repo.findByTokenHash(h)).toEqual(first?.state);
+  });
+
+  it('the race loser (a first use committed after its snapshot) gets no row; the re-read sees the winner', async () => {
+    // Two sessions are needed: the embedded database has one.
+    if (!backend || name === 'embedded PGlite') return;
+    const ds = backend.ds;
+    const h = hash();
+    const winner = ds.createQueryRunner();
+    await winner.connect();
+    try {
+      await winner.startTransaction();
+      await winner.query(
+        `INSERT INTO token_bindings (token_hash, token_mask, rule_kind, rule_entries, first_ip)
+         VALUES ($1, 'sk-win…ner1', 'single', '{198.51.100.10/32}', '198.51.100.10')`,
+        [h],
+      );
+      const loser = repo.findOrBind(h, 'sk-los…ser1', '198.51.100.20/32', '198.51.100.20');
+      // The loser's INSERT waits on the winner's uncommitted row (its snapshot predates the commit).
+      let waiting = 0;
+      for (let i = 0; i < 400 && waiting === 0; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        const rows = await ds.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH existing AS%'`,
+        );
+        waiting = rows[0].n;
+      }
+      expect(waiting).toBe(1);
+      await winner.commitTransaction();
+      expect(await loser).toBeNull();
+      expect((await repo.findByTokenHash(h))?.ruleEntries).toEqual(['198.51.100.10/32']);
+    } finally {
+      if (winner.isTransactionActive) await winner.rollbackTransaction();
+      await winner.release();
+    }
+  });
 });

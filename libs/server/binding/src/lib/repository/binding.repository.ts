@@ -47,6 +47,34 @@ function returning<T>(result: T[] | [T[], number]): T[] {
   return result as T[];
 }
 
+/**
+ * Lookup-or-first-use in one statement (see findOrBind). `existing` and the INSERT share the
+ * statement's snapshot: a row committed before it is returned as is; one committed by a concurrent
+ * first use after it makes ON CONFLICT do nothing and the statement return no row.
+ */
+const FIND_OR_BIND = {
+  name: 'sentinel_binding_find_or_bind',
+  text: `WITH existing AS (
+    SELECT ${COLUMNS} FROM token_bindings WHERE token_hash = $1::text
+  ), inserted AS (
+    INSERT INTO token_bindings
+      (token_hash, token_mask, rule_kind, rule_entries, status, first_ip, first_used_at,
+       last_ip, last_used_at, version)
+    SELECT $1::text, $2::text, 'single', $3::text[]::cidr[], 'active', $4::inet, now(), $4::inet, now(), 1
+     WHERE NOT EXISTS (SELECT 1 FROM existing)
+    ON CONFLICT (token_hash) DO NOTHING
+    RETURNING ${COLUMNS}
+  )
+  SELECT *, false AS created FROM existing
+  UNION ALL
+  SELECT *, true AS created FROM inserted`,
+};
+
+/** The part of node-postgres' Pool this file uses (TypeORM's driver keeps one as `master`). */
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
 /** `{"a","b"}` literal for one row's cidr[] inside an unnest() of text. */
 function arrayLiteral(entries: readonly string[]): string {
   return `{${entries.map((e) => `"${e}"`).join(',')}}`;
@@ -64,6 +92,8 @@ export interface UsageTouch {
  */
 @Injectable()
 export class BindingRepository {
+  private pool: PgPool | null | undefined;
+
   constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
 
   async findByTokenHash(tokenHash: string): Promise<BindingState | null> {
@@ -84,25 +114,46 @@ export class BindingRepository {
   }
 
   /**
-   * First use: atomic. Returns the new binding, or null when another request (on any instance)
-   * bound the token first — the caller then re-reads in a separate statement.
+   * The PostgreSQL tier of a lookup, and the first use if it is one, in one statement: the row if
+   * it exists (`created: false`); else the atomic `INSERT … ON CONFLICT (token_hash) DO NOTHING
+   * RETURNING` (`created: true`). Null when another request (on any instance) inserted the token
+   * after this statement's snapshot was taken — the race loser — and the caller re-reads in a
+   * separate statement, which sees the winner's commit.
+   *
+   * An existing row costs what a SELECT costs: the INSERT gets no row to insert, so neither the
+   * BEFORE INSERT trigger nor the id/version sequences run.
    */
-  async insertFirstUse(
+  async findOrBind(
     tokenHash: string,
     tokenMask: string,
     entry: string,
     clientIp: string,
-  ): Promise<BindingState | null> {
-    const rows: BindingRow[] = await this.db.query(
-      `INSERT INTO token_bindings
-         (token_hash, token_mask, rule_kind, rule_entries, status, first_ip, first_used_at,
-          last_ip, last_used_at, version)
-       VALUES ($1, $2, 'single', $3::text[]::cidr[], 'active', $4::inet, now(), $4::inet, now(), 1)
-       ON CONFLICT (token_hash) DO NOTHING
-       RETURNING ${COLUMNS}`,
-      [tokenHash, tokenMask, [entry], clientIp],
-    );
-    return rows.length > 0 ? toState(rows[0]) : null;
+  ): Promise<{ state: BindingState; created: boolean } | null> {
+    const rows = await this.prepared<BindingRow & { created: boolean }>(FIND_OR_BIND, [tokenHash, tokenMask, [entry], clientIp]);
+    return rows.length > 0 ? { state: toState(rows[0]), created: rows[0].created === true } : null;
+  }
+
+  /**
+   * A hot-path statement on PostgreSQL runs as a named prepared statement on the pool's
+   * connection (parsed and planned once per connection instead of per call, and without TypeORM's
+   * per-query runner). The embedded database shares one session between successive clients, where
+   * a named statement would outlive the client that prepared it: there it runs as a plain query.
+   */
+  private async prepared<T>(statement: { name: string; text: string }, values: unknown[]): Promise<T[]> {
+    const pool = this.pgPool();
+    if (pool === undefined) return this.db.query(statement.text, values);
+    const result = await pool.query({ name: statement.name, text: statement.text, values });
+    return result.rows as T[];
+  }
+
+  private pgPool(): PgPool | undefined {
+    if (this.pool === undefined) {
+      const ds = this.db as DataSource & { backend?: string };
+      const master = (this.db.driver as { master?: PgPool }).master;
+      if (master === undefined) return undefined; // not connected yet: decide on a later call
+      this.pool = ds.backend === 'postgres' && typeof master.query === 'function' ? master : null;
+    }
+    return this.pool ?? undefined;
   }
 
   async updateRule(id: string, kind: RuleKind, entries: readonly string[]): Promise<BindingState | null> {
