@@ -30,7 +30,7 @@ interface PgConnection {
  * becomes a JavaScript string, so memory is a few chunks whatever the export's size and V8's heap
  * policy. Binary format, because text and CSV formats escape or quote the value; with one column
  * each row is `int16 1, int32 length, bytes` (PostgreSQL sends one CopyData message per row, the
- * file header before the first). When the sink is full the connection's socket is paused, so
+ * file header inside the first). When the sink is full the connection's socket is paused, so
  * PostgreSQL waits instead of Node buffering. Uses pg's Submittable interface (as pg-cursor
  * and pg-copy-streams do); the statement is sent with the simple protocol, without parameters.
  */
@@ -96,12 +96,12 @@ export function copyOut(client: Client, sql: string, sink: CopySink): Promise<vo
     const submittable = {
       submit(con: PgConnection) {
         connection = con;
+        con.query(sql); // first: a consumer already gone destroys the socket after this write
         sink.onClose(() => {
           if (settled) return;
           fail(new Error('COPY abandoned: the consumer went away'));
-          kill(); // the pool discards the ended client
+          kill(); // the pool discards the ended client (TypeORM's runner handles its 'error')
         });
-        con.query(sql);
       },
       handleCopyData(msg: { chunk: Buffer }) {
         if (settled) return;
