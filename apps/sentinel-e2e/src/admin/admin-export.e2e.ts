@@ -70,10 +70,11 @@ describe('intercept log export of a large set', () => {
     expect(first.status).toBe(200);
     expect(first.lines).toBe(ROWS + 1); // header + every row
     expect(first.formulaCells).toBe(ROWS / 1000); // every formula cell neutralised
-    // Bounded, not proportional. V8 grows its heap lazily towards a plateau over the first large
-    // exports (how fast depends on the allocation pattern), so the first two only bound the
-    // plateau; a third, equally large export must not raise the peak again — a server that held
-    // the file, or leaked per row, would add its size each time.
+    // Bounded, not proportional. On PostgreSQL the export is one COPY whose rows stay Buffers
+    // (reused 64 KiB chunks; the rest is socket reads awaiting a GC): ~+20 MiB for this 68 MiB
+    // file. A third, equally large export must not raise the peak again, and the plateau stays
+    // below half the file — a server that held the file (as a Buffer: +68 MiB; as a string:
+    // twice that), or leaked per row, fails either bound.
     const second = await exportAll(sentinel.url, token);
     const afterSecond = peakRssMiB(pid);
     expect(second.lines).toBe(ROWS + 1);
@@ -85,7 +86,7 @@ describe('intercept log export of a large set', () => {
         `${afterFirst.toFixed(0)} → ${afterSecond.toFixed(0)} → ${afterThird.toFixed(0)} MiB`,
     );
     expect(afterThird - afterSecond).toBeLessThan(first.bytes / 2 ** 20 / 4);
-    expect(afterSecond - before).toBeLessThan((first.bytes / 2 ** 20) * 2 + 64);
+    expect(afterThird - before).toBeLessThan(first.bytes / 2 ** 20 / 2 + 16);
   });
 
   it('a client that stops reading holds the export back (backpressure), nothing piles up in Sentinel', async () => {

@@ -7,10 +7,12 @@ import {
   type LogQuery,
   type TopInterceptedToken,
 } from '@sentinel/admin-contract';
-import { DATA_SOURCE } from '@sentinel/server-storage';
+import { DATA_SOURCE, withLongRunningSession, type SentinelDataSource } from '@sentinel/server-storage';
+import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { cappedTotal, decodeCursor, keysetPage } from '../common/paging';
 import { SqlWhere, iso, pgArray, tokenFilter } from '../common/sql';
+import { copyOut, type CopySink } from './copy-out';
 import { csvRowSql } from './csv';
 
 const LOG_SCOPE = 'logs:created:desc';
@@ -140,6 +142,38 @@ export class LogsRepository {
     const last = rows[rows.length - 1];
     if (!last) return { chunks: [], rows: 0, cursor: null };
     return { chunks: rows.map((r) => r.csv), rows: rows.reduce((n, r) => n + Number(r.n), 0), cursor: { createdAt: last.at, id: last.id } };
+  }
+
+  /** Whether `copyCsv` can run: PostgreSQL yes; the embedded PGlite exports by `csvBatch`. */
+  get canCopyCsv(): boolean {
+    return (this.db as unknown as Partial<Pick<SentinelDataSource, 'backend'>>).backend === 'postgres';
+  }
+
+  /**
+   * The whole export as one `COPY (SELECT <CSV_LINE> …) TO STDOUT` on a dedicated connection
+   * (no statement timeout: a slow client holds it back), the same lines in the same order as
+   * `csvBatch`, handed to `sink` as Buffers (see copyOut). COPY takes no bind parameters, so the
+   * filter values travel as session settings (set_config with parameters) that the statement
+   * reads back with current_setting: no value is ever spliced into SQL text.
+   */
+  async copyCsv(q: LogExportQuery, sink: CopySink): Promise<void> {
+    const where = this.filters(q);
+    const sql = `COPY (SELECT ${CSV_LINE} FROM intercept_logs l
+      ${where.sql.replace(/\$(\d+)/g, (_, n: string) => `current_setting('sentinel.export_${n}')`)}
+      ORDER BY l.created_at DESC, l.id DESC) TO STDOUT (FORMAT binary)`;
+    await withLongRunningSession(this.db, 0, async (runner) => {
+      if (where.params.length > 0) {
+        const sets = where.params.map((_, i) => `set_config('sentinel.export_${i + 1}', $${i + 1}, false)`);
+        await runner.query(`SELECT ${sets.join(', ')}`, where.params.map(String));
+      }
+      try {
+        await copyOut((runner as unknown as { databaseConnection: Client }).databaseConnection, sql, sink);
+      } finally {
+        for (let i = 1; i <= where.params.length && !runner.isReleased; i++) {
+          await runner.query(`RESET sentinel.export_${i}`).catch(() => undefined);
+        }
+      }
+    });
   }
 
   async latest(limit: number): Promise<InterceptLogItem[]> {
