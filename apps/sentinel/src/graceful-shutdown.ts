@@ -14,9 +14,13 @@ export function installGracefulShutdown(
   logger: AppLogger,
 ): void {
   let inFlight = 0;
+  // One shared listener ('close' comes once per response): no closure or once-wrapper per request.
+  const finished = (): void => {
+    inFlight--;
+  };
   server.on('request', (_req, res) => {
     inFlight++;
-    res.once('close', () => inFlight--);
+    res.on('close', finished);
   });
   let upgraded = 0;
   server.on('upgrade', (_req, socket) => {

@@ -1,0 +1,34 @@
+import type { BindingDecider, InterceptRecorder, UsageRecorder } from '@sentinel/server-binding';
+import { MetricsRegistry } from '@sentinel/server-core';
+import { ProxyMetrics } from './proxy-metrics';
+
+function metrics(): { proxy: ProxyMetrics; scrape: () => Promise<string> } {
+  const registry = new MetricsRegistry(false);
+  const decider = { l1: { hits: 0, misses: 0, size: 0 }, io: { redisLookups: 0, postgresReads: 0, postgresInserts: 0, sharedLookups: 0 } } as unknown as BindingDecider;
+  const intercepts = { depth: 0, dropped: 0 } as unknown as InterceptRecorder;
+  const usage = { pendingTouches: 0 } as unknown as UsageRecorder;
+  return { proxy: new ProxyMetrics(registry, decider, intercepts, usage), scrape: () => registry.registry.metrics() };
+}
+
+describe('ProxyMetrics: decisions counted as plain numbers, exported as a Prometheus counter', () => {
+  it('every outcome is exported from the start, then with exactly the counts the requests added', async () => {
+    const { proxy, scrape } = metrics();
+    expect(await scrape()).toContain('sentinel_decisions_total{outcome="allowed"} 0');
+    for (let i = 0; i < 3; i++) proxy.decisions.allowed.inc();
+    proxy.decisions.intercepted.inc();
+    const text = await scrape();
+    expect(text).toContain('# TYPE sentinel_decisions_total counter');
+    expect(text).toContain('sentinel_decisions_total{outcome="allowed"} 3');
+    expect(text).toContain('sentinel_decisions_total{outcome="intercepted"} 1');
+    expect(text).toContain('sentinel_decisions_total{outcome="failsafe_passed"} 0');
+  });
+
+  it('a scrape does not add to the counts (a second scrape shows the same values, then later requests on top)', async () => {
+    const { proxy, scrape } = metrics();
+    proxy.decisions.passthrough.inc();
+    await scrape();
+    expect(await scrape()).toContain('sentinel_decisions_total{outcome="passthrough"} 1');
+    proxy.decisions.passthrough.inc();
+    expect(await scrape()).toContain('sentinel_decisions_total{outcome="passthrough"} 2');
+  });
+});
