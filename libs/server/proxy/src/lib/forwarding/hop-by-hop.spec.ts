@@ -23,6 +23,21 @@ describe('stripHopByHop', () => {
     });
   });
 
+  it('leaves a request without hop-by-hop headers untouched (the fast path)', () => {
+    const h: IncomingHttpHeaders = { host: 'a', authorization: 'Bearer k', 'content-length': '2' };
+    stripHopByHop(h);
+    expect(h).toEqual({ host: 'a', authorization: 'Bearer k', 'content-length': '2' });
+  });
+
+  it.each(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'])(
+    'a request carrying only %s loses it (no fast path around it)',
+    (name) => {
+      const h: IncomingHttpHeaders = { host: 'a', [name]: 'x' };
+      stripHopByHop(h);
+      expect(h).toEqual({ host: 'a' });
+    },
+  );
+
   it('keeps the websocket handshake when asked', () => {
     const h: IncomingHttpHeaders = {
       connection: 'Upgrade, x-drop',

@@ -24,6 +24,22 @@ export function stripHopByHop(
   keepUpgrade = false,
   isResponse = false,
 ): void {
+  // The usual request carries none of them: constant-name checks (inline-cached) decide that
+  // without the loop and its keyed lookups.
+  if (
+    !keepUpgrade &&
+    !isResponse &&
+    headers['connection'] === undefined &&
+    headers['keep-alive'] === undefined &&
+    headers['proxy-connection'] === undefined &&
+    headers['proxy-authenticate'] === undefined &&
+    headers['proxy-authorization'] === undefined &&
+    headers['te'] === undefined &&
+    headers['trailer'] === undefined &&
+    headers['upgrade'] === undefined
+  ) {
+    return;
+  }
   const connection = headers['connection'];
   if (connection !== undefined) {
     const value = Array.isArray(connection) ? connection.join(',') : String(connection);
