@@ -3,7 +3,7 @@ export { STORAGE_MIGRATIONS } from './lib/migrations';
 export { normalisePgDsn, redactDsn } from './lib/dsn';
 export { embeddedPgDir } from './lib/embedded';
 export { SentinelDataSource, createDataSource, pingDatabase } from './lib/data-source';
-export type { CreateDataSourceOptions, StorageBackend } from './lib/data-source';
+export type { CreateDataSourceOptions, PgPool, StorageBackend } from './lib/data-source';
 export { runMigrations } from './lib/migrate';
 export type { RunMigrationsOptions } from './lib/migrate';
 export { MIGRATION_LOCK_KEY, advisoryLockKey, withLongRunningSession } from './lib/session';

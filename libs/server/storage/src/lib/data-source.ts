@@ -35,6 +35,11 @@ export interface CreateDataSourceOptions {
 }
 
 /** The TypeORM DataSource Sentinel uses; `destroy()` also closes the embedded database. */
+/** The part of node-postgres' Pool that `SentinelDataSource.postgresPool()` hands out. */
+export interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
 export class SentinelDataSource extends DataSource {
   constructor(
     options: PostgresConnectionOptions,
@@ -42,6 +47,18 @@ export class SentinelDataSource extends DataSource {
     private readonly releaseResources: () => Promise<void> = async () => undefined,
   ) {
     super(options);
+  }
+
+  /**
+   * node-postgres' pool behind TypeORM, for statements that skip TypeORM's query runner (named
+   * prepared statements on the hot path). Undefined on the embedded database — every pool client
+   * there is one shared session, so a named statement would outlive the client that prepared it —
+   * and before `initialize()`.
+   */
+  postgresPool(): PgPool | undefined {
+    if (this.backend !== 'postgres') return undefined;
+    const master = (this.driver as unknown as { master?: PgPool } | undefined)?.master;
+    return typeof master?.query === 'function' ? master : undefined;
   }
 
   /** Idempotent: closes the pool (and PGlite) once; later calls do nothing. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '@sentinel/server-storage';
+import { DATA_SOURCE, SentinelDataSource, type PgPool } from '@sentinel/server-storage';
 import type { BindingState, BindingStatus, RuleKind } from '../rules/binding-rule';
 import type { InterceptEvent } from '../events/binding-events';
 
@@ -69,11 +69,6 @@ const FIND_OR_BIND = {
   UNION ALL
   SELECT *, true AS created FROM inserted`,
 };
-
-/** The part of node-postgres' Pool this file uses (TypeORM's driver keeps one as `master`). */
-interface PgPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
 
 /** `{"a","b"}` literal for one row's cidr[] inside an unnest() of text. */
 function arrayLiteral(entries: readonly string[]): string {
@@ -148,10 +143,8 @@ export class BindingRepository {
 
   private pgPool(): PgPool | undefined {
     if (this.pool === undefined) {
-      const ds = this.db as DataSource & { backend?: string };
-      const master = (this.db.driver as { master?: PgPool }).master;
-      if (master === undefined) return undefined; // not connected yet: decide on a later call
-      this.pool = ds.backend === 'postgres' && typeof master.query === 'function' ? master : null;
+      if (!this.db.isInitialized) return undefined; // not connected yet: decide on a later call
+      this.pool = (this.db instanceof SentinelDataSource ? this.db.postgresPool() : undefined) ?? null;
     }
     return this.pool ?? undefined;
   }

@@ -13,6 +13,7 @@ const HOP_BY_HOP = [
 ];
 
 /**
+ * The request side (responses: {@link responseHeaderLines}).
  * Removes hop-by-hop headers and every header named in `Connection` (Traefik CVE-2024-45410:
  * a client must not be able to strip the proxy's own headers by naming them there). Call it
  * BEFORE setting Sentinel's headers. `keepUpgrade` keeps `Connection: upgrade` + `Upgrade` for
@@ -22,13 +23,11 @@ const HOP_BY_HOP = [
 export function stripHopByHop(
   headers: IncomingHttpHeaders | OutgoingHttpHeaders,
   keepUpgrade = false,
-  isResponse = false,
 ): void {
   // The usual request carries none of them: constant-name checks (inline-cached) decide that
   // without the loop and its keyed lookups.
   if (
     !keepUpgrade &&
-    !isResponse &&
     headers['connection'] === undefined &&
     headers['keep-alive'] === undefined &&
     headers['proxy-connection'] === undefined &&
@@ -56,7 +55,6 @@ export function stripHopByHop(
     if (keepUpgrade && (name === 'connection' || name === 'upgrade')) continue;
     delete headers[name];
   }
-  if (isResponse && headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
   if (keepUpgrade) {
     headers['connection'] = 'upgrade';
   }
