@@ -13,7 +13,19 @@ const lock = JSON.parse(readFileSync(file, 'utf8'));
 const pkgs = lock.packages;
 
 const OS = ['android', 'darwin', 'freebsd', 'linux', 'netbsd', 'openbsd', 'sunos', 'win32', 'aix', 'openharmony'];
-const CPU = ['arm64', 'arm', 'x64', 'ia32', 'riscv64', 'loong64', 'ppc64', 's390x', 'mips64el', 'wasm32', 'loongarch64'];
+const CPU = [
+  'arm64',
+  'arm',
+  'x64',
+  'ia32',
+  'riscv64',
+  'loong64',
+  'ppc64',
+  's390x',
+  'mips64el',
+  'wasm32',
+  'loongarch64',
+];
 
 function platformOf(name) {
   const base = name.split('/').pop();
@@ -21,7 +33,12 @@ function platformOf(name) {
   const os = parts.find((p) => OS.includes(p)) ?? (base.includes('wasm') ? undefined : undefined);
   let cpu = parts.find((p) => CPU.includes(p));
   if (!cpu && base.includes('wasm32')) cpu = 'wasm32';
-  const libc = parts.includes('musl') || parts.includes('musleabihf') ? 'musl' : parts.includes('gnu') || parts.includes('gnueabihf') ? 'glibc' : undefined;
+  const libc =
+    parts.includes('musl') || parts.includes('musleabihf')
+      ? 'musl'
+      : parts.includes('gnu') || parts.includes('gnueabihf')
+        ? 'glibc'
+        : undefined;
   // Packages for "any other platform" (e.g. sass-embedded-all-unknown): never needed here.
   if (!os && !cpu) return { os: ['none'], cpu: ['none'] };
   return { ...(os ? { os: [os] } : {}), ...(cpu ? { cpu: [cpu] } : {}), ...(libc ? { libc: [libc] } : {}) };
@@ -47,7 +64,9 @@ for (const [path, meta] of Object.entries({ ...pkgs })) {
     added++;
   }
 }
-const sorted = Object.fromEntries(Object.entries(pkgs).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)));
+const sorted = Object.fromEntries(
+  Object.entries(pkgs).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)),
+);
 lock.packages = sorted;
 writeFileSync(file, JSON.stringify(lock, null, 2) + '\n');
 console.log(`lockfile: added ${added} optional platform entries`);

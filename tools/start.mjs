@@ -10,11 +10,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const projects = args[0] === 'migrate' ? ['sentinel'] : ['sentinel', 'console'];
 
-const build = spawnSync(
-  'npx',
-  ['nx', 'run-many', '-t', 'build', '-p', ...projects, '--outputStyle=static'],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } },
-);
+const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...projects, '--outputStyle=static'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NX_DAEMON: 'false' },
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const child = spawn(process.execPath, [join(root, 'dist/apps/sentinel/main.js'), ...args], {

@@ -114,7 +114,10 @@ async function run() {
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    const ok = await request(`${base}/health`).then((r) => r.status === 200, () => false);
+    const ok = await request(`${base}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (i > 600 || sentinel.exitCode !== null) throw new Error('Sentinel did not start');
     await sleep(100);
@@ -214,7 +217,12 @@ async function run() {
       if (r.status !== 200) log(`${url}: HTTP ${r.status} on a repeat`);
     }
     samples.sort((a, b) => a - b);
-    return { ms: round(samples[Math.floor(samples.length / 2)]), max: round(samples[samples.length - 1]), items: body.items?.length ?? 0, body };
+    return {
+      ms: round(samples[Math.floor(samples.length / 2)]),
+      max: round(samples[samples.length - 1]),
+      items: body.items?.length ?? 0,
+      body,
+    };
   }
   /** A deep position: a cursor when the server pages by cursor, else the page number. */
   async function deep(path, params, depth) {
@@ -243,14 +251,24 @@ async function run() {
     'ruleKind=multiple, created desc': { ruleKind: 'multiple', sort: 'created' },
     'status=active+ruleKind=single, last_used': { status: 'active', ruleKind: 'single' },
     'lastUsed range 1d, last_used desc': { lastUsedFrom: `${day}T00:00:00Z`, lastUsedTo: `${day}T23:59:59Z` },
-    'lastUsed range 1d, intercepts desc': { lastUsedFrom: `${day}T00:00:00Z`, lastUsedTo: `${day}T23:59:59Z`, sort: 'intercepts' },
+    'lastUsed range 1d, intercepts desc': {
+      lastUsedFrom: `${day}T00:00:00Z`,
+      lastUsedTo: `${day}T23:59:59Z`,
+      sort: 'intercepts',
+    },
     'token prefix (4 hex)': { token: hot[0].token_hash.slice(0, 4) },
     'token mask prefix': { token: hot[0].token_mask.slice(0, 7) },
     'ip in rule (seq scan)': { ip: '10.1.2.3' },
   };
   for (const [name, params] of Object.entries(bindingCases)) {
     const r = await measure(api('bindings', { ...params, pageSize: 50 }));
-    results.bindings[name] = { ms: r.ms, max: r.max, items: r.items, total: r.body.total, ...(r.status ? { status: r.status } : {}) };
+    results.bindings[name] = {
+      ms: r.ms,
+      max: r.max,
+      items: r.items,
+      total: r.body.total,
+      ...(r.status ? { status: r.status } : {}),
+    };
     log(`bindings ${name}: ${r.ms} ms (${r.items} items)`);
   }
   for (const [name, params] of Object.entries({
@@ -275,7 +293,13 @@ async function run() {
   };
   for (const [name, params] of Object.entries(logCases)) {
     const r = await measure(api('logs', { ...params, pageSize: 50 }));
-    results.logs[name] = { ms: r.ms, max: r.max, items: r.items, total: r.body.total, ...(r.status ? { status: r.status } : {}) };
+    results.logs[name] = {
+      ms: r.ms,
+      max: r.max,
+      items: r.items,
+      total: r.body.total,
+      ...(r.status ? { status: r.status } : {}),
+    };
     log(`logs ${name}: ${r.ms} ms (${r.items} items)`);
   }
   {
@@ -308,7 +332,9 @@ async function run() {
     vmHwmMiB: mib(rssAfter.VmHWM),
     serverCpuSeconds: serverCpu,
   };
-  log(`export: ${results.export.rows} rows, ${(exp.bytes / 1048576).toFixed(1)} MiB in ${results.export.ms} ms, RSS ${results.export.rssBeforeMiB} → peak ${results.export.peakRssMiB} MiB (VmHWM ${results.export.vmHwmMiB} MiB)`);
+  log(
+    `export: ${results.export.rows} rows, ${(exp.bytes / 1048576).toFixed(1)} MiB in ${results.export.ms} ms, RSS ${results.export.rssBeforeMiB} → peak ${results.export.peakRssMiB} MiB (VmHWM ${results.export.vmHwmMiB} MiB)`,
+  );
 
   // --- report -----------------------------------------------------------------------------
   const rows = [
@@ -318,11 +344,21 @@ async function run() {
   const w = Math.max(...rows.map((r) => r[0].length));
   log('');
   log(`${'query'.padEnd(w)}  median ms  max ms  items`);
-  for (const [k, ms, max, items] of rows) log(`${k.padEnd(w)}  ${String(ms).padStart(9)}  ${String(max).padStart(6)}  ${String(items).padStart(5)}`);
+  for (const [k, ms, max, items] of rows)
+    log(`${k.padEnd(w)}  ${String(ms).padStart(9)}  ${String(max).padStart(6)}  ${String(items).padStart(5)}`);
   log(`HTTP floor (GET /status): ${results.floor.ms} ms median`);
-  log(`CSV export of ${results.export.rows} rows: ${results.export.ms} ms (server CPU ${results.export.serverCpuSeconds} s), server peak RSS ${results.export.peakRssMiB} MiB (VmHWM ${results.export.vmHwmMiB} MiB)`);
-  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => round(x)), memGiB: round(os.totalmem() / 2 ** 30) };
-  log(`machine: ${machine.cpus} CPUs (${machine.model}), load ${machine.loadavg.join(' ')}; whole run ${Math.round((Date.now() - started) / 1000)} s`);
+  log(
+    `CSV export of ${results.export.rows} rows: ${results.export.ms} ms (server CPU ${results.export.serverCpuSeconds} s), server peak RSS ${results.export.peakRssMiB} MiB (VmHWM ${results.export.vmHwmMiB} MiB)`,
+  );
+  const machine = {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    loadavg: os.loadavg().map((x) => round(x)),
+    memGiB: round(os.totalmem() / 2 ** 30),
+  };
+  log(
+    `machine: ${machine.cpus} CPUs (${machine.model}), load ${machine.loadavg.join(' ')}; whole run ${Math.round((Date.now() - started) / 1000)} s`,
+  );
   process.stdout.write(
     `${JSON.stringify({ scale: { bindings: nb, intercepts: nl, loadMs: tLoad }, floor: results.floor, bindings: results.bindings, logs: results.logs, export: results.export, machine, repeat: REPEAT, totalSeconds: Math.round((Date.now() - started) / 1000) })}\n`,
   );
@@ -347,7 +383,10 @@ async function dropSecondaryIndexes(tables) {
   );
   for (const u of uniques) await db.query(`ALTER TABLE ${u.tbl} DROP CONSTRAINT ${u.conname}`);
   for (const r of rows) await db.query(`DROP INDEX ${r.indexname}`);
-  return [...uniques.map((u) => `ALTER TABLE ${u.tbl} ADD CONSTRAINT ${u.conname} ${u.def}`), ...rows.map((r) => r.indexdef)];
+  return [
+    ...uniques.map((u) => `ALTER TABLE ${u.tbl} ADD CONSTRAINT ${u.conname} ${u.def}`),
+    ...rows.map((r) => r.indexdef),
+  ];
 }
 function procStatus(pid) {
   const out = {};
@@ -373,7 +412,13 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
       url,
-      { method, headers: { ...headers, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) } },
+      {
+        method,
+        headers: {
+          ...headers,
+          ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
+        },
+      },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));

@@ -19,7 +19,16 @@
 // last stdout line — one JSON object — joins the results.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -47,7 +56,9 @@ function log(msg) {
 // 10,000 streams through a proxy hold 20,000 sockets in it. Node cannot call setrlimit, so when
 // the hard limit is too low and we may raise it (root), re-run this script under prlimit.
 function nofile() {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
   return Number(line?.trim().split(/\s+/)[3] ?? 1024);
 }
 const NEED_FDS = STREAMS * 2 + 2_000;
@@ -115,7 +126,10 @@ const bare = await child([join(root, 'tools/bench/servers.mjs'), 'bare', String(
 
 const pgRelay = await countingRelay(5432, 'postgres');
 const redisRelay = await countingRelay(6379, 'redis');
-cleanups.push(async () => pgRelay.close(), async () => redisRelay.close());
+cleanups.push(
+  async () => pgRelay.close(),
+  async () => redisRelay.close(),
+);
 cleanups.push(async () => {
   const { default: Redis } = await import('ioredis');
   const r = new Redis('redis://127.0.0.1:6379/0');
@@ -161,7 +175,10 @@ async function startSentinel(name, { pgPort, redisPort }) {
   });
   children.push(c);
   for (let i = 0; ; i++) {
-    const ok = await get(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
+    const ok = await get(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (i > 600 || c.exitCode !== null) throw new Error(`Sentinel ${name} did not start`);
     await sleep(100);
@@ -238,7 +255,8 @@ const targetPids = {
 // other cores. Unpinned, on 2 cores, the generator, the upstream and the proxy fight over the
 // same two cores and the proxy's share of them — hence its req/s — swings from round to round.
 const cores = os.cpus().length;
-const pinning = process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+const pinning =
+  process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 if (pinning) {
   const rest = cores === 2 ? '1' : `1-${cores - 1}`;
   const pin = (pid, cpus) => {
@@ -246,7 +264,8 @@ if (pinning) {
   };
   pin(process.pid, '0');
   pin(upstream.pid, '0');
-  for (const pid of [bare.pid, sentinelA.pid, sentinelB.pid, nginxDirect.pid, nginxSentinel.pid, nginxTwo.pid]) pin(pid, rest);
+  for (const pid of [bare.pid, sentinelA.pid, sentinelB.pid, nginxDirect.pid, nginxSentinel.pid, nginxTwo.pid])
+    pin(pid, rest);
   log(`pinned: load generator + upstream → core 0, proxies → core(s) ${rest}`);
 }
 
@@ -288,7 +307,8 @@ function rssTree(pid) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
       total += Number(m?.[1] ?? 0) * 1024;
-      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/)) if (c) stack.push(Number(c));
+      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/))
+        if (c) stack.push(Number(c));
     } catch {
       /* gone */
     }
@@ -309,7 +329,8 @@ function pidTree(pid) {
     const p = stack.pop();
     out.push(p);
     try {
-      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/)) if (c) stack.push(Number(c));
+      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/))
+        if (c) stack.push(Number(c));
     } catch {
       /* gone */
     }
@@ -319,13 +340,14 @@ function pidTree(pid) {
 /** CPU seconds used by the process trees of `pids`. */
 function cpuOf(pids) {
   let total = 0;
-  for (const pid of pids) for (const p of pidTree(pid)) {
-    try {
-      total += cpuSeconds(p);
-    } catch {
-      /* gone */
+  for (const pid of pids)
+    for (const p of pidTree(pid)) {
+      try {
+        total += cpuSeconds(p);
+      } catch {
+        /* gone */
+      }
     }
-  }
   return total;
 }
 /**
@@ -373,17 +395,21 @@ async function sseTimings(url, n) {
   for (let i = 0; i < n; i++) {
     await new Promise((resolve, reject) => {
       const t = process.hrtime.bigint();
-      const req = http.request(`${url}/v1/sse`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, agent }, (res) => {
-        heads.push(Number(process.hrtime.bigint() - t) / 1e6);
-        let got = false;
-        res.on('data', () => {
-          if (!got) {
-            got = true;
-            firsts.push(Number(process.hrtime.bigint() - t) / 1e6);
-          }
-        });
-        res.on('end', resolve);
-      });
+      const req = http.request(
+        `${url}/v1/sse`,
+        { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, agent },
+        (res) => {
+          heads.push(Number(process.hrtime.bigint() - t) / 1e6);
+          let got = false;
+          res.on('data', () => {
+            if (!got) {
+              got = true;
+              firsts.push(Number(process.hrtime.bigint() - t) / 1e6);
+            }
+          });
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.end('{"stream":true}');
     });
@@ -440,7 +466,15 @@ async function concurrentStreams(url, pid, n) {
   const during = rssTree(pid);
   for (const s of sockets) s.destroy();
   await sleep(1500);
-  return { streams: n, open, failed, rssBefore: before, rssDuring: during, perStreamKiB: (during - before) / 1024 / Math.max(1, open), openMs };
+  return {
+    streams: n,
+    open,
+    failed,
+    rssBefore: before,
+    rssDuring: during,
+    perStreamKiB: (during - before) / 1024 / Math.max(1, open),
+    openMs,
+  };
 }
 /** A fresh token per request: each one is a first-use bind (Redis lookup, one PostgreSQL statement, Redis fill, the forward). */
 async function bindLatency(url, n, concurrency) {
@@ -461,21 +495,47 @@ async function bindLatency(url, n, concurrency) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
   samples.sort((a, b) => a - b);
-  return { n, concurrency, p50: pct(samples, 0.5), p99: pct(samples, 0.99), max: samples[samples.length - 1], statusErrors };
+  return {
+    n,
+    concurrency,
+    p50: pct(samples, 0.5),
+    p99: pct(samples, 0.99),
+    max: samples[samples.length - 1],
+    statusErrors,
+  };
 }
 
 // --- scenarios -----------------------------------------------------------------------------
-const results = { throughput: {}, latency: null, sse: null, streams: {}, bind: null, scale: null, storage: null, admin: null };
+const results = {
+  throughput: {},
+  latency: null,
+  sse: null,
+  streams: {},
+  bind: null,
+  scale: null,
+  storage: null,
+  admin: null,
+};
 let sentinelRequests = 0;
 const storageBefore = { redis: redisRelay.counts.commands, pg: pgRelay.counts.commands };
 const storageT0 = Date.now();
 
 if (section('throughput')) {
   log('warm-up: 1 s at c=64 per target (JIT, keep-alive pools)');
-  for (const url of [...Object.values(targets), nginxTwo.url]) await autocannon({ url: `${url}/v1/models`, connections: 64, duration: 1, headers });
+  for (const url of [...Object.values(targets), nginxTwo.url])
+    await autocannon({ url: `${url}/v1/models`, connections: 64, duration: 1, headers });
   const scenarios = [
     { name: 'GET small JSON c=64', run: (u, pids) => cannon(`${u}/v1/models`, 64, {}, pids) },
-    { name: 'POST 1 KB c=64', run: (u, pids) => cannon(`${u}/v1/chat/completions`, 64, { method: 'POST', body: 'x'.repeat(1024), headers: { ...headers, 'content-type': 'application/json' } }, pids) },
+    {
+      name: 'POST 1 KB c=64',
+      run: (u, pids) =>
+        cannon(
+          `${u}/v1/chat/completions`,
+          64,
+          { method: 'POST', body: 'x'.repeat(1024), headers: { ...headers, 'content-type': 'application/json' } },
+          pids,
+        ),
+    },
   ];
   for (const s of scenarios.filter((x) => !process.env.BENCH_SCENARIO || x.name.includes(process.env.BENCH_SCENARIO))) {
     log(`${s.name}: ${ROUNDS} rounds × ${Object.keys(targets).length} targets × ${SECONDS}s`);
@@ -514,7 +574,12 @@ if (section('latency')) {
       if (t === 'sentinel' || t === 'nginx→sentinel') sentinelRequests += 1200;
     }
   }
-  results.latency = Object.fromEntries(Object.entries(lat).map(([t, rs]) => [t, { p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rps: median(rs.map((r) => r.rps)) }]));
+  results.latency = Object.fromEntries(
+    Object.entries(lat).map(([t, rs]) => [
+      t,
+      { p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rps: median(rs.map((r) => r.rps)) },
+    ]),
+  );
 }
 
 if (section('throughput') || section('latency')) {
@@ -522,7 +587,13 @@ if (section('throughput') || section('latency')) {
   const redis = redisRelay.counts.commands - storageBefore.redis;
   const pgCmds = pgRelay.counts.commands - storageBefore.pg;
   const seconds = (Date.now() - storageT0) / 1000;
-  results.storage = { requests: sentinelRequests, seconds, redis, pg: pgCmds, per1000: ((redis + pgCmds) / (sentinelRequests / 1000)) };
+  results.storage = {
+    requests: sentinelRequests,
+    seconds,
+    redis,
+    pg: pgCmds,
+    per1000: (redis + pgCmds) / (sentinelRequests / 1000),
+  };
   // What grows with traffic: the same length of time at two very different request rates (c=1
   // and c=64, cached token, instance A). The bookkeeping flushes run on a 5 s timer whatever the
   // rate, so commands per second stay put while requests per second change by an order of
@@ -549,7 +620,19 @@ if (section('sse')) {
       all[t].firsts.push(...r.firsts);
     }
   }
-  results.sse = Object.fromEntries(Object.entries(all).map(([t, r]) => [t, { headers: median(r.heads), firstEvent: median(r.firsts), headersP99: pct([...r.heads].sort((a, b) => a - b), 0.99) }]));
+  results.sse = Object.fromEntries(
+    Object.entries(all).map(([t, r]) => [
+      t,
+      {
+        headers: median(r.heads),
+        firstEvent: median(r.firsts),
+        headersP99: pct(
+          [...r.heads].sort((a, b) => a - b),
+          0.99,
+        ),
+      },
+    ]),
+  );
 }
 
 if (section('streams')) {
@@ -561,7 +644,9 @@ if (section('streams')) {
     log(`${streamCount.toLocaleString('en-US')} concurrent SSE streams through ${t}`);
     results.streams[t] = await concurrentStreams(url, pid, streamCount);
     const r = results.streams[t];
-    log(`  ${r.open} open, ${r.failed} failed in ${r.openMs} ms; RSS ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssDuring / 2 ** 20).toFixed(1)} MiB`);
+    log(
+      `  ${r.open} open, ${r.failed} failed in ${r.openMs} ms; RSS ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssDuring / 2 ** 20).toFixed(1)} MiB`,
+    );
   }
   await sleep(3000);
 }
@@ -586,7 +671,14 @@ if (section('bind')) {
     }
     return pids;
   };
-  const cpuOf = (pids) => pids.reduce((a, p) => { try { return a + cpuSeconds(p); } catch { return a; } }, 0);
+  const cpuOf = (pids) =>
+    pids.reduce((a, p) => {
+      try {
+        return a + cpuSeconds(p);
+      } catch {
+        return a;
+      }
+    }, 0);
   const withCpu = async (n, c) => {
     const before = pgBackends();
     const s0 = cpuSeconds(sentinelB.pid);
@@ -624,13 +716,19 @@ if (section('bind')) {
     return { n: xs.length, p50: pct(xs, 0.5), p99: pct(xs, 0.99) };
   };
   results.bind.postgresRoundTrip = await timed('SELECT 1');
-  results.bind.postgresCommit = await timed('INSERT INTO bench_commit_probe (k) VALUES ($1) ON CONFLICT DO NOTHING', (i) => [`k${i}`]);
+  results.bind.postgresCommit = await timed(
+    'INSERT INTO bench_commit_probe (k) VALUES ($1) ON CONFLICT DO NOTHING',
+    (i) => [`k${i}`],
+  );
   await probe.end();
 }
 
 if (section('scale')) {
   log(`scaling: nginx → one Sentinel vs nginx → two Sentinels, GET c=64, ${ROUNDS} rounds × ${SECONDS}s`);
-  const configs = { one: { url: nginxSentinel.url, pids: [sentinelA.pid] }, two: { url: nginxTwo.url, pids: [sentinelA.pid, sentinelB.pid] } };
+  const configs = {
+    one: { url: nginxSentinel.url, pids: [sentinelA.pid] },
+    two: { url: nginxTwo.url, pids: [sentinelA.pid, sentinelB.pid] },
+  };
   const samples = { one: [], two: [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, c] of Object.entries(configs)) {
@@ -638,7 +736,11 @@ if (section('scale')) {
       samples[name].push({ rps: r.rps, cores: r.cores, perCore: r.rps / r.cores });
     }
   }
-  const agg = (rs) => ({ rps: median(rs.map((r) => r.rps)), sentinelCores: median(rs.map((r) => r.cores)), rpsPerSentinelCore: median(rs.map((r) => r.perCore)) });
+  const agg = (rs) => ({
+    rps: median(rs.map((r) => r.rps)),
+    sentinelCores: median(rs.map((r) => r.cores)),
+    rpsPerSentinelCore: median(rs.map((r) => r.perCore)),
+  });
   results.scale = { one: agg(samples.one), two: agg(samples.two) };
 }
 
@@ -647,7 +749,13 @@ if (section('admin')) {
   if (existsSync(script)) {
     log('admin queries at scale: tools/bench/admin-scale.mjs');
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BENCH_REEXEC')));
-    const r = spawnSync(process.execPath, [script], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const r = spawnSync(process.execPath, [script], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    });
     const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
     try {
       results.admin = JSON.parse(last);
@@ -675,22 +783,45 @@ const machine = {
   fdLimit: nofile(),
   pinning: pinning ? 'load generator + upstream on core 0, proxies on the others' : 'none',
 };
-const f = (n, d = 0) => (n === undefined || n === null || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const f = (n, d = 0) =>
+  n === undefined || n === null || Number.isNaN(n)
+    ? '-'
+    : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [];
 lines.push(`Sentinel benchmark — ${new Date().toISOString()}`);
-lines.push(`machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, nginx ${machine.nginx}, ${machine.os}`);
-lines.push(`load average before ${machine.loadavgBefore.join(' ')}, after ${machine.loadavgAfter.join(' ')}` + (loadBefore[0] > machine.cores * 0.5 ? ' — MEASURED UNDER LOAD: figures are noisy' : ''));
-lines.push(`one load generator (autocannon, in this process) for every target; ${ROUNDS} interleaved rounds of ${SECONDS}s, medians`);
+lines.push(
+  `machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, nginx ${machine.nginx}, ${machine.os}`,
+);
+lines.push(
+  `load average before ${machine.loadavgBefore.join(' ')}, after ${machine.loadavgAfter.join(' ')}` +
+    (loadBefore[0] > machine.cores * 0.5 ? ' — MEASURED UNDER LOAD: figures are noisy' : ''),
+);
+lines.push(
+  `one load generator (autocannon, in this process) for every target; ${ROUNDS} interleaved rounds of ${SECONDS}s, medians`,
+);
 
 const goals = [];
 const goal = (figure, target, measured, pass) => goals.push({ figure, goal: target, measured, pass });
 const tp = results.throughput['GET small JSON c=64'];
 // Next to each req/s ratio, the inverse ratio of CPU per request: the req/s a core would give
 // each proxy if it had that core to itself — the figure that does not move with the machine's load.
-const perCore = (t) => `; per core ${f(t['http-proxy'].cpuUsPerRequest / t.sentinel.cpuUsPerRequest, 2)}× (${f(t.sentinel.cpuUsPerRequest, 1)} vs ${f(t['http-proxy'].cpuUsPerRequest, 1)} CPU µs / request)`;
-if (tp) goal('cached-path req/s, c=64', '≥ 0.8× bare http-proxy', `${f(tp.sentinel.rps / tp['http-proxy'].rps, 2)}× (${f(tp.sentinel.rps)} vs ${f(tp['http-proxy'].rps)} req/s)${perCore(tp)}`, tp.sentinel.rps >= 0.8 * tp['http-proxy'].rps);
+const perCore = (t) =>
+  `; per core ${f(t['http-proxy'].cpuUsPerRequest / t.sentinel.cpuUsPerRequest, 2)}× (${f(t.sentinel.cpuUsPerRequest, 1)} vs ${f(t['http-proxy'].cpuUsPerRequest, 1)} CPU µs / request)`;
+if (tp)
+  goal(
+    'cached-path req/s, c=64',
+    '≥ 0.8× bare http-proxy',
+    `${f(tp.sentinel.rps / tp['http-proxy'].rps, 2)}× (${f(tp.sentinel.rps)} vs ${f(tp['http-proxy'].rps)} req/s)${perCore(tp)}`,
+    tp.sentinel.rps >= 0.8 * tp['http-proxy'].rps,
+  );
 const post = results.throughput['POST 1 KB c=64'];
-if (post) goal('POST 1 KB req/s, c=64 (same bar)', '≥ 0.8× bare http-proxy', `${f(post.sentinel.rps / post['http-proxy'].rps, 2)}×${perCore(post)}`, post.sentinel.rps >= 0.8 * post['http-proxy'].rps);
+if (post)
+  goal(
+    'POST 1 KB req/s, c=64 (same bar)',
+    '≥ 0.8× bare http-proxy',
+    `${f(post.sentinel.rps / post['http-proxy'].rps, 2)}×${perCore(post)}`,
+    post.sentinel.rps >= 0.8 * post['http-proxy'].rps,
+  );
 if (results.latency) {
   const added = (results.latency.sentinel.p50 - results.latency['http-proxy'].p50) / 1000;
   goal('added p50 latency at c=1', '≤ 0.15 ms over bare http-proxy', `${f(added, 3)} ms`, added <= 0.15);
@@ -713,13 +844,21 @@ if (results.sse) {
 }
 if (results.streams.sentinel) {
   const s = results.streams.sentinel;
-  goal('memory per concurrent SSE stream', '≤ 30 KiB', `${f(s.perStreamKiB, 1)} KiB (${f(s.open)} streams)`, s.perStreamKiB <= 30 && s.failed === 0);
+  goal(
+    'memory per concurrent SSE stream',
+    '≤ 30 KiB',
+    `${f(s.perStreamKiB, 1)} KiB (${f(s.open)} streams)`,
+    s.perStreamKiB <= 30 && s.failed === 0,
+  );
 }
 if (results.bind) {
   const b = results.bind;
-  goal('first-use bind p99, real PostgreSQL', '≤ 5 ms',
+  goal(
+    'first-use bind p99, real PostgreSQL',
+    '≤ 5 ms',
     `${f(b.serial.p99, 2)} ms serial, ${f(b.concurrent.p99, 2)} ms at c=8 (the same PostgreSQL's INSERT + commit alone: p99 ${f(b.postgresCommit.p99, 2)} ms; Sentinel CPU ${f(b.serial.sentinelCpuMs, 2)} ms per bind)`,
-    b.serial.p99 <= 5 && b.concurrent.p99 <= 5);
+    b.serial.p99 <= 5 && b.concurrent.p99 <= 5,
+  );
 }
 for (const g of Array.isArray(results.admin?.goals) ? results.admin.goals : []) goals.push(g);
 // The admin goals, from admin-scale.mjs's figures: the bindings page and the log query (every sort
@@ -731,8 +870,18 @@ if (results.admin?.bindings) {
   const b = worst(results.admin.bindings);
   const l = worst(results.admin.logs);
   const rows = results.admin.scale?.bindings ?? 0;
-  goal('bindings page (filtered, sorted) at 1M bindings', '≤ 50 ms', `${f(b.ms, 1)} ms slowest median of ${pageRows(results.admin.bindings).length} sorts/filters (${b.k}) at ${f(rows)} rows`, b.ms <= 50);
-  goal('log query at 1M rows', '(≤ 50 ms)', `${f(l.ms, 1)} ms slowest median of ${pageRows(results.admin.logs).length} filters (${l.k})`, l.ms <= 50);
+  goal(
+    'bindings page (filtered, sorted) at 1M bindings',
+    '≤ 50 ms',
+    `${f(b.ms, 1)} ms slowest median of ${pageRows(results.admin.bindings).length} sorts/filters (${b.k}) at ${f(rows)} rows`,
+    b.ms <= 50,
+  );
+  goal(
+    'log query at 1M rows',
+    '(≤ 50 ms)',
+    `${f(l.ms, 1)} ms slowest median of ${pageRows(results.admin.logs).length} filters (${l.k})`,
+    l.ms <= 50,
+  );
 }
 if (results.admin?.export) {
   const e = results.admin.export;
@@ -747,11 +896,14 @@ if (results.admin?.export) {
 lines.push('');
 lines.push('| figure | goal | measured | |');
 lines.push('|---|---|---|---|');
-for (const g of goals) lines.push(`| ${g.figure} | ${g.goal} | ${g.measured} | ${g.pass === undefined ? '' : g.pass ? 'pass' : 'FAIL'} |`);
+for (const g of goals)
+  lines.push(`| ${g.figure} | ${g.goal} | ${g.measured} | ${g.pass === undefined ? '' : g.pass ? 'pass' : 'FAIL'} |`);
 
 for (const [name, byTarget] of Object.entries(results.throughput)) {
   lines.push('');
-  lines.push(`| ${name} | req/s | p50 ms | p99 ms | × direct | × http-proxy | CPU µs / request | cores used | CPU × http-proxy |`);
+  lines.push(
+    `| ${name} | req/s | p50 ms | p99 ms | × direct | × http-proxy | CPU µs / request | cores used | CPU × http-proxy |`,
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const bareCpu = byTarget['http-proxy'].cpuUsPerRequest;
   for (const [t, r] of Object.entries(byTarget)) {
@@ -763,44 +915,66 @@ for (const [name, byTarget] of Object.entries(results.throughput)) {
 if (results.latency) {
   const L = results.latency;
   lines.push('');
-  lines.push('| GET small JSON c=1 (one keep-alive connection) | req/s | p50 µs | p99 µs | added p50 vs direct | vs http-proxy | req/s × direct | × http-proxy |');
+  lines.push(
+    '| GET small JSON c=1 (one keep-alive connection) | req/s | p50 µs | p99 µs | added p50 vs direct | vs http-proxy | req/s × direct | × http-proxy |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [t, r] of Object.entries(L)) {
-    lines.push(`| ${t} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${t === 'direct' ? '' : `${f((r.p50 - L.direct.p50) / 1000, 3)} ms`} | ${t === 'direct' ? '' : `${f((r.p50 - L['http-proxy'].p50) / 1000, 3)} ms`} | ${f(r.rps / L.direct.rps, 2)} | ${t === 'direct' ? '' : f(r.rps / L['http-proxy'].rps, 2)} |`);
+    lines.push(
+      `| ${t} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} | ${t === 'direct' ? '' : `${f((r.p50 - L.direct.p50) / 1000, 3)} ms`} | ${t === 'direct' ? '' : `${f((r.p50 - L['http-proxy'].p50) / 1000, 3)} ms`} | ${f(r.rps / L.direct.rps, 2)} | ${t === 'direct' ? '' : f(r.rps / L['http-proxy'].rps, 2)} |`,
+    );
   }
 }
 if (results.sse) {
   const S = results.sse;
   lines.push('');
-  lines.push('| SSE (upstream: headers at once, first event 20 ms later) | headers ms | first event ms | headers vs direct | first event vs direct | vs http-proxy (headers / first) |');
+  lines.push(
+    '| SSE (upstream: headers at once, first event 20 ms later) | headers ms | first event ms | headers vs direct | first event vs direct | vs http-proxy (headers / first) |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|');
   for (const [t, r] of Object.entries(S)) {
-    lines.push(`| ${t} | ${f(r.headers, 2)} | ${f(r.firstEvent, 2)} | ${t === 'direct' ? '' : `+${f(r.headers - S.direct.headers, 2)}`} | ${t === 'direct' ? '' : `+${f(r.firstEvent - S.direct.firstEvent, 2)}`} | ${t === 'direct' ? '' : `${f(r.headers - S['http-proxy'].headers, 2)} / ${f(r.firstEvent - S['http-proxy'].firstEvent, 2)}`} |`);
+    lines.push(
+      `| ${t} | ${f(r.headers, 2)} | ${f(r.firstEvent, 2)} | ${t === 'direct' ? '' : `+${f(r.headers - S.direct.headers, 2)}`} | ${t === 'direct' ? '' : `+${f(r.firstEvent - S.direct.firstEvent, 2)}`} | ${t === 'direct' ? '' : `${f(r.headers - S['http-proxy'].headers, 2)} / ${f(r.firstEvent - S['http-proxy'].firstEvent, 2)}`} |`,
+    );
   }
 }
 if (Object.keys(results.streams).length) {
   lines.push('');
-  lines.push('| concurrent SSE streams | open | failed | RSS before MiB | RSS with streams MiB | KiB per stream | × http-proxy |');
+  lines.push(
+    '| concurrent SSE streams | open | failed | RSS before MiB | RSS with streams MiB | KiB per stream | × http-proxy |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|');
   const ref = results.streams['http-proxy']?.perStreamKiB;
   for (const [t, r] of Object.entries(results.streams)) {
-    lines.push(`| ${t} | ${f(r.open)} | ${f(r.failed)} | ${f(r.rssBefore / 2 ** 20, 1)} | ${f(r.rssDuring / 2 ** 20, 1)} | ${f(r.perStreamKiB, 1)} | ${f(r.perStreamKiB / ref, 2)} |`);
+    lines.push(
+      `| ${t} | ${f(r.open)} | ${f(r.failed)} | ${f(r.rssBefore / 2 ** 20, 1)} | ${f(r.rssDuring / 2 ** 20, 1)} | ${f(r.perStreamKiB, 1)} | ${f(r.perStreamKiB / ref, 2)} |`,
+    );
   }
 }
 if (results.bind) {
   lines.push('');
-  lines.push('| first-use bind (fresh token, real PostgreSQL + Redis) | requests | p50 ms | p99 ms | max ms | non-200 | Sentinel CPU ms / bind | PostgreSQL backend CPU ms / bind |');
+  lines.push(
+    '| first-use bind (fresh token, real PostgreSQL + Redis) | requests | p50 ms | p99 ms | max ms | non-200 | Sentinel CPU ms / bind | PostgreSQL backend CPU ms / bind |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const k of ['serial', 'concurrent']) {
     const r = results.bind[k];
-    lines.push(`| ${k} (c=${r.concurrency}) | ${r.n} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.max, 2)} | ${r.statusErrors} | ${f(r.sentinelCpuMs, 2)} | ${f(r.postgresCpuMs, 2)} |`);
+    lines.push(
+      `| ${k} (c=${r.concurrency}) | ${r.n} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.max, 2)} | ${r.statusErrors} | ${f(r.sentinelCpuMs, 2)} | ${f(r.postgresCpuMs, 2)} |`,
+    );
   }
   const rt = results.bind.postgresRoundTrip;
-  lines.push(`| for reference: \`SELECT 1\` round trip to the same PostgreSQL | ${rt.n} | ${f(rt.p50, 2)} | ${f(rt.p99, 2)} | | | | |`);
+  lines.push(
+    `| for reference: \`SELECT 1\` round trip to the same PostgreSQL | ${rt.n} | ${f(rt.p50, 2)} | ${f(rt.p99, 2)} | | | | |`,
+  );
   const ct = results.bind.postgresCommit;
-  lines.push(`| for reference: one-row INSERT + commit on the same PostgreSQL (the disk's floor) | ${ct.n} | ${f(ct.p50, 2)} | ${f(ct.p99, 2)} | | | | |`);
+  lines.push(
+    `| for reference: one-row INSERT + commit on the same PostgreSQL (the disk's floor) | ${ct.n} | ${f(ct.p50, 2)} | ${f(ct.p99, 2)} | | | | |`,
+  );
   const cb = results.bind.commandsPerBind;
-  lines.push(`storage commands per first-use bind (counted on the wire, ${cb.n} serial binds through instance A): PostgreSQL ${f(cb.postgres, 2)}, Redis ${f(cb.redis, 2)}`);
+  lines.push(
+    `storage commands per first-use bind (counted on the wire, ${cb.n} serial binds through instance A): PostgreSQL ${f(cb.postgres, 2)}, Redis ${f(cb.redis, 2)}`,
+  );
 }
 if (results.scale) {
   const { one, two } = results.scale;
@@ -809,13 +983,17 @@ if (results.scale) {
   lines.push('|---|---:|---:|---:|');
   lines.push(`| nginx → 1 Sentinel | ${f(one.rps)} | ${f(one.sentinelCores, 2)} | ${f(one.rpsPerSentinelCore)} |`);
   lines.push(`| nginx → 2 Sentinels | ${f(two.rps)} | ${f(two.sentinelCores, 2)} | ${f(two.rpsPerSentinelCore)} |`);
-  lines.push(`two/one: ${f(two.rps / one.rps, 2)}× req/s, ${f(two.rpsPerSentinelCore / one.rpsPerSentinelCore, 2)}× per core ` +
-    `(${machine.cores} cores shared by the load generator, nginx's workers and the instances: the per-core figure is the one that carries to bigger machines)`);
+  lines.push(
+    `two/one: ${f(two.rps / one.rps, 2)}× req/s, ${f(two.rpsPerSentinelCore / one.rpsPerSentinelCore, 2)}× per core ` +
+      `(${machine.cores} cores shared by the load generator, nginx's workers and the instances: the per-core figure is the one that carries to bigger machines)`,
+  );
 }
 if (results.storage) {
   const s = results.storage;
   lines.push('');
-  lines.push(`storage commands during ${f(s.requests)} cached Sentinel requests in ${f(s.seconds)} s (counted on the wire): Redis ${s.redis}, PostgreSQL ${s.pg} — ${f(s.per1000, 3)} per 1,000 requests`);
+  lines.push(
+    `storage commands during ${f(s.requests)} cached Sentinel requests in ${f(s.seconds)} s (counted on the wire): Redis ${s.redis}, PostgreSQL ${s.pg} — ${f(s.per1000, 3)} per 1,000 requests`,
+  );
 }
 if (results.admin && !Array.isArray(results.admin.goals)) {
   lines.push('');
@@ -826,7 +1004,19 @@ process.stdout.write(report + '\n');
 
 const outDir = join(root, 'bench-results');
 mkdirSync(outDir, { recursive: true });
-const json = JSON.stringify({ date: new Date().toISOString(), machine, seconds: SECONDS, rounds: ROUNDS, goals, ...results, durationSeconds: (Date.now() - startedAt) / 1000 }, null, 2);
+const json = JSON.stringify(
+  {
+    date: new Date().toISOString(),
+    machine,
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    goals,
+    ...results,
+    durationSeconds: (Date.now() - startedAt) / 1000,
+  },
+  null,
+  2,
+);
 writeFileSync(join(outDir, 'latest.json'), json);
 writeFileSync(join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), json);
 log(`saved ${join(outDir, 'latest.json')} (${((Date.now() - startedAt) / 1000).toFixed(0)} s in all)`);

@@ -28,32 +28,51 @@ const headers = { authorization: `Bearer ${KEY}`, 'x-real-ip': '127.0.0.1' };
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const get = (url) =>
   new Promise((resolve, reject) =>
-    http.get(url, { headers, agent }, (r) => {
-      r.resume();
-      r.on('end', () => resolve(r.statusCode));
-    }).on('error', reject),
+    http
+      .get(url, { headers, agent }, (r) => {
+        r.resume();
+        r.on('end', () => resolve(r.statusCode));
+      })
+      .on('error', reject),
   );
 async function load(url, n) {
   let i = 0;
   let bad = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => { while (i++ < n) if ((await get(url)) !== 200) bad++; }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (i++ < n) if ((await get(url)) !== 200) bad++;
+    }),
+  );
   return bad;
 }
-const firstJson = (p) => new Promise((resolve) => {
-  let out = '';
-  p.stdout.on('data', (d) => {
-    out += d;
-    const line = out.split('\n').find((l) => l.startsWith('{'));
-    if (line) resolve(JSON.parse(line));
+const firstJson = (p) =>
+  new Promise((resolve) => {
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
+    });
   });
-});
 
 const dir = mkdtempSync(join(os.tmpdir(), 'sentinel-callgrind-'));
-const upstream = spawn(process.execPath, [join(root, 'tools/bench/servers.mjs'), 'upstream'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const upstream = spawn(process.execPath, [join(root, 'tools/bench/servers.mjs'), 'upstream'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const upPort = (await firstJson(upstream)).port;
 
 async function measure(label, args, env, portOf) {
-  const vg = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${dir}/${label}.%p`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const vg = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--smc-check=all-non-file',
+      `--callgrind-out-file=${dir}/${label}.%p`,
+      process.execPath,
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
   vg.stderr.resume();
   const port = await portOf(vg);
   const url = `http://127.0.0.1:${port}/v1/models`;
@@ -75,12 +94,22 @@ async function measure(label, args, env, portOf) {
   const loadSeconds = (Date.now() - loadStart) / 1000;
   vg.kill('SIGKILL');
   await sleep(500);
-  const dumps = readdirSync(dir).filter((f) => f.startsWith(`${label}.`)).map((f) => readFileSync(join(dir, f), 'utf8'));
-  const total = (trigger) => Number(/^summary: (\d+)/m.exec(dumps.find((d) => d.includes(`Trigger: dump ${trigger}\n`)) ?? '')?.[1] ?? NaN);
+  const dumps = readdirSync(dir)
+    .filter((f) => f.startsWith(`${label}.`))
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
+  const total = (trigger) =>
+    Number(/^summary: (\d+)/m.exec(dumps.find((d) => d.includes(`Trigger: dump ${trigger}\n`)) ?? '')?.[1] ?? NaN);
   const idle = total('idle');
   const loaded = total('load');
   const perRequest = Math.round((loaded - (idle / idleSeconds) * loadSeconds) / N);
-  const r = { label, requests: N, non200: bad, instructionsPerRequest: perRequest, idleInstructionsPerSecond: Math.round(idle / idleSeconds), loadSeconds };
+  const r = {
+    label,
+    requests: N,
+    non200: bad,
+    instructionsPerRequest: perRequest,
+    idleInstructionsPerSecond: Math.round(idle / idleSeconds),
+    loadSeconds,
+  };
   console.log(JSON.stringify(r));
   return r;
 }
@@ -90,7 +119,12 @@ await admin.connect();
 const db = `sentinel_callgrind_${randomBytes(4).toString('hex')}`;
 await admin.query(`CREATE DATABASE ${db}`);
 try {
-  const bare = await measure('bare', [join(root, 'tools/bench/servers.mjs'), 'bare', String(upPort)], process.env, async (vg) => (await firstJson(vg)).port);
+  const bare = await measure(
+    'bare',
+    [join(root, 'tools/bench/servers.mjs'), 'bare', String(upPort)],
+    process.env,
+    async (vg) => (await firstJson(vg)).port,
+  );
   const port = 20000 + Math.floor(Math.random() * 20000);
   const sentinel = await measure(
     'sentinel',
@@ -113,7 +147,9 @@ try {
     },
     async () => port,
   );
-  console.log(`bare http-proxy / Sentinel instructions per request: ${(bare.instructionsPerRequest / sentinel.instructionsPerRequest).toFixed(2)}×`);
+  console.log(
+    `bare http-proxy / Sentinel instructions per request: ${(bare.instructionsPerRequest / sentinel.instructionsPerRequest).toFixed(2)}×`,
+  );
 } finally {
   upstream.kill();
   agent.destroy();

@@ -11,7 +11,12 @@ const [role, upstreamPort] = process.argv.slice(2);
 
 const MODELS = JSON.stringify({
   object: 'list',
-  data: Array.from({ length: 4 }, (_, i) => ({ id: `gpt-bench-${i}`, object: 'model', created: 1700000000, owned_by: 'bench-owner' })),
+  data: Array.from({ length: 4 }, (_, i) => ({
+    id: `gpt-bench-${i}`,
+    object: 'model',
+    created: 1700000000,
+    owned_by: 'bench-owner',
+  })),
 }); // ~500 bytes, like New API's /v1/models for a small deployment
 const FIRST_EVENT_MS = 20;
 

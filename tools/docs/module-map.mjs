@@ -44,7 +44,9 @@ function render(graph) {
   const deps = new Map(
     projects.map((p) => [
       p.name,
-      [...new Set((graph.dependencies[p.name] ?? []).map((d) => d.target).filter((t) => known.has(t) && t !== p.name))].sort(),
+      [
+        ...new Set((graph.dependencies[p.name] ?? []).map((d) => d.target).filter((t) => known.has(t) && t !== p.name)),
+      ].sort(),
     ]),
   );
 
@@ -70,7 +72,8 @@ function render(graph) {
   lines.push('', '```mermaid', 'graph LR');
   for (const group of ['server', 'shared']) {
     lines.push(`  subgraph ${group}`);
-    for (const p of libs.filter((l) => l.root.startsWith(`libs/${group}/`))) lines.push(`    ${id(p.name)}["${p.name}"]`);
+    for (const p of libs.filter((l) => l.root.startsWith(`libs/${group}/`)))
+      lines.push(`    ${id(p.name)}["${p.name}"]`);
     lines.push('  end');
   }
   for (const p of libs) {

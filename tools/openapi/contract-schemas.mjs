@@ -40,7 +40,13 @@ export function generate() {
   });
   const diagnostics = ts.getPreEmitDiagnostics(program);
   if (diagnostics.length) {
-    throw new Error(ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
+    throw new Error(
+      ts.formatDiagnostics(diagnostics, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => root,
+        getNewLine: () => '\n',
+      }),
+    );
   }
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(entry);
@@ -63,7 +69,12 @@ export function generate() {
       }
     }
     if (type.aliasSymbol && !type.aliasTypeArguments && inContract(type.aliasSymbol)) return type.aliasSymbol;
-    if (type.flags & ts.TypeFlags.Object && type.objectFlags & ts.ObjectFlags.Interface && inContract(type.symbol) && !type.typeParameters?.length) {
+    if (
+      type.flags & ts.TypeFlags.Object &&
+      type.objectFlags & ts.ObjectFlags.Interface &&
+      inContract(type.symbol) &&
+      !type.typeParameters?.length
+    ) {
       return type.symbol;
     }
     return null;
@@ -117,7 +128,12 @@ export function generate() {
         else if (bools.length === 1) schemasOf.push(inline(bools[0]));
       }
       if (nullable) {
-        if (schemasOf.length === 1 && typeof schemasOf[0].type === 'string') return { ...schemasOf[0], type: [schemasOf[0].type, 'null'], ...(schemasOf[0].enum ? { enum: [...schemasOf[0].enum, null] } : {}) };
+        if (schemasOf.length === 1 && typeof schemasOf[0].type === 'string')
+          return {
+            ...schemasOf[0],
+            type: [schemasOf[0].type, 'null'],
+            ...(schemasOf[0].enum ? { enum: [...schemasOf[0].enum, null] } : {}),
+          };
         schemasOf.push({ type: 'null' });
       }
       return schemasOf.length === 1 ? schemasOf[0] : { anyOf: schemasOf };
@@ -158,7 +174,8 @@ export function generate() {
     for (const part of checker.getPropertiesOfType(opType)) {
       const decl = part.valueDeclaration;
       const t = checker.getTypeOfSymbol(part);
-      if (part.name === 'method' || part.name === 'path' || part.name === 'responseContentType') entry[part.name] = t.value;
+      if (part.name === 'method' || part.name === 'path' || part.name === 'responseContentType')
+        entry[part.name] = t.value;
       else if (part.name === 'public') entry.public = checker.typeToString(t) === 'true';
       else if (OPERATION_PARTS.includes(part.name)) entry[part.name] = schemaFor(t, decl.type);
       else throw new Error(`AdminOperations.${op.name}: unknown part "${part.name}"`);
@@ -172,7 +189,11 @@ export function generate() {
     if (!sym) throw new Error(`${name} is not exported by the admin contract`);
     schemaFor(checker.getDeclaredTypeOfSymbol(sym), undefined);
   }
-  const sorted = Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(schemas)
+      .sort()
+      .map((k) => [k, schemas[k]]),
+  );
   return { operations, schemas: sorted };
 }
 
@@ -203,6 +224,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     }
   } else {
     writeFileSync(outFile, render(data));
-    console.log(`contract-schemas: wrote ${relative(root, outFile)} (${Object.keys(data.operations).length} operations, ${Object.keys(data.schemas).length} schemas)`);
+    console.log(
+      `contract-schemas: wrote ${relative(root, outFile)} (${Object.keys(data.operations).length} operations, ${Object.keys(data.schemas).length} schemas)`,
+    );
   }
 }

@@ -17,7 +17,9 @@ import { ConsoleStack, SECRETS, tokenIdOf } from './support/stack';
 
 /** A New API style key: `sk-` + 48 characters; the mask shows `sk-<tag>…<last 4>`. */
 function newKey(tag: string): string {
-  return `sk-${tag}${randomBytes(24).toString('hex').slice(0, 48 - tag.length)}`;
+  return `sk-${tag}${randomBytes(24)
+    .toString('hex')
+    .slice(0, 48 - tag.length)}`;
 }
 
 const KEY = newKey('main');
@@ -35,7 +37,8 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   let mask = '';
 
   const nav = (name: string): Locator => page.getByRole('navigation').getByRole('link', { name, exact: true });
-  const toast = (text: string | RegExp): Locator => page.locator('.mat-mdc-snack-bar-container').filter({ hasText: text });
+  const toast = (text: string | RegExp): Locator =>
+    page.locator('.mat-mdc-snack-bar-container').filter({ hasText: text });
   const bindingRow = (ip: string): Locator => page.locator('tr[data-testid^="binding-row-"]').filter({ hasText: ip });
   const rowActions = (row: Locator): Locator => row.getByRole('button', { name: /^Actions for / });
 
@@ -51,7 +54,12 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   }
 
   /** The current page in light and then dark; `open` (re)opens an overlay after each switch. */
-  async function shootBoth(name: string, ready: Locator, open?: () => Promise<void>, close?: () => Promise<void>): Promise<void> {
+  async function shootBoth(
+    name: string,
+    ready: Locator,
+    open?: () => Promise<void>,
+    close?: () => Promise<void>,
+  ): Promise<void> {
     for (const mode of ['light', 'dark'] as const) {
       await useTheme(mode);
       if (open) await open();
@@ -118,7 +126,8 @@ describe('the console, built and served by the built server on PostgreSQL and Re
     if (!enabled) return;
     await nav('Dashboard').click();
     const refresh = page.getByRole('button', { name: 'Refresh' });
-    const card = (id: string, value: number) => page.getByTestId(`card-${id}`).getByText(String(value), { exact: true });
+    const card = (id: string, value: number) =>
+      page.getByTestId(`card-${id}`).getByText(String(value), { exact: true });
     // Daily counters reach PostgreSQL in batches: refresh until the traffic so far shows.
     await refreshUntil(card('allowed', allowed), refresh, `${allowed} allowed today`);
     await card('intercepted', 1).waitFor();
@@ -315,7 +324,11 @@ describe('the console, built and served by the built server on PostgreSQL and Re
     await nav('Audit').click();
     const table = page.getByTestId('audit-table');
     for (const action of ['Signed in', 'Failed sign-in', 'Rule changed', 'Ban', 'Unban', 'Unbind']) {
-      await table.getByRole('row').filter({ has: page.getByRole('cell', { name: action, exact: true }) }).first().waitFor();
+      await table
+        .getByRole('row')
+        .filter({ has: page.getByRole('cell', { name: action, exact: true }) })
+        .first()
+        .waitFor();
     }
     await shootBoth('audit', table.getByRole('row').nth(1));
   });
@@ -326,7 +339,10 @@ describe('the console, built and served by the built server on PostgreSQL and Re
     const threshold = page.getByRole('spinbutton', { name: 'Login failures before lock' });
     await threshold.fill('0');
     // Validated as typed: out of range.
-    await page.getByText(/^\s*Between \d+ and \d+\.\s*$/).first().waitFor();
+    await page
+      .getByText(/^\s*Between \d+ and \d+\.\s*$/)
+      .first()
+      .waitFor();
     await threshold.fill('2');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await toast('1 setting(s) saved.').waitFor();
@@ -356,7 +372,10 @@ describe('the console, built and served by the built server on PostgreSQL and Re
       // Even the right password is refused while locked.
       await password.fill(SECRETS.ADMIN_PASSWORD);
       await submit.click();
-      await login.getByRole('alert').filter({ hasText: /^\s*Too many failed attempts: the account is locked\. Try again at / }).waitFor();
+      await login
+        .getByRole('alert')
+        .filter({ hasText: /^\s*Too many failed attempts: the account is locked\. Try again at / })
+        .waitFor();
       expect(login.url()).toContain('/admin/ui/login');
       await screenshot(login, 'login-locked-dark');
     } finally {

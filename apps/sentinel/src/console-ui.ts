@@ -26,7 +26,10 @@ export function serveConsole(app: NestExpressApplication, logger: AppLogger, dir
     index: false,
     fallthrough: true,
     setHeaders: (res, path) => {
-      res.setHeader('cache-control', /-[A-Z0-9]{8}\.(js|css)$/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.setHeader(
+        'cache-control',
+        /-[A-Z0-9]{8}\.(js|css)$/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     },
   });
   const sendIndex = (req: Request, res: Response, next: NextFunction) => {

@@ -23,11 +23,17 @@ async function bootstrap(): Promise<void> {
 
   if (process.argv[2] === 'migrate') {
     // `npm run migrate`: apply pending migrations (under the advisory lock) and exit.
-    const storageLogger = { log: (m: string) => logger.info(m, 'Migrate'), warn: (m: string) => logger.warn(m, 'Migrate'), error: (m: string) => logger.error(m, 'Migrate') };
+    const storageLogger = {
+      log: (m: string) => logger.info(m, 'Migrate'),
+      warn: (m: string) => logger.warn(m, 'Migrate'),
+      error: (m: string) => logger.error(m, 'Migrate'),
+    };
     const ds = await createDataSource({ pgDsn: config.postgres.dsn, dataDir: config.dataDir, logger: storageLogger });
     try {
       const applied = await runMigrations(ds, storageLogger);
-      logger.info(applied.length ? `Applied ${applied.length} migration(s)` : 'Database is up to date', 'Migrate', { applied });
+      logger.info(applied.length ? `Applied ${applied.length} migration(s)` : 'Database is up to date', 'Migrate', {
+        applied,
+      });
     } finally {
       await ds.destroy();
     }

@@ -42,7 +42,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * asynchronously (daily counters, batched intercept rows). Only the overall deadline is a limit:
  * nothing here asserts how long anything takes.
  */
-export async function refreshUntil(target: Locator, refresh: Locator, what: string, deadlineMs = 60_000): Promise<void> {
+export async function refreshUntil(
+  target: Locator,
+  refresh: Locator,
+  what: string,
+  deadlineMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     try {

@@ -21,34 +21,23 @@ export const appRoutes: Routes = [
       { path: '', pathMatch: 'full', redirectTo: 'dashboard' },
       {
         path: 'dashboard',
-        loadChildren: () =>
-          import('./pages/dashboard/dashboard.routes').then(
-            (m) => m.dashboardRoutes,
-          ),
+        loadChildren: () => import('./pages/dashboard/dashboard.routes').then((m) => m.dashboardRoutes),
       },
       {
         path: 'bindings',
-        loadChildren: () =>
-          import('./pages/bindings/bindings.routes').then(
-            (m) => m.bindingsRoutes,
-          ),
+        loadChildren: () => import('./pages/bindings/bindings.routes').then((m) => m.bindingsRoutes),
       },
       {
         path: 'logs',
-        loadChildren: () =>
-          import('./pages/logs/logs.routes').then((m) => m.logsRoutes),
+        loadChildren: () => import('./pages/logs/logs.routes').then((m) => m.logsRoutes),
       },
       {
         path: 'settings',
-        loadChildren: () =>
-          import('./pages/settings/settings.routes').then(
-            (m) => m.settingsRoutes,
-          ),
+        loadChildren: () => import('./pages/settings/settings.routes').then((m) => m.settingsRoutes),
       },
       {
         path: 'audit',
-        loadChildren: () =>
-          import('./pages/audit/audit.routes').then((m) => m.auditRoutes),
+        loadChildren: () => import('./pages/audit/audit.routes').then((m) => m.auditRoutes),
       },
     ],
   },

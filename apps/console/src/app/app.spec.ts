@@ -26,9 +26,7 @@ describe('App', () => {
     await fixture.whenStable();
     const element = fixture.nativeElement as HTMLElement;
 
-    expect(
-      element.querySelector('app-shell mat-toolbar')?.textContent,
-    ).toContain('Sentinel');
+    expect(element.querySelector('app-shell mat-toolbar')?.textContent).toContain('Sentinel');
     expect(element.querySelector('h1')?.textContent?.trim()).toBe('Dashboard');
     expect(TestBed.inject(Title).getTitle()).toBe('Dashboard · Sentinel');
     expect(document.documentElement.classList).toContain('theme-light');
@@ -50,8 +48,6 @@ describe('App', () => {
     await fixture.whenStable();
 
     expect(TestBed.inject(Router).url).toBe('/login?returnUrl=%2Flogs');
-    expect(
-      (fixture.nativeElement as HTMLElement).querySelector('app-login input[type="password"]'),
-    ).not.toBeNull();
+    expect((fixture.nativeElement as HTMLElement).querySelector('app-login input[type="password"]')).not.toBeNull();
   });
 });

@@ -57,14 +57,19 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
         ['GET', 'audit'],
         ['GET', 'status'],
       ]) {
-        const r = await api<AdminErrorBody>(A, method, path, { body: method === 'GET' || method === 'DELETE' ? undefined : { id: '1' } });
+        const r = await api<AdminErrorBody>(A, method, path, {
+          body: method === 'GET' || method === 'DELETE' ? undefined : { id: '1' },
+        });
         expect([path, r.status, r.json?.error.code]).toEqual([path, 401, 'unauthorized']);
       }
     });
 
     it('refuses alg none, another algorithm, expired, forged and malformed tokens (401)', async () => {
       if (!cluster) return;
-      const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, number | string>;
+      const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<
+        string,
+        number | string
+      >;
       const sign = (header: object, body: object, secret: string, alg = 'sha256') => {
         const head = `${b64url(header)}.${b64url(body)}`;
         return `${head}.${createHmac(alg, secret).update(head).digest('base64url')}`;
@@ -73,7 +78,11 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       const bad = [
         `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`,
         sign({ alg: 'HS512', typ: 'JWT' }, payload, TEST_SECRETS.ADMIN_JWT_SECRET, 'sha512'),
-        sign({ alg: 'HS256', typ: 'JWT' }, { ...payload, iat: now - 100, exp: now - 10 }, TEST_SECRETS.ADMIN_JWT_SECRET),
+        sign(
+          { alg: 'HS256', typ: 'JWT' },
+          { ...payload, iat: now - 100, exp: now - 10 },
+          TEST_SECRETS.ADMIN_JWT_SECRET,
+        ),
         sign({ alg: 'HS256', typ: 'JWT' }, payload, 'not-the-secret-0123456789abcdef0123456789abcd'),
         sign({ alg: 'HS256', typ: 'JWT' }, { ...payload, aud: 'someone-else' }, TEST_SECRETS.ADMIN_JWT_SECRET),
         'not-a-jwt',
@@ -123,10 +132,17 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       expect(all.status).toBe(200);
       expect(all.json.total).toBe(3);
       expect(all.json.items.map((b) => b.firstIp)).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
-      expect(all.json.items[0]).toMatchObject({ ruleKind: 'single', ruleEntries: ['127.0.0.2/32'], status: 'active', interceptCount: 0 });
+      expect(all.json.items[0]).toMatchObject({
+        ruleKind: 'single',
+        ruleEntries: ['127.0.0.2/32'],
+        status: 'active',
+        interceptCount: 0,
+      });
       expect(JSON.stringify(all.json)).not.toContain(key(1));
 
-      const page2 = await api<BindingListResponse>(A, 'GET', 'bindings?sort=created&order=asc&page=2&pageSize=2', { token });
+      const page2 = await api<BindingListResponse>(A, 'GET', 'bindings?sort=created&order=asc&page=2&pageSize=2', {
+        token,
+      });
       expect(page2.json).toMatchObject({ page: 2, pageSize: 2, total: 3 });
       expect(page2.json.items.map((b) => b.firstIp)).toEqual(['127.0.0.4']);
 
@@ -141,33 +157,55 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       );
       expect(next.json.items.map((b) => b.firstIp)).toEqual(['127.0.0.4']);
       expect(next.json).toMatchObject({ page: 2, nextCursor: null });
-      const wrongSort = await api<AdminErrorBody>(A, 'GET', `bindings?sort=intercepts&cursor=${first.json.nextCursor}`, { token });
+      const wrongSort = await api<AdminErrorBody>(
+        A,
+        'GET',
+        `bindings?sort=intercepts&cursor=${first.json.nextCursor}`,
+        { token },
+      );
       expect(wrongSort.status).toBe(400);
       expect(wrongSort.json.error.fields?.map((f) => f.field)).toEqual(['cursor']);
 
       const byIp = await api<BindingListResponse>(A, 'GET', 'bindings?ip=127.0.0.3', { token });
       expect(byIp.json.items.map((b) => b.firstIp)).toEqual(['127.0.0.3']);
-      const byMask = await api<BindingListResponse>(A, 'GET', `bindings?token=${encodeURIComponent(`sk-${key(2).slice(0, 4)}`)}`, { token });
+      const byMask = await api<BindingListResponse>(
+        A,
+        'GET',
+        `bindings?token=${encodeURIComponent(`sk-${key(2).slice(0, 4)}`)}`,
+        { token },
+      );
       expect(byMask.json.total).toBe(3); // all three share the prefix "adm0"
-      const byId = await api<BindingListResponse>(A, 'GET', `bindings?token=${tokenIdOf(key(2)).slice(0, 10)}`, { token });
+      const byId = await api<BindingListResponse>(A, 'GET', `bindings?token=${tokenIdOf(key(2)).slice(0, 10)}`, {
+        token,
+      });
       expect(byId.json.items.map((b) => b.firstIp)).toEqual(['127.0.0.3']);
-      const none = await api<BindingListResponse>(A, 'GET', 'bindings?ip=10.9.9.9&status=active&ruleKind=single', { token });
+      const none = await api<BindingListResponse>(A, 'GET', 'bindings?ip=10.9.9.9&status=active&ruleKind=single', {
+        token,
+      });
       expect(none.json.total).toBe(0);
     });
 
     it('rejects bad queries and bodies with field-level 400s', async () => {
       if (!cluster) return;
-      const q = await api<AdminErrorBody>(A, 'GET', 'bindings?pageSize=5000&sort=random&ip=012.1.1.1&bogus=1', { token });
+      const q = await api<AdminErrorBody>(A, 'GET', 'bindings?pageSize=5000&sort=random&ip=012.1.1.1&bogus=1', {
+        token,
+      });
       expect(q.status).toBe(400);
       expect(q.json.error.fields?.map((f) => f.field).sort()).toEqual(['bogus', 'ip', 'pageSize', 'sort']);
 
       const id = (await bindingOf(1)).id;
-      const entries = await api<AdminErrorBody>(A, 'PUT', 'bindings/ip', { token, body: { id, ruleKind: 'multiple', entries: ['10.0.0.1', '10.0.0.300', 'fe80::1%eth0'] } });
+      const entries = await api<AdminErrorBody>(A, 'PUT', 'bindings/ip', {
+        token,
+        body: { id, ruleKind: 'multiple', entries: ['10.0.0.1', '10.0.0.300', 'fe80::1%eth0'] },
+      });
       expect(entries.status).toBe(400);
       expect(entries.json.error.fields?.[0].field).toBe('entries');
       expect(entries.json.error.fields?.[0].messages[0]).toMatch(/#2: .*#3: /s);
 
-      const shape = await api<AdminErrorBody>(A, 'PUT', 'bindings/ip', { token, body: { id, ruleKind: 'single', entries: ['10.0.0.1', '10.0.0.2'] } });
+      const shape = await api<AdminErrorBody>(A, 'PUT', 'bindings/ip', {
+        token,
+        body: { id, ruleKind: 'single', entries: ['10.0.0.1', '10.0.0.2'] },
+      });
       expect(shape.status).toBe(400);
       expect(shape.json.error.fields).toEqual([{ field: 'entries', messages: [expect.stringMatching(/exactly one/)] }]);
 
@@ -177,7 +215,10 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       });
       expect(tooMany.status).toBe(400);
 
-      const kind = await api<AdminErrorBody>(A, 'PUT', 'bindings/ip', { token, body: { id, ruleKind: 'any', entries: [], x: 1 } });
+      const kind = await api<AdminErrorBody>(A, 'PUT', 'bindings/ip', {
+        token,
+        body: { id, ruleKind: 'any', entries: [], x: 1 },
+      });
       expect(kind.json.error.fields?.map((f) => f.field).sort()).toEqual(['ruleKind', 'x']);
 
       const badId = await api<AdminErrorBody>(A, 'POST', 'bindings/ban', { token, body: { id: 'DROP TABLE' } });
@@ -200,14 +241,24 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       if (!cluster) return;
       const k = `sk-${key(1)}`;
       expect((await relay(B, k, '127.0.0.2')).status).toBe(200); // B holds the decision in its L1
-      const ban = await api<BindingOperationResponse>(A, 'POST', 'bindings/ban', { token, body: { id: tokenIdOf(key(1)) } });
+      const ban = await api<BindingOperationResponse>(A, 'POST', 'bindings/ban', {
+        token,
+        body: { id: tokenIdOf(key(1)) },
+      });
       expect(ban.status).toBe(200);
-      expect(ban.json).toMatchObject({ before: { status: 'active' }, after: { status: 'banned' }, propagated: 'all-instances' });
+      expect(ban.json).toMatchObject({
+        before: { status: 'active' },
+        after: { status: 'banned' },
+        propagated: 'all-instances',
+      });
       const refused = await relay(B, k, '127.0.0.2');
       expect(refused.status).toBe(403);
       expect((await relay(A, k, '127.0.0.2')).status).toBe(403);
 
-      const unban = await api<BindingOperationResponse>(A, 'POST', 'bindings/unban', { token, body: { id: ban.json.id } });
+      const unban = await api<BindingOperationResponse>(A, 'POST', 'bindings/unban', {
+        token,
+        body: { id: ban.json.id },
+      });
       expect(unban.json.after?.status).toBe('active');
       expect((await relay(B, k, '127.0.0.2')).status).toBe(200);
     });
@@ -219,15 +270,26 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       const b = await bindingOf(2);
       const set = await api<BindingOperationResponse>(B, 'PUT', 'bindings/ip', {
         token,
-        body: { id: b.id, ruleKind: 'multiple', entries: [' 127.0.0.5 ', '::ffff:127.0.0.6', '10.1.2.3/8', '127.0.0.5'] },
+        body: {
+          id: b.id,
+          ruleKind: 'multiple',
+          entries: [' 127.0.0.5 ', '::ffff:127.0.0.6', '10.1.2.3/8', '127.0.0.5'],
+        },
       });
       expect(set.status).toBe(200);
-      expect(set.json.after).toEqual({ ruleKind: 'multiple', ruleEntries: ['127.0.0.5/32', '127.0.0.6/32', '10.0.0.0/8'], status: 'active' });
+      expect(set.json.after).toEqual({
+        ruleKind: 'multiple',
+        ruleEntries: ['127.0.0.5/32', '127.0.0.6/32', '10.0.0.0/8'],
+        status: 'active',
+      });
       expect((await relay(A, k, '127.0.0.3')).status).toBe(403);
       expect((await relay(A, k, '127.0.0.5')).status).toBe(200);
       expect((await relay(A, k, '127.0.0.6')).status).toBe(200);
 
-      const all = await api<BindingOperationResponse>(A, 'PUT', 'bindings/ip', { token, body: { id: b.id, ruleKind: 'all', entries: [] } });
+      const all = await api<BindingOperationResponse>(A, 'PUT', 'bindings/ip', {
+        token,
+        body: { id: b.id, ruleKind: 'all', entries: [] },
+      });
       expect(all.json.after).toEqual({ ruleKind: 'all', ruleEntries: [], status: 'active' });
       expect((await relay(B, k, '127.0.0.9')).status).toBe(200);
     });
@@ -236,7 +298,10 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       if (!cluster) return;
       const k = `sk-${key(3)}`;
       expect((await relay(B, k, '127.0.0.4')).status).toBe(200);
-      const un = await api<BindingOperationResponse>(A, 'POST', 'bindings/unbind', { token, body: { id: (await bindingOf(3)).id } });
+      const un = await api<BindingOperationResponse>(A, 'POST', 'bindings/unbind', {
+        token,
+        body: { id: (await bindingOf(3)).id },
+      });
       expect(un.status).toBe(200);
       expect(un.json.after).toBeNull();
       expect((await relay(B, k, '127.0.0.7')).status).toBe(200);
@@ -246,12 +311,27 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
 
     it('audits every change with actor, before → after and client ip; detail shows it', async () => {
       if (!cluster) return;
-      const r = await api<AuditListResponse>(A, 'GET', 'audit?targetType=binding&pageSize=50', { token, from: '127.0.0.9' });
+      const r = await api<AuditListResponse>(A, 'GET', 'audit?targetType=binding&pageSize=50', {
+        token,
+        from: '127.0.0.9',
+      });
       expect(r.status).toBe(200);
       const actions = r.json.items.map((e) => e.action).reverse();
-      expect(actions).toEqual(['binding.ban', 'binding.unban', 'binding.set_rule', 'binding.set_rule', 'binding.unbind']);
+      expect(actions).toEqual([
+        'binding.ban',
+        'binding.unban',
+        'binding.set_rule',
+        'binding.set_rule',
+        'binding.unbind',
+      ]);
       const ban = r.json.items.find((e) => e.action === 'binding.ban');
-      expect(ban).toMatchObject({ actor: 'admin', targetType: 'binding', ip: '127.0.0.1', before: { status: 'active' }, after: { status: 'banned' } });
+      expect(ban).toMatchObject({
+        actor: 'admin',
+        targetType: 'binding',
+        ip: '127.0.0.1',
+        before: { status: 'active' },
+        after: { status: 'banned' },
+      });
 
       const id = (await bindingOf(1)).id;
       // Intercept rows are written in batches (every second).
@@ -292,7 +372,12 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       expect(banned.json.total).toBeGreaterThanOrEqual(2);
       const byIp = await api<LogListResponse>(A, 'GET', 'logs?clientIp=198.51.100.7', { token });
       expect(byIp.json.items.map((l) => l.tokenMask)).toEqual(['sk-evil…evil']);
-      const range = await api<LogListResponse>(A, 'GET', 'logs?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&pageSize=1', { token });
+      const range = await api<LogListResponse>(
+        A,
+        'GET',
+        'logs?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&pageSize=1',
+        { token },
+      );
       expect(range.json).toMatchObject({ total: 1, pageSize: 1 });
       const byToken = await api<LogListResponse>(A, 'GET', `logs?token=${tokenIdOf(key(1)).slice(0, 8)}`, { token });
       expect(byToken.json.items.every((l) => l.tokenId === tokenIdOf(key(1)))).toBe(true);
@@ -302,7 +387,12 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       const walked: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { json: LogListResponse } = await api<LogListResponse>(A, 'GET', `logs?pageSize=1${cursor ? `&cursor=${cursor}` : ''}`, { token });
+        const page: { json: LogListResponse } = await api<LogListResponse>(
+          A,
+          'GET',
+          `logs?pageSize=1${cursor ? `&cursor=${cursor}` : ''}`,
+          { token },
+        );
         walked.push(...page.json.items.map((l) => l.id));
         cursor = page.json.nextCursor;
       } while (cursor && walked.length < 50);
@@ -316,9 +406,13 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       });
       expect(r.status).toBe(200);
       expect(r.headers['content-type']).toMatch(/^text\/csv/);
-      expect(r.headers['content-disposition']).toBe('attachment; filename="intercepts_20260101T000000Z_20260201T000000Z.csv"');
+      expect(r.headers['content-disposition']).toBe(
+        'attachment; filename="intercepts_20260101T000000Z_20260201T000000Z.csv"',
+      );
       const lines = r.body.split('\r\n');
-      expect(lines[0]).toBe('"time","token_mask","token_id","client_ip","reason","rule_kind","rule_entries","binding_status","method","path","user_agent","request_id"');
+      expect(lines[0]).toBe(
+        '"time","token_mask","token_id","client_ip","reason","rule_kind","rule_entries","binding_status","method","path","user_agent","request_id"',
+      );
       expect(r.body).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
       expect(r.body).toContain(`"'+cmd, ""quoted""\r\nnext"`);
       expect(r.body).toContain('"198.51.100.7"');
@@ -352,12 +446,19 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
     if (!cluster) return;
     const a = await api<StatusResponse>(A, 'GET', 'status', { token });
     const b = await api<StatusResponse>(B, 'GET', 'status', { token });
-    expect(a.json).toMatchObject({ mode: 'normal', failsafeMode: 'closed', failsafeActive: false, postgres: { up: true, mode: 'postgres' }, redis: { up: true, mode: 'redis' } });
+    expect(a.json).toMatchObject({
+      mode: 'normal',
+      failsafeMode: 'closed',
+      failsafeActive: false,
+      postgres: { up: true, mode: 'postgres' },
+      redis: { up: true, mode: 'redis' },
+    });
     expect(a.json.instanceId).not.toBe(b.json.instanceId);
   });
 
   describe('runtime settings', () => {
-    const view = async (base: string) => (await api<SettingsResponse>(base, 'GET', 'settings', { token })).json.settings;
+    const view = async (base: string) =>
+      (await api<SettingsResponse>(base, 'GET', 'settings', { token })).json.settings;
     const find = (s: SettingsResponse['settings'], k: string) => s.find((x) => x.key === k);
 
     it('shows every key with its source; secrets are write-only', async () => {
@@ -376,8 +477,16 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
         body: { values: { bindIpv4Prefix: 24, loginMaxFailures: 7, alertWebhookSecret: secret } },
       });
       expect(put.status).toBe(200);
-      expect(find(put.json.settings, 'bindIpv4Prefix')).toMatchObject({ source: 'override', value: 24, defaultValue: 32, updatedBy: 'admin' });
-      const onB = await eventually(() => view(B), (s) => find(s, 'bindIpv4Prefix')?.value === 24);
+      expect(find(put.json.settings, 'bindIpv4Prefix')).toMatchObject({
+        source: 'override',
+        value: 24,
+        defaultValue: 32,
+        updatedBy: 'admin',
+      });
+      const onB = await eventually(
+        () => view(B),
+        (s) => find(s, 'bindIpv4Prefix')?.value === 24,
+      );
       expect(find(onB, 'alertWebhookSecret')).toMatchObject({ isSet: true, value: null });
       expect(JSON.stringify(onB)).not.toContain(secret);
 
@@ -389,15 +498,25 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       const rows = await cluster.db.query<{ key: string }>(`SELECT key FROM runtime_settings ORDER BY key`);
       expect(rows.map((r) => r.key)).toEqual(['alertWebhookSecret', 'bindIpv4Prefix', 'loginMaxFailures']);
       const audit = await api<AuditListResponse>(A, 'GET', 'audit?action=settings.update', { token });
-      expect(audit.json.items[0]).toMatchObject({ before: { bindIpv4Prefix: 32, loginMaxFailures: 5, alertWebhookSecret: { isSet: false } }, after: { bindIpv4Prefix: 24, alertWebhookSecret: { isSet: true } } });
+      expect(audit.json.items[0]).toMatchObject({
+        before: { bindIpv4Prefix: 32, loginMaxFailures: 5, alertWebhookSecret: { isSet: false } },
+        after: { bindIpv4Prefix: 24, alertWebhookSecret: { isSet: true } },
+      });
       expect(JSON.stringify(audit.json)).not.toContain(secret);
     });
 
     it('rejects invalid values with field errors and changes nothing', async () => {
       if (!cluster) return;
-      const r = await api<AdminErrorBody>(A, 'PUT', 'settings', { token, body: { values: { bindIpv4Prefix: 40, failsafeMode: 'ajar', nope: 1, loginLockSeconds: 60 } } });
+      const r = await api<AdminErrorBody>(A, 'PUT', 'settings', {
+        token,
+        body: { values: { bindIpv4Prefix: 40, failsafeMode: 'ajar', nope: 1, loginLockSeconds: 60 } },
+      });
       expect(r.status).toBe(400);
-      expect(r.json.error.fields?.map((f) => f.field).sort()).toEqual(['values.bindIpv4Prefix', 'values.failsafeMode', 'values.nope']);
+      expect(r.json.error.fields?.map((f) => f.field).sort()).toEqual([
+        'values.bindIpv4Prefix',
+        'values.failsafeMode',
+        'values.nope',
+      ]);
       expect(find(await view(A), 'loginLockSeconds')?.source).toBe('environment');
       expect((await api(A, 'PUT', 'settings', { token, body: { reset: ['nope'] } })).status).toBe(400);
       expect((await api(A, 'DELETE', 'settings/nope', { token })).status).toBe(400);
@@ -406,9 +525,15 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
     it('resets overrides (DELETE and reset[]) on both instances', async () => {
       if (!cluster) return;
       expect((await api(B, 'DELETE', 'settings/bindIpv4Prefix', { token })).status).toBe(200);
-      const put = await api<SettingsResponse>(A, 'PUT', 'settings', { token, body: { reset: ['loginMaxFailures', 'alertWebhookSecret'] } });
+      const put = await api<SettingsResponse>(A, 'PUT', 'settings', {
+        token,
+        body: { reset: ['loginMaxFailures', 'alertWebhookSecret'] },
+      });
       expect(put.status).toBe(200);
-      const onA = await eventually(() => view(A), (s) => find(s, 'bindIpv4Prefix')?.source === 'environment');
+      const onA = await eventually(
+        () => view(A),
+        (s) => find(s, 'bindIpv4Prefix')?.source === 'environment',
+      );
       expect(find(onA, 'bindIpv4Prefix')).toMatchObject({ source: 'environment', value: 32 });
       expect(find(onA, 'loginMaxFailures')).toMatchObject({ source: 'environment', value: 5 });
       expect(find(onA, 'alertWebhookSecret')).toMatchObject({ isSet: false });
@@ -422,7 +547,12 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
       await b.stop();
       const { SentinelProcess } = await import('../support/sentinel-process');
       const again = await new SentinelProcess({
-        env: { DOWNSTREAM_URL: cluster.upstream.url, PG_DSN: cluster.db.dsn(), REDIS_ADDR: 'redis://127.0.0.1:6379/0', REDIS_KEY_PREFIX: cluster.prefix },
+        env: {
+          DOWNSTREAM_URL: cluster.upstream.url,
+          PG_DSN: cluster.db.dsn(),
+          REDIS_ADDR: 'redis://127.0.0.1:6379/0',
+          REDIS_KEY_PREFIX: cluster.prefix,
+        },
       }).start();
       cluster.instances[1] = again;
       B = again.url;

@@ -48,7 +48,8 @@ describe('intercept log export of a large set', () => {
           const parts = (tail + chunk).split('\n');
           tail = parts.pop() ?? '';
           lines += parts.length;
-          for (const p of parts) if (p.includes('HYPERLINK')) formulaCells += p.includes(`"'=HYPERLINK`) ? 1 : -1_000_000;
+          for (const p of parts)
+            if (p.includes('HYPERLINK')) formulaCells += p.includes(`"'=HYPERLINK`) ? 1 : -1_000_000;
         });
         res.on('end', () => resolve(res.statusCode ?? 0));
       });
@@ -98,17 +99,21 @@ describe('intercept log export of a large set', () => {
     const before = rssMiB(pid);
     let received = 0;
     const duringPause = await new Promise<number>((resolve, reject) => {
-      const req = request(`${sentinel.url}/admin/api/logs/export`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
-        res.once('data', (chunk: Buffer) => {
-          received += chunk.length;
-          res.pause(); // the client stops reading
-          setTimeout(() => {
-            const rss = rssMiB(pid);
-            res.destroy();
-            resolve(rss);
-          }, 2_000);
-        });
-      });
+      const req = request(
+        `${sentinel.url}/admin/api/logs/export`,
+        { headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          res.once('data', (chunk: Buffer) => {
+            received += chunk.length;
+            res.pause(); // the client stops reading
+            setTimeout(() => {
+              const rss = rssMiB(pid);
+              res.destroy();
+              resolve(rss);
+            }, 2_000);
+          });
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -16,7 +16,10 @@ describe('admin login lockout (two instances, one Redis)', () => {
     if (!cluster) return;
     const [A, B] = cluster.instances.map((i) => i.url);
     const attempts = Array.from({ length: 50 }, (_, i) =>
-      api<AdminErrorBody>(i % 2 ? A : B, 'POST', 'login', { body: { password: `wrong-${i}` }, from: `127.0.1.${(i % 20) + 1}` }),
+      api<AdminErrorBody>(i % 2 ? A : B, 'POST', 'login', {
+        body: { password: `wrong-${i}` },
+        from: `127.0.1.${(i % 20) + 1}`,
+      }),
     );
     const results = await Promise.all(attempts);
     const counted = results.filter((r) => r.status === 401);
@@ -33,7 +36,9 @@ describe('admin login lockout (two instances, one Redis)', () => {
 
     // While locked, even the right password is refused, on both instances.
     for (const base of [A, B]) {
-      const right = await api<AdminErrorBody>(base, 'POST', 'login', { body: { password: TEST_SECRETS.ADMIN_PASSWORD } });
+      const right = await api<AdminErrorBody>(base, 'POST', 'login', {
+        body: { password: TEST_SECRETS.ADMIN_PASSWORD },
+      });
       expect(right.status).toBe(429);
       expect(Number(right.headers['retry-after'])).toBeGreaterThan(800);
     }
@@ -59,10 +64,17 @@ describe('admin login lockout (two instances, one Redis)', () => {
       redis.disconnect();
     }
     const [A] = cluster.instances.map((i) => i.url);
-    const ok = await api<{ accessToken: string }>(A, 'POST', 'login', { body: { password: TEST_SECRETS.ADMIN_PASSWORD } });
+    const ok = await api<{ accessToken: string }>(A, 'POST', 'login', {
+      body: { password: TEST_SECRETS.ADMIN_PASSWORD },
+    });
     expect(ok.status).toBe(200);
     const audit = await api<AuditListResponse>(A, 'GET', 'audit?action=auth.login', { token: ok.json.accessToken });
     expect(audit.json.items).toHaveLength(1);
-    expect(audit.json.items[0]).toMatchObject({ actor: 'admin', targetType: 'account', targetId: 'admin', ip: '127.0.0.1' });
+    expect(audit.json.items[0]).toMatchObject({
+      actor: 'admin',
+      targetType: 'account',
+      targetId: 'admin',
+      ip: '127.0.0.1',
+    });
   });
 });

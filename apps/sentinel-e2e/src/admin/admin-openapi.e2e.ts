@@ -28,7 +28,8 @@ describe('GET /admin/api/openapi.json', () => {
 
   const operation = (id: string) => {
     for (const [path, item] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(item)) if (op.operationId === id) return { path, method: method.toUpperCase(), op };
+      for (const [method, op] of Object.entries(item))
+        if (op.operationId === id) return { path, method: method.toUpperCase(), op };
     }
     throw new Error(`no operation ${id}`);
   };
@@ -38,7 +39,9 @@ describe('GET /admin/api/openapi.json', () => {
     const none = await api<{ error: { code: string } }>(base, 'GET', 'openapi.json');
     expect(none.status).toBe(401);
     expect(none.json.error.code).toBe('unauthorized');
-    const forged = await api(base, 'GET', 'openapi.json', { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl' });
+    const forged = await api(base, 'GET', 'openapi.json', {
+      token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl',
+    });
     expect(forged.status).toBe(401);
   });
 

@@ -25,7 +25,10 @@ describe('admin operations: test alert and archive run', () => {
 
   it('sends a test alert and records the outcome; the SSRF guard refuses a loopback target by default', async () => {
     if (!cluster) return;
-    const set = await api(base, 'PUT', 'settings', { token, body: { values: { alertWebhookUrl: 'http://127.0.0.1:9/hook' } } });
+    const set = await api(base, 'PUT', 'settings', {
+      token,
+      body: { values: { alertWebhookUrl: 'http://127.0.0.1:9/hook' } },
+    });
     expect(set.status).toBe(200);
     const r = await api<AlertTestResponse>(base, 'POST', 'alerts/test', { token });
     expect(r.status).toBe(200);
@@ -42,7 +45,9 @@ describe('admin operations: test alert and archive run', () => {
     const key = `sk-${'archivenow'.repeat(4)}00000000`;
     expect((await relay(base, key, '127.0.0.2')).status).toBe(200);
     // Age the binding past ARCHIVE_DAYS (90 by default).
-    await cluster.db.query(`UPDATE token_bindings SET last_used_at = now() - interval '120 days', created_at = now() - interval '120 days'`);
+    await cluster.db.query(
+      `UPDATE token_bindings SET last_used_at = now() - interval '120 days', created_at = now() - interval '120 days'`,
+    );
     const r = await api<ArchiveRunResponse>(base, 'POST', 'archive/run', { token });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ status: 'completed', error: null });

@@ -2,7 +2,13 @@ import { createHmac } from 'node:crypto';
 import { FakeUpstream } from '../support/fake-upstream';
 import { http, type HttpResult } from '../support/http';
 import { SentinelProcess, TEST_SECRETS } from '../support/sentinel-process';
-import { cleanupRedisPrefix, createTestDatabase, realServicesAvailable, redisPrefix, type TestDatabase } from '../support/services';
+import {
+  cleanupRedisPrefix,
+  createTestDatabase,
+  realServicesAvailable,
+  redisPrefix,
+  type TestDatabase,
+} from '../support/services';
 
 export interface AdminCluster {
   upstream: FakeUpstream;
@@ -28,7 +34,9 @@ export async function startCluster(count: number, env: Record<string, string> = 
   };
   // The first one runs the migrations; the others start in parallel afterwards.
   instances.push(await new SentinelProcess({ env: common }).start());
-  instances.push(...(await Promise.all(Array.from({ length: count - 1 }, () => new SentinelProcess({ env: common }).start()))));
+  instances.push(
+    ...(await Promise.all(Array.from({ length: count - 1 }, () => new SentinelProcess({ env: common }).start()))),
+  );
   return {
     upstream,
     db,

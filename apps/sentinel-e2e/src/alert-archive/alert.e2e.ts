@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { FakeUpstream } from '../support/fake-upstream';
 import { http } from '../support/http';
 import { SentinelProcess } from '../support/sentinel-process';
-import { cleanupRedisPrefix, createTestDatabase, realServicesAvailable, redisPrefix, type TestDatabase } from '../support/services';
+import {
+  cleanupRedisPrefix,
+  createTestDatabase,
+  realServicesAvailable,
+  redisPrefix,
+  type TestDatabase,
+} from '../support/services';
 
 /**
  * Alerts through the built server. Settings cannot be changed over the admin API yet, so the
@@ -54,9 +60,13 @@ describe('intercept alerts from the built server (real PostgreSQL and Redis)', (
   });
 
   const deliveries = () =>
-    db.query<{ token_mask: string; status: string; attempts: number; last_error: string | null; payload: Record<string, unknown> }>(
-      `SELECT token_mask, status, attempts, last_error, payload FROM alert_deliveries ORDER BY id`,
-    );
+    db.query<{
+      token_mask: string;
+      status: string;
+      attempts: number;
+      last_error: string | null;
+      payload: Record<string, unknown>;
+    }>(`SELECT token_mask, status, attempts, last_error, payload FROM alert_deliveries ORDER BY id`);
 
   it('the threshold fires one alert per window; the loopback webhook is refused and the refusal recorded', async () => {
     if (!enabled) return;
@@ -79,7 +89,9 @@ describe('intercept alerts from the built server (real PostgreSQL and Redis)', (
     expect((rows[0]?.payload['intercepts'] as { ips: string[] } | undefined)?.ips).toEqual(['127.0.0.3']);
     // More intercepts in the same window, from two addresses: still one alert.
     for (let i = 0; i < 6; i++) {
-      expect((await http(`${sentinel.url}/v1/models`, { headers: auth, from: i % 2 ? '127.0.0.4' : '127.0.0.3' })).status).toBe(403);
+      expect(
+        (await http(`${sentinel.url}/v1/models`, { headers: auth, from: i % 2 ? '127.0.0.4' : '127.0.0.3' })).status,
+      ).toBe(403);
     }
     await new Promise((r) => setTimeout(r, 500));
     rows = await deliveries();

@@ -47,7 +47,8 @@ describe('docker-compose.yml', () => {
   it('sentinel-app joins the external shared_network and the internal one; it can scale', () => {
     expect(compose.networks['shared_network']).toEqual({ external: true });
     expect(networksOf(compose.services['sentinel-app']).sort()).toEqual(['sentinel_internal', 'shared_network']);
-    for (const name of ['nginx', 'redis', 'postgres']) expect(networksOf(compose.services[name])).toEqual(['sentinel_internal']);
+    for (const name of ['nginx', 'redis', 'postgres'])
+      expect(networksOf(compose.services[name])).toEqual(['sentinel_internal']);
     expect(compose.services['sentinel-app'].container_name).toBeUndefined(); // --scale needs generated names
   });
 
@@ -55,8 +56,12 @@ describe('docker-compose.yml', () => {
     const subnet = compose.networks['sentinel_internal'].ipam?.config[0].subnet;
     expect(subnet).toBe('172.30.0.0/24');
     expect(envExample['TRUSTED_PROXY_IPS']).toBe(subnet);
-    expect(compose.services['sentinel-app'].environment?.['TRUSTED_PROXY_IPS']).toBe(`\${TRUSTED_PROXY_IPS:-${subnet}}`);
-    const nginxNet = (compose.services['nginx'].networks as Record<string, { ipv4_address: string }>)['sentinel_internal'];
+    expect(compose.services['sentinel-app'].environment?.['TRUSTED_PROXY_IPS']).toBe(
+      `\${TRUSTED_PROXY_IPS:-${subnet}}`,
+    );
+    const nginxNet = (compose.services['nginx'].networks as Record<string, { ipv4_address: string }>)[
+      'sentinel_internal'
+    ];
     expect(nginxNet.ipv4_address.startsWith('172.30.0.')).toBe(true);
   });
 
@@ -74,7 +79,10 @@ describe('docker-compose.yml', () => {
     expect(compose.services['postgres'].volumes).toContain('pg-data:/var/lib/postgresql/data');
     expect(compose.services['sentinel-app'].volumes).toContain('./dist/apps/sentinel:/app/server:ro');
     expect(compose.services['nginx'].volumes).toEqual(
-      expect.arrayContaining(['./nginx/nginx.conf:/etc/nginx/nginx.conf:ro', './dist/apps/console/browser:/usr/share/nginx/html/admin/ui:ro']),
+      expect.arrayContaining([
+        './nginx/nginx.conf:/etc/nginx/nginx.conf:ro',
+        './dist/apps/console/browser:/usr/share/nginx/html/admin/ui:ro',
+      ]),
     );
   });
 

@@ -22,7 +22,8 @@ describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () =
 
   beforeAll(async () => {
     if (!NGINX_BIN) {
-      if (process.env['REQUIRE_SERVICES'] === '1') throw new Error('nginx is required (REQUIRE_SERVICES=1): apt-get install nginx');
+      if (process.env['REQUIRE_SERVICES'] === '1')
+        throw new Error('nginx is required (REQUIRE_SERVICES=1): apt-get install nginx');
       console.warn('SKIPPING nginx e2e: nginx is not installed');
       return;
     }
@@ -59,9 +60,14 @@ describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () =
     const seen = upstream.last();
     expect(seen?.headers['x-real-ip']).toBe('127.0.0.2');
     expect(seen?.headers['x-forwarded-for']).toBe('127.0.0.2');
-    const rows = await db.query<{ e: string }>(`SELECT rule_entries::text AS e FROM token_bindings WHERE token_mask = $1`, [mask(k)]);
+    const rows = await db.query<{ e: string }>(
+      `SELECT rule_entries::text AS e FROM token_bindings WHERE token_mask = $1`,
+      [mask(k)],
+    );
     expect(rows).toEqual([{ e: '{127.0.0.2/32}' }]);
-    expect((await http(`${nginx.url}/v1/models`, { headers: { authorization: `Bearer ${k}` }, from: '127.0.0.3' })).status).toBe(403);
+    expect(
+      (await http(`${nginx.url}/v1/models`, { headers: { authorization: `Bearer ${k}` }, from: '127.0.0.3' })).status,
+    ).toBe(403);
   });
 
   it('a request from the trusted address without X-Real-IP is refused, never bound to the proxy', async () => {
@@ -75,10 +81,16 @@ describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () =
     const k = key(3);
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        http(`${nginx.url}/v1/models`, { headers: { authorization: `Bearer ${k}` }, from: i % 2 ? '127.0.0.4' : '127.0.0.5' }),
+        http(`${nginx.url}/v1/models`, {
+          headers: { authorization: `Bearer ${k}` },
+          from: i % 2 ? '127.0.0.4' : '127.0.0.5',
+        }),
       ),
     );
-    const rows = await db.query<{ e: string }>(`SELECT rule_entries::text AS e FROM token_bindings WHERE token_mask = $1`, [mask(k)]);
+    const rows = await db.query<{ e: string }>(
+      `SELECT rule_entries::text AS e FROM token_bindings WHERE token_mask = $1`,
+      [mask(k)],
+    );
     expect(rows).toHaveLength(1);
     const winner = rows[0].e === '{127.0.0.4/32}' ? '127.0.0.4' : '127.0.0.5';
     results.forEach((r, i) => expect(r.status).toBe((i % 2 ? '127.0.0.4' : '127.0.0.5') === winner ? 200 : 403));
@@ -100,7 +112,9 @@ describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () =
     });
     expect(login.status).toBe(200);
     const jwt = JSON.parse(login.body).accessToken as string;
-    const [row] = await db.query<{ id: string }>(`SELECT id::text FROM token_bindings WHERE token_mask = $1`, [mask(k)]);
+    const [row] = await db.query<{ id: string }>(`SELECT id::text FROM token_bindings WHERE token_mask = $1`, [
+      mask(k),
+    ]);
     const ban = await http(`${a.url}/admin/api/bindings/ban`, {
       method: 'POST',
       headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', 'x-real-ip': '127.0.0.9' },
@@ -110,7 +124,9 @@ describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () =
 
     // Right after the call returned: refused on B directly, and on every request through nginx.
     expect((await http(`${b.url}/v1/models`, { headers: { ...auth, 'x-real-ip': '127.0.0.2' } })).status).toBe(403);
-    const through = await Promise.all(Array.from({ length: 10 }, () => http(`${nginx.url}/v1/models`, { headers: auth, from: '127.0.0.2' })));
+    const through = await Promise.all(
+      Array.from({ length: 10 }, () => http(`${nginx.url}/v1/models`, { headers: auth, from: '127.0.0.2' })),
+    );
     expect(through.map((r) => r.status)).toEqual(Array(10).fill(403));
   });
 
@@ -122,7 +138,11 @@ describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () =
     await new Promise<void>((resolve, reject) => {
       const req = request(
         `${nginx.url}/v1/chat/completions`,
-        { method: 'POST', headers: { authorization: `Bearer ${key(4)}`, 'content-type': 'application/json' }, localAddress: '127.0.0.2' },
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key(4)}`, 'content-type': 'application/json' },
+          localAddress: '127.0.0.2',
+        },
         (res) => {
           res.on('data', (c: Buffer) => {
             for (const e of c.toString().split('\n\n')) if (e.startsWith('data:')) arrivals.push(Date.now() - start);
@@ -140,9 +160,13 @@ describe('nginx → Sentinel (two instances, shared PostgreSQL and Redis)', () =
 
   it('a websocket upgrades through both hops', async () => {
     if (!enabled) return;
-    const ws = new WebSocket(`ws://127.0.0.1:${nginx.port}/v1/realtime?model=x`, ['realtime', `openai-insecure-api-key.sk-${key(5)}`], {
-      localAddress: '127.0.0.2',
-    });
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${nginx.port}/v1/realtime?model=x`,
+      ['realtime', `openai-insecure-api-key.sk-${key(5)}`],
+      {
+        localAddress: '127.0.0.2',
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

@@ -126,7 +126,13 @@ describe('real PostgreSQL and Redis', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
     expect(tables.map((t) => t.table_name)).toEqual(
-      expect.arrayContaining(['token_bindings', 'intercept_logs', 'archived_bindings', 'admin_audit', 'runtime_settings']),
+      expect.arrayContaining([
+        'token_bindings',
+        'intercept_logs',
+        'archived_bindings',
+        'admin_audit',
+        'runtime_settings',
+      ]),
     );
   });
 

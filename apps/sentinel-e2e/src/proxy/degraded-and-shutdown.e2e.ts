@@ -34,7 +34,9 @@ describe('degraded modes and graceful shutdown (real PostgreSQL and Redis behind
   });
 
   const boot = (failsafe: 'closed' | 'open') =>
-    new SentinelProcess({ env: stack.env({ SENTINEL_FAILSAFE_MODE: failsafe }, { pg: pgRelay.port, redis: redisRelay.port }) }).start();
+    new SentinelProcess({
+      env: stack.env({ SENTINEL_FAILSAFE_MODE: failsafe }, { pg: pgRelay.port, redis: redisRelay.port }),
+    }).start();
 
   const waitReady = async (s: SentinelProcess) => {
     for (let i = 0; i < 60; i++) {
@@ -71,7 +73,9 @@ describe('degraded modes and graceful shutdown (real PostgreSQL and Redis behind
       // The intercept from the outage was queued and written once PostgreSQL came back.
       let rows: { n: number }[] = [];
       for (let i = 0; i < 50; i++) {
-        rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM intercept_logs WHERE client_ip = '127.0.0.3'`);
+        rows = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM intercept_logs WHERE client_ip = '127.0.0.3'`,
+        );
         if (rows[0].n > 0) break;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -122,7 +126,10 @@ describe('degraded modes and graceful shutdown (real PostgreSQL and Redis behind
     const k = key(5);
     expect((await http(`${s.url}/v1/models`, { headers: auth(k), from: '127.0.0.2' })).status).toBe(200);
     const mask = `sk-${k.slice(0, 4)}…${k.slice(-4)}`;
-    const [boundAt] = await db.query<{ t: string }>(`SELECT last_used_at::text AS t FROM token_bindings WHERE token_mask = $1`, [mask]);
+    const [boundAt] = await db.query<{ t: string }>(
+      `SELECT last_used_at::text AS t FROM token_bindings WHERE token_mask = $1`,
+      [mask],
+    );
     upstream.sseIntervalMs = 200;
     const events: string[] = [];
     const stream = new Promise<number>((resolve, reject) => {
@@ -146,7 +153,9 @@ describe('degraded modes and graceful shutdown (real PostgreSQL and Redis behind
     expect(events.join('')).toContain('[DONE]');
     expect(await exit).toBe(0);
     upstream.sseIntervalMs = 50;
-    const intercepts = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM intercept_logs WHERE client_ip = '127.0.0.9'`);
+    const intercepts = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM intercept_logs WHERE client_ip = '127.0.0.9'`,
+    );
     expect(intercepts[0].n).toBe(1);
     // The stream's use (gathered in memory; the periodic flush is every 5 s, the run ~1 s) was
     // written by the shutdown flush.

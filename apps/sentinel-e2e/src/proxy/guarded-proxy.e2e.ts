@@ -68,20 +68,37 @@ describe('the guarded proxy on real PostgreSQL and Redis', () => {
     if (!enabled) return;
     let rows: Record<string, unknown>[] = [];
     for (let i = 0; i < 40 && rows.length === 0; i++) {
-      rows = await db.query(`SELECT token_mask, client_ip::text, reason, method, path, rule_entries::text FROM intercept_logs`);
+      rows = await db.query(
+        `SELECT token_mask, client_ip::text, reason, method, path, rule_entries::text FROM intercept_logs`,
+      );
       if (rows.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ client_ip: '127.0.0.3/32', reason: 'ip_not_allowed', method: 'GET', path: '/v1/models', rule_entries: '{127.0.0.2/32}' });
+    expect(rows[0]).toMatchObject({
+      client_ip: '127.0.0.3/32',
+      reason: 'ip_not_allowed',
+      method: 'GET',
+      path: '/v1/models',
+      rule_entries: '{127.0.0.2/32}',
+    });
     expect(JSON.stringify(rows)).not.toContain(key(1));
   });
 
   it('sk-KEY and KEY-7 are one binding', async () => {
     if (!enabled) return;
     const k = key(2);
-    expect((await http(`${sentinel.url}/v1/models`, { headers: { authorization: `Bearer sk-${k}` }, from: '127.0.0.2' })).status).toBe(200);
-    expect((await http(`${sentinel.url}/v1/models`, { headers: { authorization: `Bearer ${k}-7` }, from: '127.0.0.3' })).status).toBe(403);
-    expect((await http(`${sentinel.url}/v1/models`, { headers: { authorization: `Bearer ${k}-7` }, from: '127.0.0.2' })).status).toBe(200);
+    expect(
+      (await http(`${sentinel.url}/v1/models`, { headers: { authorization: `Bearer sk-${k}` }, from: '127.0.0.2' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await http(`${sentinel.url}/v1/models`, { headers: { authorization: `Bearer ${k}-7` }, from: '127.0.0.3' }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await http(`${sentinel.url}/v1/models`, { headers: { authorization: `Bearer ${k}-7` }, from: '127.0.0.2' }))
+        .status,
+    ).toBe(200);
     expect(await bindings(`sk-${k.slice(0, 4)}…${k.slice(-4)}`)).toHaveLength(1);
   });
 
@@ -105,7 +122,11 @@ describe('the guarded proxy on real PostgreSQL and Redis', () => {
     expect(JSON.parse(moved.body).error).toMatchObject({ type: 'new_api_error', code: 'access_denied' });
 
     const gemini = key(4);
-    const q = await http(`${sentinel.url}/v1beta/models/gemini-pro:generateContent?key=${gemini}`, { method: 'POST', body: '{}', from: '127.0.0.4' });
+    const q = await http(`${sentinel.url}/v1beta/models/gemini-pro:generateContent?key=${gemini}`, {
+      method: 'POST',
+      body: '{}',
+      from: '127.0.0.4',
+    });
     expect(q.status).toBe(200);
     const h = await http(`${sentinel.url}/v1beta/models/gemini-pro:generateContent`, {
       method: 'POST',
@@ -120,7 +141,12 @@ describe('the guarded proxy on real PostgreSQL and Redis', () => {
     if (!enabled) return;
     const k = key(5);
     await http(`${sentinel.url}/v1/models`, {
-      headers: { authorization: `Bearer ${k}`, 'x-real-ip': '8.8.8.8', 'x-forwarded-for': '9.9.9.9, 1.1.1.1', connection: 'x-real-ip' },
+      headers: {
+        authorization: `Bearer ${k}`,
+        'x-real-ip': '8.8.8.8',
+        'x-forwarded-for': '9.9.9.9, 1.1.1.1',
+        connection: 'x-real-ip',
+      },
       from: '127.0.0.7',
     });
     const seen = upstream.last();
@@ -159,12 +185,19 @@ describe('the guarded proxy on real PostgreSQL and Redis', () => {
     await new Promise<void>((resolve, reject) => {
       const req = request(
         `${sentinel.url}/v1/chat/completions`,
-        { method: 'POST', headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' }, localAddress: '127.0.0.2' },
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' },
+          localAddress: '127.0.0.2',
+        },
         (res) => {
           headersAt = Date.now() - start;
           expect(res.headers['content-type']).toBe('text/event-stream');
           res.on('data', (c: Buffer) => {
-            const events = c.toString().split('\n\n').filter((e) => e.startsWith('data:'));
+            const events = c
+              .toString()
+              .split('\n\n')
+              .filter((e) => e.startsWith('data:'));
             for (let i = 0; i < events.length; i++) arrivals.push(Date.now() - start);
           });
           res.on('end', resolve);
@@ -186,7 +219,9 @@ describe('the guarded proxy on real PostgreSQL and Redis', () => {
     const protocols = ['realtime', `openai-insecure-api-key.sk-${k}`, 'openai-beta.realtime-v1'];
     const open = (from: string) =>
       new Promise<{ ws?: WebSocket; status?: number }>((resolve) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${sentinel.port}/v1/realtime?model=gpt-test`, protocols, { localAddress: from });
+        const ws = new WebSocket(`ws://127.0.0.1:${sentinel.port}/v1/realtime?model=gpt-test`, protocols, {
+          localAddress: from,
+        });
         ws.once('open', () => resolve({ ws }));
         ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
         ws.once('error', () => resolve({ status: -1 }));
@@ -213,7 +248,10 @@ describe('the guarded proxy on real PostgreSQL and Redis', () => {
     const k = key(10);
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        http(`${sentinel.url}/v1/models`, { headers: { authorization: `Bearer ${k}` }, from: i % 2 ? '127.0.0.2' : '127.0.0.3' }),
+        http(`${sentinel.url}/v1/models`, {
+          headers: { authorization: `Bearer ${k}` },
+          from: i % 2 ? '127.0.0.2' : '127.0.0.3',
+        }),
       ),
     );
     const rows = await db.query<{ rule_entries: string }>(
@@ -232,7 +270,10 @@ describe('the guarded proxy on real PostgreSQL and Redis', () => {
     if (!enabled) return;
     const k = key(11);
     await new Promise<void>((resolve) => {
-      const req = request(`${sentinel.url}/hang`, { headers: { authorization: `Bearer ${k}` }, localAddress: '127.0.0.2' });
+      const req = request(`${sentinel.url}/hang`, {
+        headers: { authorization: `Bearer ${k}` },
+        localAddress: '127.0.0.2',
+      });
       req.on('error', () => resolve());
       req.end();
       setTimeout(() => {

@@ -31,10 +31,14 @@ describe('streaming under load (embedded storage)', () => {
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
     const total = 512;
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${s.url}/v1/files`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        `${s.url}/v1/files`,
+        { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       let sent = 0;
       const pump = () => {

@@ -71,7 +71,11 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     pg.latencyMs = 0;
     redis.latencyMs = 0;
     for (const i of [C, O]) {
-      const r = await until(() => readiness(i.url), (x) => x.status === 200, 20_000);
+      const r = await until(
+        () => readiness(i.url),
+        (x) => x.status === 200,
+        20_000,
+      );
       expect(r).toEqual({ status: 200, postgres: 'up', redis: 'up' });
     }
   });
@@ -85,7 +89,11 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
   };
 
   const expectRowsExactlyOnce = async (ids: string[]) => {
-    const r = await until(() => notExactlyOnce(db, ids), (x) => x.missing === 0, 15_000);
+    const r = await until(
+      () => notExactlyOnce(db, ids),
+      (x) => x.missing === 0,
+      15_000,
+    );
     expect(r).toEqual({ missing: 0, duplicated: 0 });
   };
 
@@ -97,7 +105,12 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     const unavailableBefore = await unavailable(C);
     redis.cutAll();
     for (const i of [C, O]) {
-      expect(await until(() => readiness(i.url), (x) => x.redis === 'down')).toEqual({ status: 503, postgres: 'up', redis: 'down' });
+      expect(
+        await until(
+          () => readiness(i.url),
+          (x) => x.redis === 'down',
+        ),
+      ).toEqual({ status: 503, postgres: 'up', redis: 'down' });
       expect((await http(`${i.url}/health`)).status).toBe(200);
     }
     // O's L1 misses and Redis is down: the decision comes from PostgreSQL, in both directions.
@@ -124,7 +137,12 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     const passedBefore = await failsafePassed(O);
     pg.cutAll();
     for (const i of [C, O]) {
-      expect(await until(() => readiness(i.url), (x) => x.postgres === 'down')).toEqual({ status: 503, postgres: 'down', redis: 'up' });
+      expect(
+        await until(
+          () => readiness(i.url),
+          (x) => x.postgres === 'down',
+        ),
+      ).toEqual({ status: 503, postgres: 'down', redis: 'up' });
     }
     const denied: HttpResult[] = [];
     for (const i of [C, O]) {
@@ -153,7 +171,12 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     pg.cutAll();
     redis.cutAll();
     for (const i of [C, O]) {
-      expect(await until(() => readiness(i.url), (x) => x.postgres === 'down' && x.redis === 'down')).toEqual({
+      expect(
+        await until(
+          () => readiness(i.url),
+          (x) => x.postgres === 'down' && x.redis === 'down',
+        ),
+      ).toEqual({
         status: 503,
         postgres: 'down',
         redis: 'down',
@@ -173,7 +196,9 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     redis.restore();
     await expectRowsExactlyOnce(denied.map(requestIdOf));
     // The 503 was not an intercept, and neither key was bound while both were down.
-    const [r] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM intercept_logs WHERE client_ip = $1`, [NEWCOMER]);
+    const [r] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM intercept_logs WHERE client_ip = $1`, [
+      NEWCOMER,
+    ]);
     expect(r.n).toBe(0);
     expect(await bindingsOf(db, [n1, n2])).toBe(0);
   });
@@ -183,7 +208,10 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     const k = await knownKey();
     pg.cutAll();
     redis.cutAll();
-    await until(() => readiness(C.url), (x) => x.postgres === 'down' && x.redis === 'down');
+    await until(
+      () => readiness(C.url),
+      (x) => x.postgres === 'down' && x.redis === 'down',
+    );
     const denied = [await guarded(C.url, k, OTHER), await guarded(O.url, k, OTHER)];
     const [n1, n2] = [fresh(), fresh()];
     expect((await guarded(C.url, n1, NEWCOMER)).status).toBe(503);
@@ -191,7 +219,13 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     pg.restore();
     redis.restore();
     for (const i of [C, O]) {
-      expect(await until(() => readiness(i.url), (x) => x.status === 200, 15_000)).toEqual({ status: 200, postgres: 'up', redis: 'up' });
+      expect(
+        await until(
+          () => readiness(i.url),
+          (x) => x.status === 200,
+          15_000,
+        ),
+      ).toEqual({ status: 200, postgres: 'up', redis: 'up' });
     }
     // Decisions are normal: the refused and the passed-through keys bind now, on the first try.
     expect((await guarded(C.url, n1, NEWCOMER)).status).toBe(200);
@@ -205,7 +239,12 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     // The rows queued during the outage are written once; the queues drain.
     await expectRowsExactlyOnce(denied.map(requestIdOf));
     for (const i of [C, O]) {
-      expect(await until(() => metric(i, 'sentinel_queue_depth{queue="intercepts"}'), (d) => d === 0)).toBe(0);
+      expect(
+        await until(
+          () => metric(i, 'sentinel_queue_depth{queue="intercepts"}'),
+          (d) => d === 0,
+        ),
+      ).toBe(0);
       expect(await metric(i, 'sentinel_intercepts_dropped')).toBe(0);
     }
   });
@@ -256,7 +295,13 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     console.log(`flapping: ${plan.length} cycles, ${JSON.stringify({ ...seen, wrong: seen.wrong.length })}`);
     expect(seen.wrong).toEqual([]);
     for (const i of [C, O]) {
-      expect(await until(() => readiness(i.url), (x) => x.status === 200, 15_000)).toEqual({ status: 200, postgres: 'up', redis: 'up' });
+      expect(
+        await until(
+          () => readiness(i.url),
+          (x) => x.status === 200,
+          15_000,
+        ),
+      ).toEqual({ status: 200, postgres: 'up', redis: 'up' });
     }
     // Every 403 has exactly one row; every key C allowed is bound; nothing is stuck: the keys
     // refused or passed during the faults bind now.
@@ -272,7 +317,14 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     const k = fresh();
     expect((await guarded(C.url, k, OWN)).status).toBe(200);
     redis.latencyMs = 1_500; // a round trip of 3 s: past the 1 s command timeout and the readiness ping
-    expect((await until(() => readiness(C.url), (x) => x.redis === 'down')).redis).toBe('down');
+    expect(
+      (
+        await until(
+          () => readiness(C.url),
+          (x) => x.redis === 'down',
+        )
+      ).redis,
+    ).toBe('down');
     const n1 = fresh();
     expect((await guarded(C.url, n1, NEWCOMER)).status).toBe(200);
     expect((await guarded(O.url, k, OTHER)).status).toBe(403); // O's L1 misses: decided by PostgreSQL
@@ -282,7 +334,13 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     const n2 = fresh();
     expect((await guarded(C.url, n2, NEWCOMER)).status).toBe(200);
     expect((await guarded(O.url, n2, OTHER)).status).toBe(403);
-    expect(await until(() => readiness(C.url), (x) => x.status === 200, 15_000)).toEqual({ status: 200, postgres: 'up', redis: 'up' });
+    expect(
+      await until(
+        () => readiness(C.url),
+        (x) => x.status === 200,
+        15_000,
+      ),
+    ).toEqual({ status: 200, postgres: 'up', redis: 'up' });
     pg.latencyMs = 0;
     expect(await bindingsOf(db, [k, n1, n2])).toBe(3);
   });
@@ -299,7 +357,11 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
         expect(r.status).toBe(403);
         ids.push(requestIdOf(r));
       }
-      await until(async () => pg.pendingResets, (p) => p === 0, 10_000);
+      await until(
+        async () => pg.pendingResets,
+        (p) => p === 0,
+        10_000,
+      );
     }
     await expectRowsExactlyOnce(ids);
     // A first-use bind whose insert is reset: 200 or 503 now, exactly one binding after a retry.
@@ -308,9 +370,20 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     pg.resetOnNextCommand(1);
     const first = await guarded(C.url, nb, NEWCOMER);
     expect([200, 503]).toContain(first.status);
-    await until(async () => pg.pendingResets, (p) => p === 0, 10_000);
+    await until(
+      async () => pg.pendingResets,
+      (p) => p === 0,
+      10_000,
+    );
     pg.resetOnNextCommand(0);
-    expect((await until(() => guarded(C.url, nb, NEWCOMER), (r) => r.status === 200)).status).toBe(200);
+    expect(
+      (
+        await until(
+          () => guarded(C.url, nb, NEWCOMER),
+          (r) => r.status === 200,
+        )
+      ).status,
+    ).toBe(200);
     expect(await bindingsOf(db, [nb])).toBe(1);
     // Redis reset in the middle of lookups: the decision falls back to PostgreSQL.
     redis.resetOnNextCommand(2);
@@ -318,7 +391,9 @@ describe('reliability: fault injection on Redis and PostgreSQL (relays, both fai
     expect((await guarded(C.url, r1, NEWCOMER)).status).toBe(200);
     expect((await guarded(O.url, r2, NEWCOMER)).status).toBe(200);
     expect((await guarded(O.url, r1, OTHER)).status).toBe(403);
-    console.log(`reset mid-command: ${pg.stats.resets} PostgreSQL and ${redis.stats.resets} Redis connections reset (bind round: ${pg.stats.resets - resetsBefore})`);
+    console.log(
+      `reset mid-command: ${pg.stats.resets} PostgreSQL and ${redis.stats.resets} Redis connections reset (bind round: ${pg.stats.resets - resetsBefore})`,
+    );
     expect(pg.stats.resets).toBeGreaterThanOrEqual(3);
   });
 });

@@ -22,13 +22,22 @@ const OWN = '127.0.0.2';
 const OTHER = '127.0.0.3';
 
 /** An SSE completion through Sentinel; resolves when the stream ends. */
-function stream(url: string, key: string, from: string): { headers: Promise<number>; done: Promise<{ status: number; body: string }> } {
+function stream(
+  url: string,
+  key: string,
+  from: string,
+): { headers: Promise<number>; done: Promise<{ status: number; body: string }> } {
   let onHeaders: (s: number) => void = () => undefined;
   const headers = new Promise<number>((r) => (onHeaders = r));
   const done = new Promise<{ status: number; body: string }>((resolve) => {
     const req = request(
       `${url}/v1/chat/completions`,
-      { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, localAddress: from, agent: false },
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        localAddress: from,
+        agent: false,
+      },
       (res) => {
         onHeaders(res.statusCode ?? 0);
         let body = '';
@@ -143,7 +152,10 @@ describe('reliability: nothing lost (SIGTERM under load, PostgreSQL outage)', ()
       const k = keyOf('out', 1);
       expect((await guarded(i.url, k, OWN)).status).toBe(200);
       pg.cutAll();
-      await until(() => readiness(i.url), (x) => x.postgres === 'down');
+      await until(
+        () => readiness(i.url),
+        (x) => x.postgres === 'down',
+      );
       const ids: string[] = [];
       const lastSent = new Map<string, number>();
       for (let round = 0; round < 10; round++) {
@@ -161,15 +173,28 @@ describe('reliability: nothing lost (SIGTERM under load, PostgreSQL outage)', ()
       expect(i.process.output).toMatch(/Intercept queue full; rows dropped/);
 
       pg.restore();
-      expect(await until(() => metric(i, 'sentinel_queue_depth{queue="intercepts"}'), (d) => d === 0)).toBe(0);
+      expect(
+        await until(
+          () => metric(i, 'sentinel_queue_depth{queue="intercepts"}'),
+          (d) => d === 0,
+        ),
+      ).toBe(0);
       // Exactly the queued rows were written, each once; every missing one is in the dropped count.
       const byId = await interceptRowsByRequestId(db, ids);
       expect([...byId.values()].every((n) => n === 1)).toBe(true);
       expect(byId.size).toBe(50);
       expect(ids.length - byId.size).toBe(dropped);
       // last_used_at gathered during the outage is flushed after it (every 5 s).
-      expect(await until(() => staleLastUsed(db, lastSent), (x) => x.length === 0, 15_000)).toEqual([]);
-      console.log(`PostgreSQL outage: ${ids.length} 403s, ${byId.size} rows queued and written, ${dropped} overflowed (counted, logged), 0 duplicated`);
+      expect(
+        await until(
+          () => staleLastUsed(db, lastSent),
+          (x) => x.length === 0,
+          15_000,
+        ),
+      ).toEqual([]);
+      console.log(
+        `PostgreSQL outage: ${ids.length} 403s, ${byId.size} rows queued and written, ${dropped} overflowed (counted, logged), 0 duplicated`,
+      );
     } finally {
       pg.restore();
       await s?.process.stop();

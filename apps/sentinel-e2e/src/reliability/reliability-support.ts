@@ -25,7 +25,10 @@ export async function bootInstance(
   ports: { pg?: number; redis?: number } = {},
 ): Promise<Instance> {
   const metricsPort = await freePort();
-  const process = await new SentinelProcess({ env: stack.env({ METRICS_PORT: String(metricsPort), ...env }, ports), waitForHealth: false }).start();
+  const process = await new SentinelProcess({
+    env: stack.env({ METRICS_PORT: String(metricsPort), ...env }, ports),
+    waitForHealth: false,
+  }).start();
   await process.waitForHealth(90_000); // a generous start-up bound: CI machines can be busy
   return { process, metricsPort, url: process.url };
 }
@@ -66,7 +69,12 @@ export async function readiness(url: string): Promise<Readiness> {
 }
 
 /** Polls until `ok` (a deadline, not a timed assertion); returns the last value either way. */
-export async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000, everyMs = 150): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 15_000,
+  everyMs = 150,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = await probe();
   while (!ok(last) && Date.now() < deadline) {
@@ -84,12 +92,18 @@ export const tryGuarded = (url: string, key: string, from: string): Promise<Http
   guarded(url, key, from).catch(() => ({ status: 0, headers: {}, body: '' }));
 
 export async function bindingsOf(db: TestDatabase, keys: readonly string[]): Promise<number> {
-  const [r] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM token_bindings WHERE token_hash = ANY($1)`, [keys.map(tokenIdOf)]);
+  const [r] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM token_bindings WHERE token_hash = ANY($1)`,
+    [keys.map(tokenIdOf)],
+  );
   return r.n;
 }
 
 export async function interceptRowsOf(db: TestDatabase, keys: readonly string[]): Promise<number> {
-  const [r] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM intercept_logs WHERE token_hash = ANY($1)`, [keys.map(tokenIdOf)]);
+  const [r] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM intercept_logs WHERE token_hash = ANY($1)`,
+    [keys.map(tokenIdOf)],
+  );
   return r.n;
 }
 
@@ -125,7 +139,10 @@ export async function interceptRowsByRequestId(db: TestDatabase, ids: readonly s
 }
 
 /** Ids that do not have exactly one row: [missing, duplicated]. */
-export async function notExactlyOnce(db: TestDatabase, ids: readonly string[]): Promise<{ missing: number; duplicated: number }> {
+export async function notExactlyOnce(
+  db: TestDatabase,
+  ids: readonly string[],
+): Promise<{ missing: number; duplicated: number }> {
   const byId = await interceptRowsByRequestId(db, ids);
   let missing = 0;
   let duplicated = 0;

@@ -2,7 +2,18 @@ import { api, login, tokenIdOf } from '../admin/admin-support';
 import type { TestDatabase } from '../support/services';
 import { RealStack } from '../support/stack';
 import { TcpRelay } from '../support/tcp-relay';
-import { bootInstance, keyOf, notExactlyOnce, readiness, requestIdOf, rssKiB, sleep, tryGuarded, until, type Instance } from './reliability-support';
+import {
+  bootInstance,
+  keyOf,
+  notExactlyOnce,
+  readiness,
+  requestIdOf,
+  rssKiB,
+  sleep,
+  tryGuarded,
+  until,
+  type Instance,
+} from './reliability-support';
 
 /**
  * Bounded soak: two Sentinels (one database, one Redis prefix), mixed traffic — cached keys, new
@@ -58,7 +69,16 @@ describe(`reliability: bounded soak (${SOAK_SECONDS} s, two instances, a Redis f
       for (const i of instances) for (const k of cached.slice(0, 5)) await tryGuarded(i.url, k, OWN);
       const rss = instances.map((i) => ({ before: rssKiB(i.process.child.pid), peak: 0, after: 0 }));
 
-      const f = { requests: 0, allowed: 0, denied: 0, newBound: 0, admin: 0, fiveXx: [] as string[], unexpected: [] as string[], faults: 0 };
+      const f = {
+        requests: 0,
+        allowed: 0,
+        denied: 0,
+        newBound: 0,
+        admin: 0,
+        fiveXx: [] as string[],
+        unexpected: [] as string[],
+        faults: 0,
+      };
       const deniedIds: string[] = [];
       let n = 0;
       let running = true;
@@ -99,7 +119,11 @@ describe(`reliability: bounded soak (${SOAK_SECONDS} s, two instances, a Redis f
         const ops = [
           (id: string) => api(A.url, 'POST', 'bindings/ban', { token, body: { id } }),
           (id: string) => api(B.url, 'POST', 'bindings/unban', { token, body: { id } }),
-          (id: string) => api(A.url, 'PUT', 'bindings/ip', { token, body: { id, ruleKind: 'multiple', entries: [OWN, '10.9.0.0/16'] } }),
+          (id: string) =>
+            api(A.url, 'PUT', 'bindings/ip', {
+              token,
+              body: { id, ruleKind: 'multiple', entries: [OWN, '10.9.0.0/16'] },
+            }),
           (id: string) => api(B.url, 'PUT', 'bindings/ip', { token, body: { id, ruleKind: 'single', entries: [OWN] } }),
         ];
         for (let i = 0; running; i++) {
@@ -135,11 +159,26 @@ describe(`reliability: bounded soak (${SOAK_SECONDS} s, two instances, a Redis f
       await Promise.all(load);
 
       // Settle: both ready, queues drained, then RSS read again.
-      for (const i of instances) expect((await until(() => readiness(i.url), (x) => x.status === 200, 20_000)).status).toBe(200);
-      const ids = await until(() => notExactlyOnce(db, deniedIds), (x) => x.missing === 0, 20_000);
+      for (const i of instances)
+        expect(
+          (
+            await until(
+              () => readiness(i.url),
+              (x) => x.status === 200,
+              20_000,
+            )
+          ).status,
+        ).toBe(200);
+      const ids = await until(
+        () => notExactlyOnce(db, deniedIds),
+        (x) => x.missing === 0,
+        20_000,
+      );
       await sleep(2_000);
       instances.forEach((i, j) => (rss[j].after = rssKiB(i.process.child.pid)));
-      const [{ bindings }] = await db.query<{ bindings: number }>(`SELECT count(*)::int AS bindings FROM token_bindings`);
+      const [{ bindings }] = await db.query<{ bindings: number }>(
+        `SELECT count(*)::int AS bindings FROM token_bindings`,
+      );
       const [{ rows }] = await db.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM intercept_logs`);
       const mib = (k: number) => Math.round(k / 102.4) / 10;
       console.log(

@@ -63,7 +63,12 @@ function readSse(base: string, headers: Record<string, string>): Promise<{ statu
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, events: text.split('\n\n').filter((e) => e.startsWith('data: ')).length }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          events: text.split('\n\n').filter((e) => e.startsWith('data: ')).length,
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -122,13 +127,22 @@ describe('HTTP robustness (security matrix cases 28–30, issue #8)', () => {
       ['duplicate Content-Length', `${post('Content-Length: 2\r\nContent-Length: 40\r\n')}{}${smuggled}`],
       ['duplicate Content-Length, same value', `${post('Content-Length: 2\r\nContent-Length: 2\r\n')}{}${smuggled}`],
       ['Content-Length list', `${post('Content-Length: 2, 2\r\n')}{}${smuggled}`],
-      ['Transfer-Encoding: chunked, identity', `${post('Transfer-Encoding: chunked, identity\r\n')}0\r\n\r\n${smuggled}`],
-      ['two Transfer-Encoding headers', `${post('Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n')}0\r\n\r\n${smuggled}`],
+      [
+        'Transfer-Encoding: chunked, identity',
+        `${post('Transfer-Encoding: chunked, identity\r\n')}0\r\n\r\n${smuggled}`,
+      ],
+      [
+        'two Transfer-Encoding headers',
+        `${post('Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n')}0\r\n\r\n${smuggled}`,
+      ],
       ['obs-fold', `${post('X-Folded: a\r\n b\r\nContent-Length: 2\r\n')}{}${smuggled}`],
       ['obs-fold hiding Transfer-Encoding', `${post('Transfer-Encoding:\r\n chunked\r\n')}0\r\n\r\n${smuggled}`],
       ['space before colon (Content-Length)', `${post('Content-Length : 2\r\n')}{}${smuggled}`],
       ['space before colon (Transfer-Encoding)', `${post('Transfer-Encoding : chunked\r\n')}0\r\n\r\n${smuggled}`],
-      ['bare LF line endings', `POST /v1/chat/completions HTTP/1.1\nHost: x\nAuthorization: Bearer sk-${key}\nContent-Length: 2\n\n{}${smuggled}`],
+      [
+        'bare LF line endings',
+        `POST /v1/chat/completions HTTP/1.1\nHost: x\nAuthorization: Bearer sk-${key}\nContent-Length: 2\n\n{}${smuggled}`,
+      ],
       // Header-valid but not chunked-last: refused by Sentinel's gate before any decision.
       ['Transfer-Encoding: identity', `${post('Transfer-Encoding: identity\r\n')}0\r\n\r\n${smuggled}`],
       ['Transfer-Encoding: xchunked', `${post('Transfer-Encoding: xchunked\r\n')}0\r\n\r\n${smuggled}`],
@@ -137,7 +151,8 @@ describe('HTTP robustness (security matrix cases 28–30, issue #8)', () => {
     const failures: string[] = [];
     for (const [name, bytes] of attacks) {
       const answer = await raw(port, bytes);
-      if (statusLine(answer) !== 'HTTP/1.1 400 Bad Request' || responses(answer) !== 1) failures.push(`${name}: ${JSON.stringify(answer.slice(0, 80))}`);
+      if (statusLine(answer) !== 'HTTP/1.1 400 Bad Request' || responses(answer) !== 1)
+        failures.push(`${name}: ${JSON.stringify(answer.slice(0, 80))}`);
     }
     expect(failures).toEqual([]);
     await new Promise((r) => setTimeout(r, 300)); // anything forwarded by mistake would have arrived
@@ -159,7 +174,8 @@ describe('HTTP robustness (security matrix cases 28–30, issue #8)', () => {
     const failures: string[] = [];
     for (const [name, bytes] of attacks) {
       const answer = await raw(port, bytes);
-      if (statusLine(answer) !== 'HTTP/1.1 400 Bad Request' || responses(answer) !== 1) failures.push(`${name}: ${JSON.stringify(answer.slice(0, 80))}`);
+      if (statusLine(answer) !== 'HTTP/1.1 400 Bad Request' || responses(answer) !== 1)
+        failures.push(`${name}: ${JSON.stringify(answer.slice(0, 80))}`);
     }
     expect(failures).toEqual([]);
     await new Promise((r) => setTimeout(r, 300));
@@ -179,7 +195,10 @@ describe('HTTP robustness (security matrix cases 28–30, issue #8)', () => {
       socket.on('close', () => resolve(out));
       socket.write(`${post('Transfer-Encoding: chunked\r\n', '/v1/late-bad-chunk')}5\r\nhello\r\n`);
       // Once the upstream holds the first 5 bytes, the framing breaks.
-      until(() => upstream.requests.slice(seen).some((r) => r.url === '/v1/late-bad-chunk' && r.bodyBytes >= 5), 'the body reached the upstream')
+      until(
+        () => upstream.requests.slice(seen).some((r) => r.url === '/v1/late-bad-chunk' && r.bodyBytes >= 5),
+        'the body reached the upstream',
+      )
         .then(() => socket.write(`zz\r\n{}\r\n0\r\n\r\n${smuggled}`))
         .catch(() => socket.destroy());
       setTimeout(() => socket.destroy(), 10_000);
@@ -223,14 +242,23 @@ describe('HTTP robustness (security matrix cases 28–30, issue #8)', () => {
       await until(() => upstream.flood.paused && upstream.flood.written > 0, 'the upstream write() returned false');
       // Settled: nothing more is accepted while the client does not read.
       let last = -1;
-      await until(() => {
-        const settled = upstream.flood.paused && upstream.flood.written === last;
-        last = upstream.flood.written;
-        return settled;
-      }, 'the flood stopped', 20_000).catch(() => undefined);
+      await until(
+        () => {
+          const settled = upstream.flood.paused && upstream.flood.written === last;
+          last = upstream.flood.written;
+          return settled;
+        },
+        'the flood stopped',
+        20_000,
+      ).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 500));
       const stalledAt = upstream.flood.written;
-      const others = await Promise.all([otherClient(s.url, () => true), readSse(s.url, auth), readSse(s.url, auth), otherClient(s.url, () => true)]);
+      const others = await Promise.all([
+        otherClient(s.url, () => true),
+        readSse(s.url, auth),
+        readSse(s.url, auth),
+        otherClient(s.url, () => true),
+      ]);
       const rssStalled = memMiB(pid, 'VmRSS');
       process.stdout.write(
         `[backpressure] upstream accepted ${(stalledAt / 1048576).toFixed(1)} MiB of 512 before write() returned false (${upstream.flood.pauses} pauses); client read ${(received / 1024).toFixed(0)} KiB; Sentinel RSS ${rssBefore.toFixed(0)} → ${rssStalled.toFixed(0)} MiB\n`,
@@ -266,7 +294,12 @@ describe('HTTP robustness (security matrix cases 28–30, issue #8)', () => {
     const upload = new Promise<number>((resolve, reject) => {
       const req = request(
         `${s.url}/v1/files`,
-        { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, localAddress: '127.0.0.2', agent: false },
+        {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/octet-stream' },
+          localAddress: '127.0.0.2',
+          agent: false,
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -287,8 +320,13 @@ describe('HTTP robustness (security matrix cases 28–30, issue #8)', () => {
     expect(await upload).toBe(200);
     const seconds = (Date.now() - started) / 1000;
     const growth = memMiB(pid, 'VmHWM') - peakBefore;
-    process.stdout.write(`[upload] ${UPLOAD_MIB} MiB in ${seconds.toFixed(1)} s (${(UPLOAD_MIB / seconds).toFixed(0)} MiB/s); Sentinel peak RSS growth ${growth.toFixed(1)} MiB; ${others.ok} other requests served meanwhile\n`);
-    expect(upstream.requests.filter((r) => r.url === '/v1/files').pop()).toMatchObject({ bodyBytes: UPLOAD_MIB * 1048576, complete: true });
+    process.stdout.write(
+      `[upload] ${UPLOAD_MIB} MiB in ${seconds.toFixed(1)} s (${(UPLOAD_MIB / seconds).toFixed(0)} MiB/s); Sentinel peak RSS growth ${growth.toFixed(1)} MiB; ${others.ok} other requests served meanwhile\n`,
+    );
+    expect(upstream.requests.filter((r) => r.url === '/v1/files').pop()).toMatchObject({
+      bodyBytes: UPLOAD_MIB * 1048576,
+      complete: true,
+    });
     expect(growth).toBeLessThan(64); // a buffering proxy would grow by the upload's size
     expect(others.bad).toEqual([]);
     expect(others.ok).toBeGreaterThan(0);

@@ -21,7 +21,8 @@ const newKey = (): string => {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   return Array.from(randomBytes(48), (b) => alphabet[b % alphabet.length]).join('');
 };
-const hashOf = (key: string) => createHmac('sha256', TEST_SECRETS.SENTINEL_HMAC_SECRET).update(key.toLowerCase()).digest('hex');
+const hashOf = (key: string) =>
+  createHmac('sha256', TEST_SECRETS.SENTINEL_HMAC_SECRET).update(key.toLowerCase()).digest('hex');
 const maskOf = (key: string) => `sk-${key.slice(0, 4)}…${key.slice(-4)}`;
 
 /** A webhook receiver on 127.0.0.1 that records every request; `/redirect` answers 302 to `redirectTo`. */
@@ -78,17 +79,33 @@ describe('security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => 
       : http(`${base}/v1/models`, { rawHeaders: [['Authorization', `Bearer sk-${key}`], ...realIp], from: PROXY });
 
   async function bindingRows(key: string) {
-    return (stack as RealStack).db.query<{ e: string }>(`SELECT rule_entries::text AS e FROM token_bindings WHERE token_hash = $1`, [hashOf(key)]);
+    return (stack as RealStack).db.query<{ e: string }>(
+      `SELECT rule_entries::text AS e FROM token_bindings WHERE token_hash = $1`,
+      [hashOf(key)],
+    );
   }
 
-  const upstreamSaw = (key: string) => (stack as RealStack).upstream.requests.filter((r) => JSON.stringify(r.headers).includes(key)).length;
+  const upstreamSaw = (key: string) =>
+    (stack as RealStack).upstream.requests.filter((r) => JSON.stringify(r.headers).includes(key)).length;
 
   it('case 3: a trusted peer with two X-Real-IP values (two header lines, or `a, b` on one line) or none → 400, no binding', async () => {
     if (!stack) return;
     const k = newKey();
     const attempts: [string, string | [string, string][]][] = [
-      ['two header lines', [['X-Real-IP', '127.0.0.2'], ['X-Real-IP', '127.0.0.3']]],
-      ['two header lines, same value', [['X-Real-IP', '127.0.0.2'], ['x-real-ip', '127.0.0.2']]],
+      [
+        'two header lines',
+        [
+          ['X-Real-IP', '127.0.0.2'],
+          ['X-Real-IP', '127.0.0.3'],
+        ],
+      ],
+      [
+        'two header lines, same value',
+        [
+          ['X-Real-IP', '127.0.0.2'],
+          ['x-real-ip', '127.0.0.2'],
+        ],
+      ],
       ['`a, b` on one line', '127.0.0.2, 127.0.0.3'],
       ['`a,b` on one line', '127.0.0.2,127.0.0.3'],
       ['no header', []],
@@ -148,7 +165,8 @@ describe('security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => 
       const k128 = newKey();
       expect((await viaProxy(k128, '2001:db8::1')).status).toBe(200);
       expect(await bindingRows(k128)).toEqual([{ e: '{2001:db8::1/128}' }]);
-      for (const same of ['2001:DB8:0::1', '2001:0db8:0:0:0:0:0:1']) expect([same, (await viaProxy(k128, same)).status]).toEqual([same, 200]);
+      for (const same of ['2001:DB8:0::1', '2001:0db8:0:0:0:0:0:1'])
+        expect([same, (await viaProxy(k128, same)).status]).toEqual([same, 200]);
       expect((await viaProxy(k128, '2001:db8::2')).status).toBe(403);
     } finally {
       expect((await api(base, 'PUT', 'settings', { token, body: { reset: ['bindIpv6Prefix'] } })).status).toBe(200);
@@ -158,21 +176,35 @@ describe('security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => 
   it('case 14: raw keys appear nowhere — the webhook body and headers of a delivered alert carry only the mask', async () => {
     if (!stack) return;
     const hook = `http://127.0.0.1:${receiver.port}/hook`;
-    const set = await api(base, 'PUT', 'settings', { token, body: { values: { alertWebhookUrl: hook, alertAllowPrivateTargets: true, alertThresholdCount: 1 } } });
+    const set = await api(base, 'PUT', 'settings', {
+      token,
+      body: { values: { alertWebhookUrl: hook, alertAllowPrivateTargets: true, alertThresholdCount: 1 } },
+    });
     expect(set.status).toBe(200);
     try {
       const k = newKey();
       const before = receiver.hits.length;
-      expect((await http(`${base}/v1/models`, { headers: { authorization: `Bearer sk-${k}` }, from: '127.0.0.2' })).status).toBe(200);
-      expect((await http(`${base}/v1/models`, { headers: { authorization: `Bearer sk-${k}` }, from: '127.0.0.3' })).status).toBe(403);
+      expect(
+        (await http(`${base}/v1/models`, { headers: { authorization: `Bearer sk-${k}` }, from: '127.0.0.2' })).status,
+      ).toBe(200);
+      expect(
+        (await http(`${base}/v1/models`, { headers: { authorization: `Bearer sk-${k}` }, from: '127.0.0.3' })).status,
+      ).toBe(403);
       const deadline = Date.now() + 15_000;
-      while (!receiver.hits.slice(before).some((h) => h.body.includes(maskOf(k))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!receiver.hits.slice(before).some((h) => h.body.includes(maskOf(k))) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       const delivered = receiver.hits.slice(before).filter((h) => h.body.includes(maskOf(k)));
       expect(delivered).toHaveLength(1); // the alert for this key really arrived (threshold 1)
-      expect(JSON.parse(delivered[0].body)).toMatchObject({ event: 'intercept_threshold', token: { mask: maskOf(k), id: hashOf(k) } });
+      expect(JSON.parse(delivered[0].body)).toMatchObject({
+        event: 'intercept_threshold',
+        token: { mask: maskOf(k), id: hashOf(k) },
+      });
       const wire = JSON.stringify(delivered[0]);
       for (const needle of [k, k.toLowerCase(), `sk-${k}`]) expect(wire.includes(needle)).toBe(false);
-      const stored = await stack.db.query<{ p: string }>(`SELECT payload::text AS p FROM alert_deliveries WHERE token_mask = $1`, [maskOf(k)]);
+      const stored = await stack.db.query<{ p: string }>(
+        `SELECT payload::text AS p FROM alert_deliveries WHERE token_mask = $1`,
+        [maskOf(k)],
+      );
       expect(stored).toHaveLength(1);
       expect(stored[0].p.includes(k) || stored[0].p.toLowerCase().includes(k.toLowerCase())).toBe(false);
       expect(s.output.includes(k)).toBe(false);
@@ -195,9 +227,17 @@ describe('security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => 
     const before = receiver.hits.length;
     try {
       for (const [url, why] of targets) {
-        expect((await api(base, 'PUT', 'settings', { token, body: { values: { alertWebhookUrl: url } } })).status).toBe(200);
+        expect((await api(base, 'PUT', 'settings', { token, body: { values: { alertWebhookUrl: url } } })).status).toBe(
+          200,
+        );
         const r = await api<AlertTestResponse>(base, 'POST', 'alerts/test', { token });
-        expect([url, r.status, r.json.status, r.json.attempts, r.json.httpStatus]).toEqual([url, 200, 'failed', 1, null]);
+        expect([url, r.status, r.json.status, r.json.attempts, r.json.httpStatus]).toEqual([
+          url,
+          200,
+          'failed',
+          1,
+          null,
+        ]);
         expect([url, r.json.error]).toEqual([url, expect.stringMatching(why)]);
         // Recorded: the newest delivery is this refusal.
         const d = await api<AlertDeliveriesResponse>(base, 'GET', 'alerts/deliveries', { token });
@@ -206,7 +246,14 @@ describe('security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => 
       expect(receiver.hits.length).toBe(before); // nothing reached the receiver
 
       // Explicitly allowed: the same loopback receiver gets the test alert.
-      expect((await api(base, 'PUT', 'settings', { token, body: { values: { alertWebhookUrl: `http://localhost:${p}/hook`, alertAllowPrivateTargets: true } } })).status).toBe(200);
+      expect(
+        (
+          await api(base, 'PUT', 'settings', {
+            token,
+            body: { values: { alertWebhookUrl: `http://localhost:${p}/hook`, alertAllowPrivateTargets: true } },
+          })
+        ).status,
+      ).toBe(200);
       const ok = await api<AlertTestResponse>(base, 'POST', 'alerts/test', { token });
       expect(ok.json).toMatchObject({ status: 'sent', httpStatus: 200, error: null });
       expect(receiver.hits.slice(before).map((h) => h.path)).toEqual(['/hook']);
@@ -222,7 +269,10 @@ describe('security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => 
     try {
       for (const location of ['http://169.254.169.254/latest/meta-data/', `http://127.0.0.1:${p}/inner`]) {
         receiver.redirectTo = location;
-        const set = await api(base, 'PUT', 'settings', { token, body: { values: { alertWebhookUrl: `http://127.0.0.1:${p}/redirect`, alertAllowPrivateTargets: true } } });
+        const set = await api(base, 'PUT', 'settings', {
+          token,
+          body: { values: { alertWebhookUrl: `http://127.0.0.1:${p}/redirect`, alertAllowPrivateTargets: true } },
+        });
         expect(set.status).toBe(200);
         const r = await api<AlertTestResponse>(base, 'POST', 'alerts/test', { token });
         expect(r.json).toMatchObject({ status: 'failed', attempts: 1, httpStatus: 302 });
@@ -250,7 +300,12 @@ describe('security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => 
     const wrong: Awaited<ReturnType<typeof attempt>>[] = [];
     // Alternate so both accounts see the same clock; the unknown user also tries the right password.
     for (let i = 0; i < N + 1; i++) {
-      unknown.push(await attempt({ username: 'mallory', password: i % 2 ? TEST_SECRETS.ADMIN_PASSWORD : `guess-${i}` }, `127.0.3.${i + 1}`));
+      unknown.push(
+        await attempt(
+          { username: 'mallory', password: i % 2 ? TEST_SECRETS.ADMIN_PASSWORD : `guess-${i}` },
+          `127.0.3.${i + 1}`,
+        ),
+      );
       wrong.push(await attempt({ username: 'admin', password: `guess-${i}` }, `127.0.4.${i + 1}`));
     }
     expect(unknown.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 429]);

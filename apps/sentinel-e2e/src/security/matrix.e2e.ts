@@ -20,7 +20,12 @@ const newKey = (): string => {
   return Array.from(randomBytes(48), (b) => alphabet[b % alphabet.length]).join('');
 };
 
-const call = (base: string, key: string | null, from: string, extra: Record<string, string> = {}): Promise<HttpResult> =>
+const call = (
+  base: string,
+  key: string | null,
+  from: string,
+  extra: Record<string, string> = {},
+): Promise<HttpResult> =>
   http(`${base}/v1/models`, { headers: { ...(key ? { authorization: `Bearer sk-${key}` } : {}), ...extra }, from });
 
 /** Writes raw bytes on a fresh socket; resolves with everything read until the server closes (or `waitMs`). */
@@ -65,7 +70,9 @@ describe('security matrix (reference/security-matrix.md)', () => {
 
   async function bindingOf(key: string) {
     const tokenId = createHmac('sha256', TEST_SECRETS.SENTINEL_HMAC_SECRET).update(key.toLowerCase()).digest('hex');
-    const r = await api<{ items: { id: string; tokenId: string; ruleKind: string; ruleEntries: string[]; status: string }[] }>(base, 'GET', `bindings?token=${tokenId.slice(0, 16)}`, { token });
+    const r = await api<{
+      items: { id: string; tokenId: string; ruleKind: string; ruleEntries: string[]; status: string }[];
+    }>(base, 'GET', `bindings?token=${tokenId.slice(0, 16)}`, { token });
     expect(r.status).toBe(200);
     return r.json.items.find((b) => b.tokenId === tokenId) ?? null;
   }
@@ -119,7 +126,8 @@ describe('security matrix (reference/security-matrix.md)', () => {
 
     const everyV4 = K();
     await setRule(everyV4, 'multiple', ['0.0.0.0/0', '::/0']);
-    for (const from of ['127.0.0.7', '127.0.9.9', '127.255.255.254']) expect((await call(base, everyV4, from)).status).toBe(200);
+    for (const from of ['127.0.0.7', '127.0.9.9', '127.255.255.254'])
+      expect((await call(base, everyV4, from)).status).toBe(200);
   });
 
   it('case 9: multiple — a listed address passes, an unlisted one gets 403 and an intercept row', async () => {
@@ -163,7 +171,13 @@ describe('security matrix (reference/security-matrix.md)', () => {
       const label = JSON.stringify(headers).slice(0, 60);
       expect([label, r.status, allowed.includes(r.status), n]).toEqual([label, r.status, true, bindingsBefore[0].n]);
     }
-    const dup = await http(`${base}/v1/models`, { rawHeaders: [['Authorization', `Bearer sk-${newKey()}`], ['Authorization', `Bearer sk-${newKey()}`]], from: '127.0.0.8' });
+    const dup = await http(`${base}/v1/models`, {
+      rawHeaders: [
+        ['Authorization', `Bearer sk-${newKey()}`],
+        ['Authorization', `Bearer sk-${newKey()}`],
+      ],
+      from: '127.0.0.8',
+    });
     expect(dup.status).toBe(400);
     const bindingsAfter = await stack.db.query<{ n: string }>('SELECT count(*)::text AS n FROM token_bindings');
     expect(bindingsAfter[0].n).toBe(bindingsBefore[0].n);
@@ -205,7 +219,8 @@ describe('security matrix (reference/security-matrix.md)', () => {
     if (!stack) return;
     const k = K();
     const seen = stack.upstream.requests.length;
-    const head = (extra: string, key = k) => `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-${key}\r\nContent-Type: application/json\r\n${extra}\r\n`;
+    const head = (extra: string, key = k) =>
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-${key}\r\nContent-Type: application/json\r\n${extra}\r\n`;
     const chunkKey = K();
     const smuggle = 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}';
     const attacks = [
@@ -271,14 +286,20 @@ describe('security matrix (reference/security-matrix.md)', () => {
     expect((await call(base, k, '127.0.0.3')).status).toBe(403);
     await new Promise((r) => setTimeout(r, 1_500)); // let queued intercept rows and last_used_at flush
     const needles = sentKeys.flatMap((key) => [key, key.toLowerCase()]);
-    const findIn = (where: string, text: string) => needles.filter((n) => text.includes(n)).map((n) => `${where}: ${n.slice(0, 6)}…`);
+    const findIn = (where: string, text: string) =>
+      needles.filter((n) => text.includes(n)).map((n) => `${where}: ${n.slice(0, 6)}…`);
 
     // PostgreSQL: every row of every table in the test database, as text.
-    const tables = await stack.db.query<{ t: string }>(`SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'`);
+    const tables = await stack.db.query<{ t: string }>(
+      `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'`,
+    );
     expect(tables.length).toBeGreaterThan(0);
     let dump = '';
-    for (const { t } of tables) for (const row of await stack.db.query<{ r: string }>(`SELECT x::text AS r FROM ${t} x`)) dump += `${row.r}\n`;
-    expect(dump).toContain(createHmac('sha256', TEST_SECRETS.SENTINEL_HMAC_SECRET).update(k.toLowerCase()).digest('hex')); // the dump is real
+    for (const { t } of tables)
+      for (const row of await stack.db.query<{ r: string }>(`SELECT x::text AS r FROM ${t} x`)) dump += `${row.r}\n`;
+    expect(dump).toContain(
+      createHmac('sha256', TEST_SECRETS.SENTINEL_HMAC_SECRET).update(k.toLowerCase()).digest('hex'),
+    ); // the dump is real
     const leaks = findIn('postgres', dump);
 
     // Redis: every key and value under the test prefix.
@@ -326,7 +347,8 @@ describe('security matrix (reference/security-matrix.md)', () => {
     const redis = new Redis('redis://127.0.0.1:6379/0', { maxRetriesPerRequest: 1 });
     try {
       const b = await stack.sentinel({ APP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) }, { pg: relay.port });
-      const hashOf = (key: string) => createHmac('sha256', TEST_SECRETS.SENTINEL_HMAC_SECRET).update(key.toLowerCase()).digest('hex');
+      const hashOf = (key: string) =>
+        createHmac('sha256', TEST_SECRETS.SENTINEL_HMAC_SECRET).update(key.toLowerCase()).digest('hex');
 
       /**
        * B (which has never seen `key`) starts a request whose binding lookup goes to PostgreSQL and
@@ -345,7 +367,9 @@ describe('security matrix (reference/security-matrix.md)', () => {
         // repeats itself once released because the invalidation arrived meanwhile. (Had B sent a
         // lookup of its own, it would be held too.) Give the request a moment to reach B; if it
         // arrives only after the release it is decided on a fresh lookup, which must refuse it too.
-        await until(() => relay.heldConnections() >= 2, 'a second lookup reached PostgreSQL', 1_000).catch(() => undefined);
+        await until(() => relay.heldConnections() >= 2, 'a second lookup reached PostgreSQL', 1_000).catch(
+          () => undefined,
+        );
         relay.release();
         return { inFlight: (await inFlight).status, after: (await after).status };
       }
@@ -396,7 +420,10 @@ describe('security matrix (reference/security-matrix.md)', () => {
     const keys = ['alertWebhookUrl', 'alertAllowPrivateTargets', 'alertThresholdCount'];
     try {
       // Loopback is refused by the SSRF guard unless private targets are allowed (case 19).
-      const set = await api(base, 'PUT', 'settings', { token, body: { values: { alertWebhookUrl: hook, alertAllowPrivateTargets: true, alertThresholdCount: 1 } } });
+      const set = await api(base, 'PUT', 'settings', {
+        token,
+        body: { values: { alertWebhookUrl: hook, alertAllowPrivateTargets: true, alertThresholdCount: 1 } },
+      });
       expect(set.status).toBe(200);
       const good = K();
       expect((await call(base, good, '127.0.0.2')).status).toBe(200);
@@ -418,7 +445,9 @@ describe('security matrix (reference/security-matrix.md)', () => {
       const during: number[] = [];
       for (let i = 0; i < 20 && arrivals.length < 2; i++) during.push(await timed());
       const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)].toFixed(1);
-      process.stdout.write(`[case 20] proxied latency median before ${med(before)} ms, during the hanging delivery ${med(during)} ms (max ${Math.max(...during).toFixed(1)} ms)\n`);
+      process.stdout.write(
+        `[case 20] proxied latency median before ${med(before)} ms, during the hanging delivery ${med(during)} ms (max ${Math.max(...during).toFixed(1)} ms)\n`,
+      );
       // A bound, not a timing claim: far below the 5 s attempt a blocked proxy would wait for.
       for (const ms of during) expect(ms).toBeLessThan(2_500);
 

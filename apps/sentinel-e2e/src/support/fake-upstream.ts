@@ -56,7 +56,10 @@ export class FakeUpstream {
         const body = Buffer.concat(chunks).toString('utf8');
         if (path === '/hang') return; // never answer
         if (path === '/v1/models' && req.method === 'GET') {
-          const json = JSON.stringify({ object: 'list', data: [{ id: 'gpt-test', object: 'model', created: 0, owned_by: 'fake' }] });
+          const json = JSON.stringify({
+            object: 'list',
+            data: [{ id: 'gpt-test', object: 'model', created: 0, owned_by: 'fake' }],
+          });
           res.writeHead(200, { 'content-type': 'application/json' }).end(json);
           return;
         }
@@ -99,7 +102,9 @@ export class FakeUpstream {
           res.writeHead(200, { 'content-type': 'application/json' }).end(json);
           return;
         }
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, path, bodyBytes: rec.bodyBytes }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ method: req.method, path, bodyBytes: rec.bodyBytes }));
       });
     });
     this.wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => [...protocols][0] ?? false });
@@ -113,7 +118,9 @@ export class FakeUpstream {
         aborted: false,
         remoteAddress: req.socket.remoteAddress,
       });
-      this.wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary })));
+      this.wss.handleUpgrade(req, socket, head, (ws) =>
+        ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary })),
+      );
     });
     await new Promise<void>((r) => this.server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
     this.port = (this.server.address() as AddressInfo).port;

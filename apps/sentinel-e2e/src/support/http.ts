@@ -9,7 +9,13 @@ export interface HttpResult {
 /** A plain HTTP call from a chosen loopback address (127.0.0.2, 127.0.0.3, …): real client IPs. */
 export function http(
   url: string,
-  options: { method?: string; headers?: OutgoingHttpHeaders; body?: string | Buffer; from?: string; rawHeaders?: [string, string][] } = {},
+  options: {
+    method?: string;
+    headers?: OutgoingHttpHeaders;
+    body?: string | Buffer;
+    from?: string;
+    rawHeaders?: [string, string][];
+  } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     // A raw list is sent as given, so Node adds no Host: without one, Node's server answers 400
@@ -31,7 +37,9 @@ export function http(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );

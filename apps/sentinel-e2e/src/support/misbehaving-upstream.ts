@@ -46,7 +46,14 @@ export class MisbehavingUpstream {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      const rec: UpstreamRecord = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, trailers: {}, bodyBytes: 0, complete: false };
+      const rec: UpstreamRecord = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        trailers: {},
+        bodyBytes: 0,
+        complete: false,
+      };
       this.requests.push(rec);
       const path = rec.url.split('?')[0];
       req.on('data', (c: Buffer) => (rec.bodyBytes += c.length));
@@ -64,11 +71,16 @@ export class MisbehavingUpstream {
           return void res.end('true}');
         }
         if (path === '/sse') return this.sse(res);
-        if (path === '/flood') return this.startFlood(res, Number(new URL(rec.url, 'http://x').searchParams.get('mib') ?? '64'));
+        if (path === '/flood')
+          return this.startFlood(res, Number(new URL(rec.url, 'http://x').searchParams.get('mib') ?? '64'));
         if (path === '/v1/models') {
-          return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"gpt-test","object":"model"}]}');
+          return void res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end('{"object":"list","data":[{"id":"gpt-test","object":"model"}]}');
         }
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: rec.method, path, bodyBytes: rec.bodyBytes, trailers: rec.trailers }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ method: rec.method, path, bodyBytes: rec.bodyBytes, trailers: rec.trailers }));
       });
     });
     this.server.on('connection', (s: Socket) => {

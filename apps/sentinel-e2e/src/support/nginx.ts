@@ -1,5 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +59,9 @@ export class NginxProcess {
     writeFileSync(conf, this.config());
     const test = spawnSync(NGINX_BIN, ['-t', '-p', this.dir, '-c', conf], { encoding: 'utf8' });
     if (test.status !== 0) throw new Error(`nginx -t failed:\n${test.stderr}`);
-    this.child = spawn(NGINX_BIN, ['-p', this.dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(NGINX_BIN, ['-p', this.dir, '-c', conf, '-g', 'daemon off;'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
     // Ready when it accepts connections (the pid file can appear before the socket listens).

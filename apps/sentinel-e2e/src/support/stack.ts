@@ -1,6 +1,12 @@
 import { FakeUpstream } from './fake-upstream';
 import { SentinelProcess } from './sentinel-process';
-import { cleanupRedisPrefix, createTestDatabase, realServicesAvailable, redisPrefix, type TestDatabase } from './services';
+import {
+  cleanupRedisPrefix,
+  createTestDatabase,
+  realServicesAvailable,
+  redisPrefix,
+  type TestDatabase,
+} from './services';
 
 /**
  * What most e2e suites need: a fake New API, a database and a Redis prefix of their own, and
@@ -22,7 +28,10 @@ export class RealStack {
   }
 
   /** Environment for a Sentinel on this stack; `pgPort`/`redisPort` route through relays. */
-  env(extra: Record<string, string | undefined> = {}, ports: { pg?: number; redis?: number } = {}): Record<string, string | undefined> {
+  env(
+    extra: Record<string, string | undefined> = {},
+    ports: { pg?: number; redis?: number } = {},
+  ): Record<string, string | undefined> {
     return {
       DOWNSTREAM_URL: this.upstream.url,
       PG_DSN: this.db.dsn(ports.pg),
@@ -33,7 +42,10 @@ export class RealStack {
   }
 
   /** A started Sentinel on this stack, stopped by stop(). */
-  async sentinel(extra: Record<string, string | undefined> = {}, ports: { pg?: number; redis?: number } = {}): Promise<SentinelProcess> {
+  async sentinel(
+    extra: Record<string, string | undefined> = {},
+    ports: { pg?: number; redis?: number } = {},
+  ): Promise<SentinelProcess> {
     const s = await new SentinelProcess({ env: this.env(extra, ports) }).start();
     this.sentinels.push(s);
     return s;

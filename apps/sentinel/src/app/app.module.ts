@@ -24,7 +24,11 @@ export class AppModule {
         StorageModule.forRoot({
           pgDsn: config.postgres.dsn,
           dataDir: config.dataDir,
-          logger: { log: (m) => logger.info(m, 'Storage'), warn: (m) => logger.warn(m, 'Storage'), error: (m) => logger.error(m, 'Storage') },
+          logger: {
+            log: (m) => logger.info(m, 'Storage'),
+            warn: (m) => logger.warn(m, 'Storage'),
+            error: (m) => logger.error(m, 'Storage'),
+          },
         }),
         SettingsModule,
         BindingModule.forRoot({ interceptQueueMax: config.interceptQueueMax }),

@@ -5,10 +5,7 @@ export {
   type AdminApiConfig,
 } from './lib/config/admin-api.config';
 export { provideAdminClient } from './lib/config/provide-admin-client';
-export {
-  AUTH_TOKEN_STORAGE_KEY,
-  AuthTokenStore,
-} from './lib/auth/auth-token.store';
+export { AUTH_TOKEN_STORAGE_KEY, AuthTokenStore } from './lib/auth/auth-token.store';
 export { LOGIN_PATH, authInterceptor } from './lib/auth/auth.interceptor';
 export {
   AuditApi,

@@ -1,3 +1,9 @@
 export * from './lib/admin.module';
-export { AdminAuthService, ADMIN_ACCOUNT, JWT_AUDIENCE, JWT_ISSUER, JWT_TTL_SECONDS } from './lib/auth/admin-auth.service';
+export {
+  AdminAuthService,
+  ADMIN_ACCOUNT,
+  JWT_AUDIENCE,
+  JWT_ISSUER,
+  JWT_TTL_SECONDS,
+} from './lib/auth/admin-auth.service';
 export { csvCell, csvRow } from './lib/logs/csv';

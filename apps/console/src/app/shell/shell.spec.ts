@@ -24,9 +24,7 @@ describe('Shell', () => {
     localStorage.clear();
     sessionStorage.setItem(AUTH_TOKEN_STORAGE_KEY, 'a.b.c');
     html.className = '';
-    browserLanguage = jest
-      .spyOn(window.navigator, 'language', 'get')
-      .mockReturnValue('en-US');
+    browserLanguage = jest.spyOn(window.navigator, 'language', 'get').mockReturnValue('en-US');
     handset = new BehaviorSubject(false);
   });
 
@@ -46,30 +44,18 @@ describe('Shell', () => {
         {
           provide: BreakpointObserver,
           useValue: {
-            observe: () =>
-              handset.pipe(
-                map(
-                  (matches): BreakpointState => ({ matches, breakpoints: {} }),
-                ),
-              ),
+            observe: () => handset.pipe(map((matches): BreakpointState => ({ matches, breakpoints: {} }))),
           },
         },
       ],
     });
     const harness = await RouterTestingHarness.create(url);
     const element = harness.fixture.nativeElement as HTMLElement;
-    const loader: HarnessLoader = TestbedHarnessEnvironment.loader(
-      harness.fixture,
-    );
+    const loader: HarnessLoader = TestbedHarnessEnvironment.loader(harness.fixture);
     const stable = () => harness.fixture.whenStable();
-    const text = (selector: string) =>
-      element.querySelector(selector)?.textContent?.trim() ?? '';
-    const button = (testId: string) =>
-      element.querySelector<HTMLButtonElement>(`[data-testid="${testId}"]`);
-    const navLabels = () =>
-      Array.from(element.querySelectorAll('mat-nav-list a'), (a) =>
-        a.textContent?.trim(),
-      );
+    const text = (selector: string) => element.querySelector(selector)?.textContent?.trim() ?? '';
+    const button = (testId: string) => element.querySelector<HTMLButtonElement>(`[data-testid="${testId}"]`);
+    const navLabels = () => Array.from(element.querySelectorAll('mat-nav-list a'), (a) => a.textContent?.trim());
     return { harness, element, loader, stable, text, button, navLabels };
   }
 
@@ -78,55 +64,28 @@ describe('Shell', () => {
       const { element, text, navLabels } = await render();
 
       expect(text('mat-toolbar [data-testid="brand"]')).toBe('Sentinel');
-      expect(navLabels()).toEqual([
-        'Dashboard',
-        'Bindings',
-        'Logs',
-        'Settings',
-        'Audit',
-      ]);
-      const hrefs = Array.from(
-        element.querySelectorAll('mat-nav-list a'),
-        (a) => a.getAttribute('href'),
-      );
-      expect(hrefs).toEqual([
-        '/dashboard',
-        '/bindings',
-        '/logs',
-        '/settings',
-        '/audit',
-      ]);
-      expect(
-        element.querySelector('mat-nav-list')?.getAttribute('aria-label'),
-      ).toBe('Main navigation');
+      expect(navLabels()).toEqual(['Dashboard', 'Bindings', 'Logs', 'Settings', 'Audit']);
+      const hrefs = Array.from(element.querySelectorAll('mat-nav-list a'), (a) => a.getAttribute('href'));
+      expect(hrefs).toEqual(['/dashboard', '/bindings', '/logs', '/settings', '/audit']);
+      expect(element.querySelector('mat-nav-list')?.getAttribute('aria-label')).toBe('Main navigation');
     });
 
     it('redirects / to the dashboard and marks its link as the current page', async () => {
       const { element, text } = await render('/');
 
       expect(text('h1')).toBe('Dashboard');
-      const current = element.querySelectorAll(
-        'mat-nav-list a[aria-current="page"]',
-      );
-      expect(Array.from(current, (a) => a.textContent?.trim())).toEqual([
-        'Dashboard',
-      ]);
+      const current = element.querySelectorAll('mat-nav-list a[aria-current="page"]');
+      expect(Array.from(current, (a) => a.textContent?.trim())).toEqual(['Dashboard']);
     });
 
     it('navigates to a page from the side nav and marks its link current', async () => {
       const { element, stable, text } = await render();
 
-      element
-        .querySelector<HTMLAnchorElement>('[data-testid="nav-bindings"]')
-        ?.click();
+      element.querySelector<HTMLAnchorElement>('[data-testid="nav-bindings"]')?.click();
       await stable();
 
       expect(text('h1')).toBe('Bindings');
-      expect(
-        element
-          .querySelector('[data-testid="nav-bindings"]')
-          ?.getAttribute('aria-current'),
-      ).toBe('page');
+      expect(element.querySelector('[data-testid="nav-bindings"]')?.getAttribute('aria-current')).toBe('page');
     });
   });
 
@@ -157,9 +116,7 @@ describe('Shell', () => {
       expect(html.classList).not.toContain('theme-light');
       expect(localStorage.getItem(THEME_STORAGE_KEY)).toBe('dark');
       expect(toggle?.getAttribute('aria-label')).toBe('Switch to light theme');
-      expect(toggle?.querySelector('app-icon')?.getAttribute('data-icon')).toBe(
-        'light_mode',
-      );
+      expect(toggle?.querySelector('app-icon')?.getAttribute('data-icon')).toBe('light_mode');
 
       toggle?.click();
       await stable();
@@ -174,9 +131,7 @@ describe('Shell', () => {
       const { button } = await render();
 
       expect(html.classList).toContain('theme-dark');
-      expect(button('theme-toggle')?.getAttribute('aria-label')).toBe(
-        'Switch to light theme',
-      );
+      expect(button('theme-toggle')?.getAttribute('aria-label')).toBe('Switch to light theme');
     });
   });
 
@@ -185,18 +140,14 @@ describe('Shell', () => {
       const { loader, button, stable, text, navLabels } = await render();
       expect(text('[data-testid="language-switch"]')).toBe('English');
 
-      const menu = await loader.getHarness(
-        MatMenuHarness.with({ selector: '[data-testid="language-switch"]' }),
-      );
+      const menu = await loader.getHarness(MatMenuHarness.with({ selector: '[data-testid="language-switch"]' }));
       await menu.clickItem({ text: '简体中文' });
       await stable();
 
       expect(navLabels()).toEqual(['仪表盘', '绑定', '日志', '设置', '审计']);
       expect(text('h1')).toBe('仪表盘');
       expect(text('[data-testid="language-switch"]')).toBe('简体中文');
-      expect(button('theme-toggle')?.getAttribute('aria-label')).toBe(
-        '切换到深色主题',
-      );
+      expect(button('theme-toggle')?.getAttribute('aria-label')).toBe('切换到深色主题');
       expect(html.lang).toBe('zh-CN');
       expect(localStorage.getItem(LANGUAGE_STORAGE_KEY)).toBe('zh-CN');
     });
@@ -204,16 +155,11 @@ describe('Shell', () => {
     it('marks the current language in the menu', async () => {
       const { loader } = await render();
 
-      const menu = await loader.getHarness(
-        MatMenuHarness.with({ selector: '[data-testid="language-switch"]' }),
-      );
+      const menu = await loader.getHarness(MatMenuHarness.with({ selector: '[data-testid="language-switch"]' }));
       await menu.open();
       const items = await menu.getItems();
       const checked = await Promise.all(
-        items.map(async (item) => [
-          await item.getText(),
-          await (await item.host()).getAttribute('aria-checked'),
-        ]),
+        items.map(async (item) => [await item.getText(), await (await item.host()).getAttribute('aria-checked')]),
       );
 
       expect(checked).toEqual([
@@ -252,9 +198,7 @@ describe('Shell', () => {
       expect(await sidenav.isOpen()).toBe(true);
       expect(button('nav-toggle')?.getAttribute('aria-expanded')).toBe('true');
 
-      element
-        .querySelector<HTMLAnchorElement>('[data-testid="nav-logs"]')
-        ?.click();
+      element.querySelector<HTMLAnchorElement>('[data-testid="nav-logs"]')?.click();
       await stable();
       expect(text('h1')).toBe('Logs');
       expect(await sidenav.isOpen()).toBe(false);
@@ -272,12 +216,7 @@ describe('Shell', () => {
       expect(await sidenav.isOpen()).toBe(false);
       // The drawer reports the close asynchronously (closedStart, after its animation frame): under
       // a loaded test run that can take a few turns, so wait for the toolbar to catch up.
-      for (
-        let turn = 0;
-        turn < 20 &&
-        button('nav-toggle')?.getAttribute('aria-expanded') !== 'false';
-        turn++
-      ) {
+      for (let turn = 0; turn < 20 && button('nav-toggle')?.getAttribute('aria-expanded') !== 'false'; turn++) {
         await new Promise((resolve) => setTimeout(resolve, 25));
         await stable();
       }

@@ -1,11 +1,5 @@
 import { BreakpointObserver, Breakpoints } from '@angular/cdk/layout';
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  inject,
-  linkedSignal,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, linkedSignal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatListModule } from '@angular/material/list';
@@ -13,12 +7,7 @@ import { MatMenuModule } from '@angular/material/menu';
 import { MatSidenavModule } from '@angular/material/sidenav';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { MatTooltipModule } from '@angular/material/tooltip';
-import {
-  Router,
-  RouterLink,
-  RouterLinkActive,
-  RouterOutlet,
-} from '@angular/router';
+import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { AuthApi, LOGIN_PATH } from '@sentinel/admin-client';
 import { map } from 'rxjs';
 
@@ -72,16 +61,11 @@ export class Shell {
   protected readonly navOpened = linkedSignal(() => !this.isHandset());
 
   protected readonly themeToggleLabel = computed(() =>
-    this.theme.isDark()
-      ? this.t().shell.switchToLight
-      : this.t().shell.switchToDark,
+    this.theme.isDark() ? this.t().shell.switchToLight : this.t().shell.switchToDark,
   );
 
   protected readonly currentLanguageName = computed(
-    () =>
-      this.i18n.languages.find(
-        (language) => language.id === this.i18n.language(),
-      )?.nativeName ?? '',
+    () => this.i18n.languages.find((language) => language.id === this.i18n.language())?.nativeName ?? '',
   );
 
   private readonly auth = inject(AuthApi);

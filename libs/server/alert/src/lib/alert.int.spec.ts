@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { BindingEvents, type InterceptEvent } from '@sentinel/server-binding';
 import { AppLogger, MemoryKvStore, RedisKvStore, loadConfig, type KvStore } from '@sentinel/server-core';
 import { defaultsFromEnvironment, type RuntimeSettingsValues } from '@sentinel/server-settings';
-import { createEmbeddedTestDataSource, createPostgresTestDataSource, postgresTier } from '@sentinel/server-storage/testing';
+import {
+  createEmbeddedTestDataSource,
+  createPostgresTestDataSource,
+  postgresTier,
+} from '@sentinel/server-storage/testing';
 import type { DataSource } from 'typeorm';
 import { WebhookReceiver } from '../testing/webhook-receiver';
 import { DEFAULT_ALERT_OPTIONS, type AlertOptions } from './alert.options';
@@ -137,7 +141,8 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
   maybe('N-1 intercepts send nothing; the Nth sends exactly one alert with the full payload', async () => {
     const alerts = service();
     const h = newToken();
-    for (let i = 0; i < 4; i++) alerts.enqueueIntercept(intercept(h, `198.51.100.${i + 1}`, new Date(Date.UTC(2026, 10, 22, 10, 0, i))));
+    for (let i = 0; i < 4; i++)
+      alerts.enqueueIntercept(intercept(h, `198.51.100.${i + 1}`, new Date(Date.UTC(2026, 10, 22, 10, 0, i))));
     await alerts.whenIdle();
     expect(receiver.requests).toHaveLength(0);
     expect(await deliveriesFor(h)).toHaveLength(0);
@@ -202,14 +207,13 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
         };
       },
     });
-    const alerts = new AlertService(
-      countingKv,
-      (backend as Backend).dataSource,
-      settings,
-      events,
-      silent,
-      { ...DEFAULT_ALERT_OPTIONS, attemptTimeoutMs: 300, maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
-    );
+    const alerts = new AlertService(countingKv, (backend as Backend).dataSource, settings, events, silent, {
+      ...DEFAULT_ALERT_OPTIONS,
+      attemptTimeoutMs: 300,
+      maxAttempts: 2,
+      baseDelayMs: 10,
+      maxDelayMs: 20,
+    });
     alerts.onModuleInit();
     services.push(alerts);
     const tokens = Array.from({ length: 4 }, newToken);

@@ -130,7 +130,13 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
       generatedAt: now,
     };
     if (!s.alertWebhookUrl) {
-      return { deliveryId: null, status: 'failed', attempts: 0, error: 'no alert webhook URL is configured', durationMs: 0 };
+      return {
+        deliveryId: null,
+        status: 'failed',
+        attempts: 0,
+        error: 'no alert webhook URL is configured',
+        durationMs: 0,
+      };
     }
     return this.deliver(this.job(payload, s, this.options.testMaxAttempts));
   }
@@ -227,7 +233,10 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
     ]);
     if (count < threshold) return;
     // Exactly one alert per token and window across every instance sharing Redis.
-    const won = await this.kv.set(alertKeys.cooldown(h), this.options.instanceId, { onlyIfAbsent: true, ttlMs: windowMs });
+    const won = await this.kv.set(alertKeys.cooldown(h), this.options.instanceId, {
+      onlyIfAbsent: true,
+      ttlMs: windowMs,
+    });
     if (!won) return;
     this.stats.alertsTriggered++;
     const [rawRecent, firstAt] = await Promise.all([
@@ -282,7 +291,9 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
     if (this.closed) return;
     if (this.deliveryQueue.length >= this.options.maxQueuedDeliveries) {
       this.stats.deliveriesDropped++;
-      this.logger.error('Alert delivery queue full; alert recorded as failed', 'Alert', { tokenMask: job.payload.token.mask });
+      this.logger.error('Alert delivery queue full; alert recorded as failed', 'Alert', {
+        tokenMask: job.payload.token.mask,
+      });
       this.repo.insertFailed(job.payload, 'delivery queue full').catch(() => undefined);
       return;
     }
@@ -311,19 +322,27 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
     try {
       deliveryId = await this.repo.insertPending(job.payload);
     } catch (err) {
-      this.logger.warn('Could not record an alert delivery; sending it anyway', 'Alert', { error: (err as Error).message });
+      this.logger.warn('Could not record an alert delivery; sending it anyway', 'Alert', {
+        error: (err as Error).message,
+      });
     }
     const record = (status: 'pending' | 'sent' | 'failed', attempts: number, error: string | null) =>
       deliveryId === null
         ? Promise.resolve()
-        : this.repo.recordAttempt(deliveryId, status, attempts, error).catch((err: Error) =>
-            this.logger.warn('Could not update an alert delivery', 'Alert', { deliveryId, error: err.message }),
-          );
+        : this.repo
+            .recordAttempt(deliveryId, status, attempts, error)
+            .catch((err: Error) =>
+              this.logger.warn('Could not update an alert delivery', 'Alert', { deliveryId, error: err.message }),
+            );
 
     let last: AttemptResult = { ok: false, retryable: false, error: 'not attempted' };
     let attempts = 0;
     for (attempts = 1; attempts <= job.maxAttempts; attempts++) {
-      last = await attemptWebhook({ ...this.request(job), timeoutMs: this.options.attemptTimeoutMs, resolver: this.options.resolver });
+      last = await attemptWebhook({
+        ...this.request(job),
+        timeoutMs: this.options.attemptTimeoutMs,
+        resolver: this.options.resolver,
+      });
       if (last.ok) {
         await record('sent', attempts, null);
         this.stats.deliveriesSent++;
@@ -338,12 +357,22 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
         this.options.maxDelayMs,
         Math.max(backoffMs(attempts, this.options.baseDelayMs, this.options.maxDelayMs), last.retryAfterMs ?? 0),
       );
-      this.logger.warn('Alert delivery failed; retrying', 'Alert', { deliveryId, tokenMask: mask, attempt: attempts, error: last.error, retryInMs: delay });
+      this.logger.warn('Alert delivery failed; retrying', 'Alert', {
+        deliveryId,
+        tokenMask: mask,
+        attempt: attempts,
+        error: last.error,
+        retryInMs: delay,
+      });
       await this.sleep(delay);
       if (this.closed) break;
     }
     attempts = Math.min(attempts, job.maxAttempts);
-    const error = last.ok ? undefined : this.closed && last.retryable ? `${last.error} (shutting down, not retried)` : last.error;
+    const error = last.ok
+      ? undefined
+      : this.closed && last.retryable
+        ? `${last.error} (shutting down, not retried)`
+        : last.error;
     await record('failed', attempts, error ?? null);
     this.stats.deliveriesFailed++;
     this.logger.error('Alert delivery failed', 'Alert', { deliveryId, tokenMask: mask, attempts, error });

@@ -91,10 +91,19 @@ describe('extension example: a new alert format (mattermost)', () => {
   });
 
   it('a vendor that reports errors inside a 200 answer adds bodyError, nothing else', async () => {
-    const strict: AlertFormatter = { ...mattermost, bodyError: (text) => (text === 'ok' ? null : `mattermost said ${text}`) };
-    const request = alertRequest({ format: 'strict', payload, url, secret: null }, Date.now(), { ...FORMATTERS, strict });
+    const strict: AlertFormatter = {
+      ...mattermost,
+      bodyError: (text) => (text === 'ok' ? null : `mattermost said ${text}`),
+    };
+    const request = alertRequest({ format: 'strict', payload, url, secret: null }, Date.now(), {
+      ...FORMATTERS,
+      strict,
+    });
     expect(request.headers['x-sentinel-signature']).toBeUndefined();
-    expect(await attemptWebhook({ ...request, timeoutMs: 30_000, allowPrivateTargets: true })).toEqual({ ok: true, status: 200 });
+    expect(await attemptWebhook({ ...request, timeoutMs: 30_000, allowPrivateTargets: true })).toEqual({
+      ok: true,
+      status: 200,
+    });
     expect(request.bodyError?.('rate limited')).toBe('mattermost said rate limited');
   });
 });

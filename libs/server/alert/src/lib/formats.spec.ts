@@ -64,7 +64,10 @@ describe('alert formats', () => {
     expect(m.msgtype).toBe('markdown');
     expect(Object.keys(m.markdown)).toEqual(['content']);
     expect(m.markdown.content).toContain('**Offending IPs (most recent first)**');
-    const many = { ...payload, rule: { ...payload.rule, entries: Array.from({ length: 2000 }, (_, i) => `10.0.${i % 250}.0/24`) } };
+    const many = {
+      ...payload,
+      rule: { ...payload.rule, entries: Array.from({ length: 2000 }, (_, i) => `10.0.${i % 250}.0/24`) },
+    };
     const big = renderAlert('wecom', many) as { markdown: { content: string } };
     expect(Buffer.byteLength(big.markdown.content)).toBeLessThanOrEqual(4096);
   });
@@ -83,7 +86,10 @@ describe('alert formats', () => {
 
   it('slack: { text, blocks } with a header and an mrkdwn section; <, >, & escaped', () => {
     const evil = { ...payload, token: { ...payload.token, mask: 'sk-<!channel>&' } };
-    const m = renderAlert('slack', evil) as { text: string; blocks: { type: string; text: { type: string; text: string } }[] };
+    const m = renderAlert('slack', evil) as {
+      text: string;
+      blocks: { type: string; text: { type: string; text: string } }[];
+    };
     expect(Object.keys(m).sort()).toEqual(['blocks', 'text']);
     expect(m.text).toMatch(/^Sentinel: token/);
     expect(m.blocks.map((b) => b.type)).toEqual(['header', 'section']);
@@ -91,13 +97,21 @@ describe('alert formats', () => {
     expect(m.blocks[0].text.text.length).toBeLessThanOrEqual(150);
     expect(m.blocks[1].text.type).toBe('mrkdwn');
     expect(m.blocks[1].text.text).toContain('sk-&lt;!channel&gt;&amp;');
-    expect(m.blocks[1].text.text).toContain('<https://sentinel.example.com/admin/ui/bindings?token=aaaa|open in the console>');
+    expect(m.blocks[1].text.text).toContain(
+      '<https://sentinel.example.com/admin/ui/bindings?token=aaaa|open in the console>',
+    );
   });
 
   it('discord: { content, embeds, allowed_mentions: { parse: [] } } within Discord limits', () => {
     const m = renderAlert('discord', payload) as {
       content: string;
-      embeds: { title: string; url?: string; color: number; fields: { name: string; value: string }[]; timestamp: string }[];
+      embeds: {
+        title: string;
+        url?: string;
+        color: number;
+        fields: { name: string; value: string }[];
+        timestamp: string;
+      }[];
       allowed_mentions: { parse: string[] };
     };
     expect(Object.keys(m).sort()).toEqual(['allowed_mentions', 'content', 'embeds']);

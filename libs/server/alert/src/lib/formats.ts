@@ -42,7 +42,10 @@ export const ALERT_FORMATTERS: { readonly [F in AlertFormatName]: AlertFormatter
     bodyError: (text) => vendorBodyError('feishu', text),
   },
   dingtalk: {
-    render: (payload) => ({ msgtype: 'markdown', markdown: { title: md(title(payload)), text: truncate(markdown(payload), 5000) } }),
+    render: (payload) => ({
+      msgtype: 'markdown',
+      markdown: { title: md(title(payload)), text: truncate(markdown(payload), 5000) },
+    }),
     sign: (_message, url, secret, nowMs) => {
       const { timestamp, sign } = dingtalkSign(secret, nowMs);
       url.searchParams.set('timestamp', timestamp);
@@ -64,7 +67,11 @@ function formatter(format: string, formatters: AlertFormatterTable): AlertFormat
   return f;
 }
 
-export function renderAlert(format: string, payload: AlertPayload, formatters: AlertFormatterTable = ALERT_FORMATTERS): Record<string, unknown> {
+export function renderAlert(
+  format: string,
+  payload: AlertPayload,
+  formatters: AlertFormatterTable = ALERT_FORMATTERS,
+): Record<string, unknown> {
   return formatter(format, formatters).render(payload);
 }
 
@@ -78,7 +85,12 @@ export interface AlertRequest {
 }
 
 export function alertRequest(
-  job: { readonly format: string; readonly payload: AlertPayload; readonly url: string; readonly secret: string | null },
+  job: {
+    readonly format: string;
+    readonly payload: AlertPayload;
+    readonly url: string;
+    readonly secret: string | null;
+  },
   nowMs: number,
   formatters: AlertFormatterTable = ALERT_FORMATTERS,
 ): AlertRequest {
@@ -168,12 +180,7 @@ export function plainText(p: AlertPayload): string {
  * could open markup are replaced rather than escaped; `_` and `#` inside a value are harmless.
  */
 function md(v: string): string {
-  return v
-    .replace(/[*`|]/g, ' ')
-    .replace(/\[/g, '(')
-    .replace(/\]/g, ')')
-    .replace(/</g, '‹')
-    .replace(/>/g, '›');
+  return v.replace(/[*`|]/g, ' ').replace(/\[/g, '(').replace(/\]/g, ')').replace(/</g, '‹').replace(/>/g, '›');
 }
 
 function markdown(p: AlertPayload): string {

@@ -18,7 +18,17 @@ describe('webhook signatures', () => {
     const header = signatureHeader(secret, body, now);
     expect(verifySignature(secret, header, body.replace('1', '2'), 300, now)).toBe(false);
     expect(verifySignature('other', header, body, 300, now)).toBe(false);
-    for (const bad of [undefined, null, '', 'v1=abc', `t=${now}`, `t=${now},v1=zz`, `t=x,v1=${'a'.repeat(64)}`, 'garbage', `t=${now},t=${now},${header.split(',')[1]}`]) {
+    for (const bad of [
+      undefined,
+      null,
+      '',
+      'v1=abc',
+      `t=${now}`,
+      `t=${now},v1=zz`,
+      `t=x,v1=${'a'.repeat(64)}`,
+      'garbage',
+      `t=${now},t=${now},${header.split(',')[1]}`,
+    ]) {
       expect(verifySignature(secret, bad, body, 300, now)).toBe(false);
     }
     expect(verifySignature('', header, body, 300, now)).toBe(false);

@@ -7,10 +7,7 @@ export const SIGNATURE_HEADER = 'X-Sentinel-Signature';
 export const DEFAULT_SIGNATURE_TOLERANCE_SEC = 300;
 
 function hmacHex(secret: string, timestamp: number, body: string | Buffer): string {
-  return createHmac('sha256', secret)
-    .update(`${timestamp}.`)
-    .update(body)
-    .digest('hex');
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 }
 
 /**

@@ -2,7 +2,10 @@ import { parseIp, type Ip } from '@sentinel/net';
 import { forbiddenReason, resolveWebhookTarget, type Resolver } from './ssrf-guard';
 
 const ip = (s: string) => parseIp(s) as Ip;
-const fixed = (...addresses: string[]): Resolver => async () => addresses.map((a) => ({ address: a, family: a.includes(':') ? 6 : 4 }));
+const fixed =
+  (...addresses: string[]): Resolver =>
+  async () =>
+    addresses.map((a) => ({ address: a, family: a.includes(':') ? 6 : 4 }));
 
 describe('SSRF guard', () => {
   it.each([
@@ -34,9 +37,12 @@ describe('SSRF guard', () => {
     expect(forbiddenReason(ip(address))).toBe(reason);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '2002:808:808::1'])('%s is public', (address) => {
-    expect(forbiddenReason(ip(address))).toBeNull();
-  });
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '2002:808:808::1'])(
+    '%s is public',
+    (address) => {
+      expect(forbiddenReason(ip(address))).toBeNull();
+    },
+  );
 
   it.each([
     'http://127.0.0.1:8080/hook',
@@ -50,21 +56,32 @@ describe('SSRF guard', () => {
   });
 
   it('checks every resolved address: one private answer refuses the name (DNS rebinding)', async () => {
-    await expect(resolveWebhookTarget('https://hooks.example.com/x', false, fixed('93.184.216.34', '10.0.0.5'))).rejects.toThrow(
-      /hooks\.example\.com resolves to 10\.0\.0\.5, a private address/,
-    );
-    await expect(resolveWebhookTarget('https://hooks.example.com/x', false, fixed('::ffff:192.168.0.1'))).rejects.toThrow(/192\.168\.0\.1/);
+    await expect(
+      resolveWebhookTarget('https://hooks.example.com/x', false, fixed('93.184.216.34', '10.0.0.5')),
+    ).rejects.toThrow(/hooks\.example\.com resolves to 10\.0\.0\.5, a private address/);
+    await expect(
+      resolveWebhookTarget('https://hooks.example.com/x', false, fixed('::ffff:192.168.0.1')),
+    ).rejects.toThrow(/192\.168\.0\.1/);
   });
 
   it('returns the checked address to connect to', async () => {
-    const t = await resolveWebhookTarget('https://hooks.example.com/x?y=1', false, fixed('93.184.216.34', '2606:2800:220:1::1'));
+    const t = await resolveWebhookTarget(
+      'https://hooks.example.com/x?y=1',
+      false,
+      fixed('93.184.216.34', '2606:2800:220:1::1'),
+    );
     expect(t).toMatchObject({ address: '93.184.216.34', family: 4 });
     expect(t.url.hostname).toBe('hooks.example.com');
   });
 
   it('allows private targets only when told to', async () => {
-    await expect(resolveWebhookTarget('http://127.0.0.1:1/hook', true)).resolves.toMatchObject({ address: '127.0.0.1' });
-    await expect(resolveWebhookTarget('http://[::ffff:127.0.0.1]:1/hook', true)).resolves.toMatchObject({ address: '127.0.0.1', family: 4 });
+    await expect(resolveWebhookTarget('http://127.0.0.1:1/hook', true)).resolves.toMatchObject({
+      address: '127.0.0.1',
+    });
+    await expect(resolveWebhookTarget('http://[::ffff:127.0.0.1]:1/hook', true)).resolves.toMatchObject({
+      address: '127.0.0.1',
+      family: 4,
+    });
   });
 
   it('refuses non-http schemes and unparsable URLs', async () => {

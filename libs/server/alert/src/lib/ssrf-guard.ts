@@ -97,7 +97,9 @@ export async function resolveWebhookTarget(
     try {
       answers = await resolver(host);
     } catch (e) {
-      throw new WebhookTargetError(`cannot resolve ${host}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new WebhookTargetError(
+        `cannot resolve ${host}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
     addresses = [];
     for (const a of answers) {

@@ -28,9 +28,14 @@ const MAX_RESPONSE_BYTES = 8 * 1024;
 export async function attemptWebhook(a: WebhookAttempt): Promise<AttemptResult> {
   let target: ResolvedTarget;
   try {
-    target = await withTimeout(resolveWebhookTarget(a.url, a.allowPrivateTargets, a.resolver), a.timeoutMs, 'DNS lookup');
+    target = await withTimeout(
+      resolveWebhookTarget(a.url, a.allowPrivateTargets, a.resolver),
+      a.timeoutMs,
+      'DNS lookup',
+    );
   } catch (e) {
-    if (e instanceof WebhookTargetError) return { ok: false, retryable: /^cannot resolve/.test(e.message), error: e.message };
+    if (e instanceof WebhookTargetError)
+      return { ok: false, retryable: /^cannot resolve/.test(e.message), error: e.message };
     return { ok: false, retryable: true, error: (e as Error).message };
   }
   return post(target, a);
@@ -107,7 +112,11 @@ function snippet(text: string): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
-export function classify(res: Pick<IncomingMessage, 'statusCode' | 'headers'>, text: string, bodyError?: (text: string) => string | null): AttemptResult {
+export function classify(
+  res: Pick<IncomingMessage, 'statusCode' | 'headers'>,
+  text: string,
+  bodyError?: (text: string) => string | null,
+): AttemptResult {
   const status = res.statusCode ?? 0;
   if (status >= 200 && status < 300) {
     const vendorError = bodyError?.(text) ?? null;
@@ -122,7 +131,12 @@ export function classify(res: Pick<IncomingMessage, 'statusCode' | 'headers'>, t
     };
   }
   const retryable = status === 408 || status === 429 || status >= 500;
-  const result: AttemptResult = { ok: false, retryable, status, error: `HTTP ${status}${text ? `: ${snippet(text)}` : ''}` };
+  const result: AttemptResult = {
+    ok: false,
+    retryable,
+    status,
+    error: `HTTP ${status}${text ? `: ${snippet(text)}` : ''}`,
+  };
   const retryAfter = parseRetryAfter(res.headers['retry-after']);
   if (retryable && retryAfter !== undefined) result.retryAfterMs = retryAfter;
   return result;

@@ -9,9 +9,7 @@ export interface ReceivedRequest {
   at: number;
 }
 
-export type Reply =
-  | { status: number; body?: string; headers?: Record<string, string> }
-  | { hang: true };
+export type Reply = { status: number; body?: string; headers?: Record<string, string> } | { hang: true };
 
 /** A local webhook endpoint for tests: records every request and answers as told. */
 export class WebhookReceiver {

@@ -2,16 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseIp, type Ip } from '@sentinel/net';
+import { BindingDecider, BindingEvents, BindingRepository, DEFAULT_BINDING_OPTIONS } from '@sentinel/server-binding';
 import {
-  BindingDecider,
-  BindingEvents,
-  BindingRepository,
-  DEFAULT_BINDING_OPTIONS,
-} from '@sentinel/server-binding';
-import { AppLogger, DependencyHealth, MemoryKvStore, RedisKvStore, loadConfig, type KvStore } from '@sentinel/server-core';
+  AppLogger,
+  DependencyHealth,
+  MemoryKvStore,
+  RedisKvStore,
+  loadConfig,
+  type KvStore,
+} from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
 import { createDataSource } from '@sentinel/server-storage';
-import { createEmbeddedTestDataSource, createPostgresTestDataSource, postgresTier } from '@sentinel/server-storage/testing';
+import {
+  createEmbeddedTestDataSource,
+  createPostgresTestDataSource,
+  postgresTier,
+} from '@sentinel/server-storage/testing';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './archive.options';
 import { ARCHIVE_BATCH_SQL, ARCHIVE_INTERVAL_NAME, ARCHIVE_LOCK_KEY, ArchiveService } from './archive.service';
@@ -58,7 +64,10 @@ const backends: [string, () => Promise<Backend | null>][] = [
     async () => {
       if (postgresTier() === 'skip') return null;
       const db = await createPostgresTestDataSource();
-      const kv = new RedisKvStore({ url: 'redis://127.0.0.1:6379/0', keyPrefix: `sentinel-int:${randomBytes(6).toString('hex')}:` });
+      const kv = new RedisKvStore({
+        url: 'redis://127.0.0.1:6379/0',
+        keyPrefix: `sentinel-int:${randomBytes(6).toString('hex')}:`,
+      });
       await kv.waitReady();
       const extra: DataSource[] = [];
       return {
@@ -112,7 +121,11 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     be().dataSource.query(sql, params) as Promise<T[]>;
 
   /** A binding whose last use (null = never used) and creation are `days` ago. */
-  const insertBinding = async (o: { lastUsedDaysAgo: number | null; createdDaysAgo: number; status?: 'active' | 'banned' }) => {
+  const insertBinding = async (o: {
+    lastUsedDaysAgo: number | null;
+    createdDaysAgo: number;
+    status?: 'active' | 'banned';
+  }) => {
     const h = tokenHash();
     await q(
       `INSERT INTO token_bindings (token_hash, token_mask, rule_kind, rule_entries, status, first_ip, first_used_at,
@@ -147,65 +160,85 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
   beforeEach(async () => {
     if (!backend) return;
     settings.apply({ archiveDays: 90, interceptRetentionDays: 180 });
-    for (const t of ['token_bindings', 'archived_bindings', 'intercept_logs', 'archive_runs']) await q(`DELETE FROM ${t}`);
+    for (const t of ['token_bindings', 'archived_bindings', 'intercept_logs', 'archive_runs'])
+      await q(`DELETE FROM ${t}`);
   });
 
   const run = (name: string, fn: () => Promise<void>) => it(name, async () => (backend ? fn() : undefined));
 
-  run('archives old and never-used-old bindings; keeps recent, never-used-new and banned ones; records the run', async () => {
-    const old = await insertBinding({ lastUsedDaysAgo: 100, createdDaysAgo: 300 });
-    const recentlyUsed = await insertBinding({ lastUsedDaysAgo: 1, createdDaysAgo: 300 });
-    const neverUsedOld = await insertBinding({ lastUsedDaysAgo: null, createdDaysAgo: 91 });
-    const neverUsedNew = await insertBinding({ lastUsedDaysAgo: null, createdDaysAgo: 89 });
-    const bannedOld = await insertBinding({ lastUsedDaysAgo: 400, createdDaysAgo: 400, status: 'banned' });
-    const before = await q<{ id: string; token_hash: string; version: string }>(`SELECT id::text, token_hash, version::text FROM token_bindings`);
+  run(
+    'archives old and never-used-old bindings; keeps recent, never-used-new and banned ones; records the run',
+    async () => {
+      const old = await insertBinding({ lastUsedDaysAgo: 100, createdDaysAgo: 300 });
+      const recentlyUsed = await insertBinding({ lastUsedDaysAgo: 1, createdDaysAgo: 300 });
+      const neverUsedOld = await insertBinding({ lastUsedDaysAgo: null, createdDaysAgo: 91 });
+      const neverUsedNew = await insertBinding({ lastUsedDaysAgo: null, createdDaysAgo: 89 });
+      const bannedOld = await insertBinding({ lastUsedDaysAgo: 400, createdDaysAgo: 400, status: 'banned' });
+      const before = await q<{ id: string; token_hash: string; version: string }>(
+        `SELECT id::text, token_hash, version::text FROM token_bindings`,
+      );
 
-    const archive = service({ instanceId: 'test-instance' });
-    const summary = await archive.runNow();
-    expect(summary).toMatchObject({ status: 'completed', rowsArchived: 2, logsDeleted: 0, error: null, instanceId: 'test-instance' });
-
-    const left = (await q<{ token_hash: string }>(`SELECT token_hash FROM token_bindings`)).map((r) => r.token_hash).sort();
-    expect(left).toEqual([recentlyUsed, neverUsedNew, bannedOld].sort());
-    const archived = await q<{
-      binding_id: string;
-      token_hash: string;
-      rule_kind: string;
-      rule_entries: string;
-      status: string;
-      first_ip: string;
-      last_ip: string | null;
-      last_used_at: Date | null;
-      note: string;
-      version: string;
-      archive_reason: string;
-    }>(
-      `SELECT binding_id::text, token_hash, rule_kind, rule_entries::text, status, host(first_ip) AS first_ip, host(last_ip) AS last_ip,
-              last_used_at, note, version::text, archive_reason FROM archived_bindings ORDER BY token_hash`,
-    );
-    expect(archived.map((r) => r.token_hash).sort()).toEqual([old, neverUsedOld].sort());
-    for (const r of archived) {
-      const src = before.find((b) => b.token_hash === r.token_hash) as (typeof before)[number];
-      expect(r).toMatchObject({
-        binding_id: src.id,
-        version: src.version,
-        rule_kind: 'multiple',
-        rule_entries: '{10.0.0.0/24,192.0.2.7/32}',
-        status: 'active',
-        first_ip: '10.0.0.1',
-        last_ip: '10.0.0.2',
-        note: 'a note',
-        archive_reason: 'retention',
+      const archive = service({ instanceId: 'test-instance' });
+      const summary = await archive.runNow();
+      expect(summary).toMatchObject({
+        status: 'completed',
+        rowsArchived: 2,
+        logsDeleted: 0,
+        error: null,
+        instanceId: 'test-instance',
       });
-    }
-    expect(archived.find((r) => r.token_hash === neverUsedOld)?.last_used_at).toBeNull();
 
-    const last = await archive.lastRun();
-    expect(last).toMatchObject({ id: summary.runId, instanceId: 'test-instance', rowsArchived: 2, logsDeleted: 0, error: null });
-    expect(last?.finishedAt).not.toBeNull();
+      const left = (await q<{ token_hash: string }>(`SELECT token_hash FROM token_bindings`))
+        .map((r) => r.token_hash)
+        .sort();
+      expect(left).toEqual([recentlyUsed, neverUsedNew, bannedOld].sort());
+      const archived = await q<{
+        binding_id: string;
+        token_hash: string;
+        rule_kind: string;
+        rule_entries: string;
+        status: string;
+        first_ip: string;
+        last_ip: string | null;
+        last_used_at: Date | null;
+        note: string;
+        version: string;
+        archive_reason: string;
+      }>(
+        `SELECT binding_id::text, token_hash, rule_kind, rule_entries::text, status, host(first_ip) AS first_ip, host(last_ip) AS last_ip,
+              last_used_at, note, version::text, archive_reason FROM archived_bindings ORDER BY token_hash`,
+      );
+      expect(archived.map((r) => r.token_hash).sort()).toEqual([old, neverUsedOld].sort());
+      for (const r of archived) {
+        const src = before.find((b) => b.token_hash === r.token_hash) as (typeof before)[number];
+        expect(r).toMatchObject({
+          binding_id: src.id,
+          version: src.version,
+          rule_kind: 'multiple',
+          rule_entries: '{10.0.0.0/24,192.0.2.7/32}',
+          status: 'active',
+          first_ip: '10.0.0.1',
+          last_ip: '10.0.0.2',
+          note: 'a note',
+          archive_reason: 'retention',
+        });
+      }
+      expect(archived.find((r) => r.token_hash === neverUsedOld)?.last_used_at).toBeNull();
 
-    // Nothing left to do: a second run archives nothing.
-    expect(await archive.runNow()).toMatchObject({ status: 'completed', rowsArchived: 0 });
-  });
+      const last = await archive.lastRun();
+      expect(last).toMatchObject({
+        id: summary.runId,
+        instanceId: 'test-instance',
+        rowsArchived: 2,
+        logsDeleted: 0,
+        error: null,
+      });
+      expect(last?.finishedAt).not.toBeNull();
+
+      // Nothing left to do: a second run archives nothing.
+      expect(await archive.runNow()).toMatchObject({ status: 'completed', rowsArchived: 0 });
+    },
+  );
 
   run('works in bounded batches (batch size 10 over 35 rows → 4 statements)', async () => {
     await insertMany(35, 120);
@@ -224,7 +257,9 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     const b = service({ batchSize: 5, instanceId: 'b' }, other, await newDecider(other));
     const [ra, rb] = await Promise.all([a.runNow(), b.runNow()]);
     expect(ra.rowsArchived + rb.rowsArchived).toBe(60);
-    const [{ n, d }] = await q<{ n: number; d: number }>(`SELECT count(*)::int AS n, count(DISTINCT binding_id)::int AS d FROM archived_bindings`);
+    const [{ n, d }] = await q<{ n: number; d: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT binding_id)::int AS d FROM archived_bindings`,
+    );
     expect(n).toBe(60);
     expect(d).toBe(60);
     expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM token_bindings`))[0].n).toBe(0);
@@ -248,7 +283,9 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     };
     const totals = await Promise.all([drain(be().dataSource), drain(other), drain(be().dataSource), drain(other)]);
     expect(totals.reduce((x, y) => x + y, 0)).toBe(90);
-    const [{ n, d }] = await q<{ n: number; d: number }>(`SELECT count(*)::int AS n, count(DISTINCT binding_id)::int AS d FROM archived_bindings`);
+    const [{ n, d }] = await q<{ n: number; d: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT binding_id)::int AS d FROM archived_bindings`,
+    );
     expect([n, d]).toEqual([90, 90]);
   });
 
@@ -260,7 +297,12 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     await runner.connect();
     try {
       await runner.query('SELECT pg_advisory_lock($1::bigint)', [ARCHIVE_LOCK_KEY]);
-      expect(await service().runNow()).toMatchObject({ status: 'skipped', skippedReason: 'locked', rowsArchived: 0, runId: null });
+      expect(await service().runNow()).toMatchObject({
+        status: 'skipped',
+        skippedReason: 'locked',
+        rowsArchived: 0,
+        runId: null,
+      });
       await runner.query('SELECT pg_advisory_unlock($1::bigint)', [ARCHIVE_LOCK_KEY]);
       expect(await service().runNow()).toMatchObject({ status: 'completed', rowsArchived: 3 });
     } finally {
@@ -293,8 +335,13 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     const h2 = await insertBinding({ lastUsedDaysAgo: 200, createdDaysAgo: 200 });
     await service().runNow();
     const repo = new BindingRepository(be().dataSource);
-    expect(await repo.findOrBind(h2, 'sk-x…y', '192.0.2.1/32', '192.0.2.1')).toMatchObject({ created: true, state: { tokenHash: h2, ruleEntries: ['192.0.2.1/32'] } });
-    expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM archived_bindings WHERE token_hash = $1`, [h2]))[0].n).toBe(1);
+    expect(await repo.findOrBind(h2, 'sk-x…y', '192.0.2.1/32', '192.0.2.1')).toMatchObject({
+      created: true,
+      state: { tokenHash: h2, ruleEntries: ['192.0.2.1/32'] },
+    });
+    expect(
+      (await q<{ n: number }>(`SELECT count(*)::int AS n FROM archived_bindings WHERE token_hash = $1`, [h2]))[0].n,
+    ).toBe(1);
   });
 
   run('deletes intercept logs older than interceptRetentionDays, in batches', async () => {

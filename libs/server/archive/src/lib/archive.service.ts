@@ -102,7 +102,8 @@ export class ArchiveService implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     this.unsubscribeSettings?.();
-    if (this.scheduler.doesExist('interval', ARCHIVE_INTERVAL_NAME)) this.scheduler.deleteInterval(ARCHIVE_INTERVAL_NAME);
+    if (this.scheduler.doesExist('interval', ARCHIVE_INTERVAL_NAME))
+      this.scheduler.deleteInterval(ARCHIVE_INTERVAL_NAME);
     this.removeTimeout();
     // A run in progress stops after its current batch.
     await this.running?.catch(() => undefined);
@@ -159,7 +160,8 @@ export class ArchiveService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private arm(minutes: number): void {
     const m = Math.min(7 * 24 * 60, Math.max(1, Math.floor(Number.isFinite(minutes) ? minutes : 60)));
-    if (this.scheduler.doesExist('interval', ARCHIVE_INTERVAL_NAME)) this.scheduler.deleteInterval(ARCHIVE_INTERVAL_NAME);
+    if (this.scheduler.doesExist('interval', ARCHIVE_INTERVAL_NAME))
+      this.scheduler.deleteInterval(ARCHIVE_INTERVAL_NAME);
     const handle = setInterval(() => void this.runScheduled(), m * 60_000);
     handle.unref();
     this.scheduler.addInterval(ARCHIVE_INTERVAL_NAME, handle);
@@ -168,7 +170,8 @@ export class ArchiveService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private removeTimeout(): void {
-    if (this.scheduler.doesExist('timeout', ARCHIVE_INITIAL_TIMEOUT_NAME)) this.scheduler.deleteTimeout(ARCHIVE_INITIAL_TIMEOUT_NAME);
+    if (this.scheduler.doesExist('timeout', ARCHIVE_INITIAL_TIMEOUT_NAME))
+      this.scheduler.deleteTimeout(ARCHIVE_INITIAL_TIMEOUT_NAME);
   }
 
   private async runScheduled(): Promise<void> {
@@ -201,12 +204,19 @@ export class ArchiveService implements OnApplicationBootstrap, OnModuleDestroy {
         return await this.body(this.db, base);
       }
       return await withLongRunningSession(this.db, this.options.statementTimeoutMs, async (runner) => {
-        const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [ARCHIVE_LOCK_KEY])) as {
+        const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+          ARCHIVE_LOCK_KEY,
+        ])) as {
           locked: boolean;
         }[];
         if (!locked) {
           this.logger.info('Archive job skipped: another instance is running it', 'Archive');
-          return { ...base, status: 'skipped' as const, skippedReason: 'locked' as const, finishedAt: new Date().toISOString() };
+          return {
+            ...base,
+            status: 'skipped' as const,
+            skippedReason: 'locked' as const,
+            finishedAt: new Date().toISOString(),
+          };
         }
         try {
           return await this.body(runner, base);
@@ -239,19 +249,30 @@ export class ArchiveService implements OnApplicationBootstrap, OnModuleDestroy {
         summary.rowsArchived,
         summary.logsDeleted,
       ]);
-    this.logger.info('Archive job started', 'Archive', { runId: summary.runId, archiveDays: s.archiveDays, interceptRetentionDays: s.interceptRetentionDays });
+    this.logger.info('Archive job started', 'Archive', {
+      runId: summary.runId,
+      archiveDays: s.archiveDays,
+      interceptRetentionDays: s.interceptRetentionDays,
+    });
     try {
       if (s.archiveDays > 0) {
         summary.bindingCutoff = cut.bindings;
         for (;;) {
-          const rows = (await exec.query(ARCHIVE_BATCH_SQL, [cut.bindings, this.options.batchSize])) as { token_hash: string }[];
+          const rows = (await exec.query(ARCHIVE_BATCH_SQL, [cut.bindings, this.options.batchSize])) as {
+            token_hash: string;
+          }[];
           summary.batches++;
           summary.rowsArchived += rows.length;
           // Committed: drop every cache of the archived tokens (their next request binds afresh).
           await this.invalidate(rows.map((r) => r.token_hash));
           if (rows.length > 0) {
             await progress();
-            this.logger.info('Archive batch done', 'Archive', { runId: summary.runId, batch: summary.batches, rows: rows.length, total: summary.rowsArchived });
+            this.logger.info('Archive batch done', 'Archive', {
+              runId: summary.runId,
+              batch: summary.batches,
+              rows: rows.length,
+              total: summary.rowsArchived,
+            });
           }
           if (rows.length < this.options.batchSize || this.closed) break;
         }
@@ -259,7 +280,9 @@ export class ArchiveService implements OnApplicationBootstrap, OnModuleDestroy {
       if (s.interceptRetentionDays > 0 && !this.closed) {
         summary.logCutoff = cut.logs;
         for (;;) {
-          const [{ n }] = (await exec.query(LOG_RETENTION_BATCH_SQL, [cut.logs, this.options.logBatchSize])) as { n: number }[];
+          const [{ n }] = (await exec.query(LOG_RETENTION_BATCH_SQL, [cut.logs, this.options.logBatchSize])) as {
+            n: number;
+          }[];
           summary.logsDeleted += Number(n);
           if (Number(n) > 0) await progress();
           if (Number(n) < this.options.logBatchSize || this.closed) break;
@@ -296,7 +319,9 @@ export class ArchiveService implements OnApplicationBootstrap, OnModuleDestroy {
     let firstError: string | undefined;
     const step = Math.max(1, this.options.invalidationConcurrency);
     for (let i = 0; i < tokenHashes.length; i += step) {
-      const results = await Promise.allSettled(tokenHashes.slice(i, i + step).map((h) => this.caches.shared.invalidate(h)));
+      const results = await Promise.allSettled(
+        tokenHashes.slice(i, i + step).map((h) => this.caches.shared.invalidate(h)),
+      );
       for (const r of results) {
         if (r.status === 'rejected') {
           failed++;
@@ -305,10 +330,14 @@ export class ArchiveService implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     if (failed > 0) {
-      this.logger.warn('Could not invalidate the shared cache of some archived tokens; L1 TTL and cache TTL bound it', 'Archive', {
-        failed,
-        error: firstError,
-      });
+      this.logger.warn(
+        'Could not invalidate the shared cache of some archived tokens; L1 TTL and cache TTL bound it',
+        'Archive',
+        {
+          failed,
+          error: firstError,
+        },
+      );
     }
   }
 }

@@ -82,10 +82,14 @@ export class BindingService {
       await this.decider.shared.invalidate(tokenHash);
       return 'all-instances';
     } catch (e) {
-      this.logger.warn('Invalidation not broadcast (Redis unreachable); other instances converge within the L1 TTL', 'Binding', {
-        tokenId: tokenHash.slice(0, 12),
-        error: (e as Error).message,
-      });
+      this.logger.warn(
+        'Invalidation not broadcast (Redis unreachable); other instances converge within the L1 TTL',
+        'Binding',
+        {
+          tokenId: tokenHash.slice(0, 12),
+          error: (e as Error).message,
+        },
+      );
       return 'local';
     }
   }

@@ -1,11 +1,4 @@
-import {
-  DynamicModule,
-  Global,
-  Inject,
-  Injectable,
-  Module,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from './config/app-config';
 import { KV_STORE, type KvStore } from './kv/kv-store';
 import { MemoryKvStore } from './kv/memory-kv-store';

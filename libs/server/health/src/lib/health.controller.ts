@@ -1,9 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import {
-  HealthCheck,
-  HealthCheckService,
-  HealthIndicatorService,
-} from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { DataSource } from 'typeorm';
 import { DependencyHealth, KV_STORE, type KvStore } from '@sentinel/server-core';
 import { DATA_SOURCE, pingDatabase } from '@sentinel/server-storage';
@@ -50,7 +46,9 @@ export class HealthController {
           // A successful probe closes the binding decider's circuit breaker at once: once
           // readiness says PostgreSQL is back, new tokens bind again (not up to a second later).
           this.dependencies.reportPostgresSuccess();
-          return check.up({ embedded: this.dataSource.driver.options.type === 'postgres' && !hasHost(this.dataSource) });
+          return check.up({
+            embedded: this.dataSource.driver.options.type === 'postgres' && !hasHost(this.dataSource),
+          });
         } catch (e) {
           return check.down({ message: (e as Error).message });
         }

@@ -111,7 +111,13 @@ export class ProxyService implements OnApplicationShutdown {
               return this.forwarder.ws(req, socket, head, gate.ip.canonical);
             }
             this.metrics.decisions.unavailable.inc();
-            return rejectUpgrade(socket, 503, 'service_unavailable', 'Sentinel cannot verify this token right now; retry shortly', nextRequestId());
+            return rejectUpgrade(
+              socket,
+              503,
+              'service_unavailable',
+              'Sentinel cannot verify this token right now; retry shortly',
+              nextRequestId(),
+            );
           }
           const verdict = evaluate(r.binding, gate.ip);
           if (r.created) this.bindingCreated();
@@ -138,10 +144,20 @@ export class ProxyService implements OnApplicationShutdown {
     // (RFC 9112 §6.3); anything else is refused here, before any binding decision. Node's parser
     // would refuse it too, but only once it reads the body — after this handler has decided.
     if (!bodyFramingOk(req.rawHeaders)) {
-      return { kind: 'refuse', status: 400, code: 'bad_request', message: 'unsupported Transfer-Encoding: chunked must be the last coding' };
+      return {
+        kind: 'refuse',
+        status: 400,
+        code: 'bad_request',
+        message: 'unsupported Transfer-Encoding: chunked must be the last coding',
+      };
     }
     if (route.routeClass === 'reject') {
-      return { kind: 'refuse', status: 400, code: 'bad_request', message: `malformed request path: ${route.reason ?? 'rejected'}` };
+      return {
+        kind: 'refuse',
+        status: 400,
+        code: 'bad_request',
+        message: `malformed request path: ${route.reason ?? 'rejected'}`,
+      };
     }
 
     const client = this.clientIp.resolve(req.socket.remoteAddress, req.rawHeaders);
@@ -154,7 +170,12 @@ export class ProxyService implements OnApplicationShutdown {
     }
     const credential = extractCredential({ method: req.method ?? 'GET', url, rawHeaders: req.rawHeaders }, route);
     if (credential.kind === 'conflict') {
-      return { kind: 'refuse', status: 400, code: 'ambiguous_credentials', message: `ambiguous credentials: ${credential.reason}` };
+      return {
+        kind: 'refuse',
+        status: 400,
+        code: 'ambiguous_credentials',
+        message: `ambiguous credentials: ${credential.reason}`,
+      };
     }
     if (credential.kind === 'none') {
       this.metrics.decisions.no_credential.inc();
@@ -164,7 +185,12 @@ export class ProxyService implements OnApplicationShutdown {
     return { kind: 'guard', ip: client.ip, tokenHash: this.tokens.idOf(credential.bindingKey), key: credential.key };
   }
 
-  private applyResolution(r: Resolution, gate: Extract<Gate, { kind: 'guard' }>, req: IncomingMessage, res: ServerResponse): void {
+  private applyResolution(
+    r: Resolution,
+    gate: Extract<Gate, { kind: 'guard' }>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
     if (res.destroyed) return; // the client left while we were deciding
     if (r.kind === 'unavailable') {
       if (this.settings.current.failsafeMode === 'open') {
@@ -172,9 +198,16 @@ export class ProxyService implements OnApplicationShutdown {
         return this.forwarder.web(req, res, gate.ip.canonical);
       }
       this.metrics.decisions.unavailable.inc();
-      return sendNewApiError(res, 503, 'service_unavailable', 'Sentinel cannot verify this token right now; retry shortly', nextRequestId(), {
-        'retry-after': '5',
-      });
+      return sendNewApiError(
+        res,
+        503,
+        'service_unavailable',
+        'Sentinel cannot verify this token right now; retry shortly',
+        nextRequestId(),
+        {
+          'retry-after': '5',
+        },
+      );
     }
     if (r.created) this.bindingCreated();
     this.apply(r.binding, evaluate(r.binding, gate.ip), gate, req, res);
@@ -206,7 +239,12 @@ export class ProxyService implements OnApplicationShutdown {
     this.usage.count('new_bindings');
   }
 
-  private intercepted(binding: CompiledBinding, verdict: Exclude<RuleVerdict, 'allow'>, gate: Extract<Gate, { kind: 'guard' }>, req: IncomingMessage): string {
+  private intercepted(
+    binding: CompiledBinding,
+    verdict: Exclude<RuleVerdict, 'allow'>,
+    gate: Extract<Gate, { kind: 'guard' }>,
+    req: IncomingMessage,
+  ): string {
     const requestId = nextRequestId();
     const s = binding.state;
     this.metrics.decisions.intercepted.inc();

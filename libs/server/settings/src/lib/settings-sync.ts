@@ -56,7 +56,9 @@ export class SettingsSync implements OnModuleInit, OnApplicationShutdown {
     try {
       this.unsubscribe = await this.kv.subscribe(SETTINGS_CHANNEL, () => void this.reloadQuietly());
     } catch (e) {
-      this.logger.warn('Settings pub/sub unavailable; relying on the periodic reload', 'Settings', { error: (e as Error).message });
+      this.logger.warn('Settings pub/sub unavailable; relying on the periodic reload', 'Settings', {
+        error: (e as Error).message,
+      });
     }
     this.timer = setInterval(() => void this.reloadQuietly(), SETTINGS_RELOAD_MS);
     this.timer.unref();
@@ -79,7 +81,11 @@ export class SettingsSync implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Validates, persists, applies locally, broadcasts. Throws SettingsValidationError. */
-  async update(values: Record<string, unknown>, reset: readonly string[], actor: string): Promise<SettingsUpdateResult> {
+  async update(
+    values: Record<string, unknown>,
+    reset: readonly string[],
+    actor: string,
+  ): Promise<SettingsUpdateResult> {
     const { values: valid, errors } = validateOverrides(values);
     for (const key of reset) {
       if (!isSettingKey(key)) errors[`reset`] = `unknown setting "${key.slice(0, 64)}"`;
@@ -94,9 +100,13 @@ export class SettingsSync implements OnModuleInit, OnApplicationShutdown {
     try {
       await this.kv.publish(SETTINGS_CHANNEL, String(Date.now()));
     } catch (e) {
-      this.logger.warn('Settings change not broadcast (Redis unreachable); other instances pick it up within the reload interval', 'Settings', {
-        error: (e as Error).message,
-      });
+      this.logger.warn(
+        'Settings change not broadcast (Redis unreachable); other instances pick it up within the reload interval',
+        'Settings',
+        {
+          error: (e as Error).message,
+        },
+      );
     }
     return { before, after, changed: keys };
   }
@@ -116,7 +126,10 @@ export class SettingsSync implements OnModuleInit, OnApplicationShutdown {
       if (!isSettingKey(row.key)) continue;
       const checked = validateSettingValue(row.key, row.value);
       if (!checked.ok) {
-        this.logger.warn('Ignoring an invalid stored setting override', 'Settings', { key: row.key, error: checked.message });
+        this.logger.warn('Ignoring an invalid stored setting override', 'Settings', {
+          key: row.key,
+          error: checked.message,
+        });
         continue;
       }
       overrides[row.key] = checked.value;

@@ -3,7 +3,10 @@ import { validateOverrides, validateSettingValue } from './settings-validation';
 describe('settings validation', () => {
   it('accepts in-range integers and refuses the rest', () => {
     expect(validateSettingValue('loginMaxFailures', 3)).toEqual({ ok: true, value: 3 });
-    expect(validateSettingValue('loginMaxFailures', 0)).toMatchObject({ ok: false, message: expect.stringMatching(/between 1 and/) });
+    expect(validateSettingValue('loginMaxFailures', 0)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/between 1 and/),
+    });
     expect(validateSettingValue('loginMaxFailures', 2.5)).toMatchObject({ ok: false });
     expect(validateSettingValue('loginMaxFailures', '3')).toMatchObject({ ok: false });
     expect(validateSettingValue('bindIpv4Prefix', 33)).toMatchObject({ ok: false });
@@ -18,7 +21,10 @@ describe('settings validation', () => {
   });
 
   it('checks the webhook URL and secret', () => {
-    expect(validateSettingValue('alertWebhookUrl', 'https://hooks.example.com/x')).toEqual({ ok: true, value: 'https://hooks.example.com/x' });
+    expect(validateSettingValue('alertWebhookUrl', 'https://hooks.example.com/x')).toEqual({
+      ok: true,
+      value: 'https://hooks.example.com/x',
+    });
     expect(validateSettingValue('alertWebhookUrl', '')).toEqual({ ok: true, value: null });
     expect(validateSettingValue('alertWebhookUrl', 'ftp://x')).toMatchObject({ ok: false });
     expect(validateSettingValue('alertWebhookUrl', 'https://u:p@x')).toMatchObject({ ok: false });

@@ -52,7 +52,8 @@ export function validateSettingValue<K extends SettingKey>(key: K, value: unknow
       return typeof value === 'boolean' ? ok(value) : fail('alertAllowPrivateTargets must be true or false');
     case 'alertWebhookUrl': {
       if (value === null || value === '') return ok(null);
-      if (typeof value !== 'string' || value.length > MAX_URL) return fail(`alertWebhookUrl must be an http(s) URL of at most ${MAX_URL} characters, or null`);
+      if (typeof value !== 'string' || value.length > MAX_URL)
+        return fail(`alertWebhookUrl must be an http(s) URL of at most ${MAX_URL} characters, or null`);
       let url: URL;
       try {
         url = new URL(value);
@@ -60,7 +61,8 @@ export function validateSettingValue<K extends SettingKey>(key: K, value: unknow
         return fail('alertWebhookUrl is not a valid URL');
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('alertWebhookUrl must use http or https');
-      if (url.username || url.password) return fail('alertWebhookUrl must not contain credentials; use alertWebhookSecret to sign deliveries');
+      if (url.username || url.password)
+        return fail('alertWebhookUrl must not contain credentials; use alertWebhookSecret to sign deliveries');
       return ok(url.toString());
     }
     case 'alertWebhookSecret':
@@ -79,7 +81,10 @@ export interface OverrideErrors {
 }
 
 /** Validates a partial update; unknown keys are errors. */
-export function validateOverrides(input: Record<string, unknown>): { values: Partial<RuntimeSettingsValues>; errors: OverrideErrors } {
+export function validateOverrides(input: Record<string, unknown>): {
+  values: Partial<RuntimeSettingsValues>;
+  errors: OverrideErrors;
+} {
   const values: Record<string, unknown> = {};
   const errors: OverrideErrors = {};
   for (const [key, raw] of Object.entries(input)) {

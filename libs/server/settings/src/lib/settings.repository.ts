@@ -18,7 +18,12 @@ export class SettingsRepository {
     const rows: { key: string; value: unknown; updated_by: string | null; updated_at: Date }[] = await this.db.query(
       `SELECT key, value, updated_by, updated_at FROM runtime_settings ORDER BY key`,
     );
-    return rows.map((r) => ({ key: r.key, value: r.value, updatedBy: r.updated_by, updatedAt: new Date(r.updated_at) }));
+    return rows.map((r) => ({
+      key: r.key,
+      value: r.value,
+      updatedBy: r.updated_by,
+      updatedAt: new Date(r.updated_at),
+    }));
   }
 
   /** Upserts `values` and deletes `reset` in one transaction. */

@@ -49,7 +49,13 @@ export interface AdminOperations {
   unban: { method: 'POST'; path: P['unban']; body: UnbanRequest; response: BindingOperationResponse };
   listLogs: { method: 'GET'; path: P['logs']; query: LogQuery; response: LogListResponse };
   /** CSV (columns LOG_EXPORT_COLUMNS), streamed. */
-  exportLogs: { method: 'GET'; path: P['logsExport']; query: LogExportQuery; response: string; responseContentType: 'text/csv' };
+  exportLogs: {
+    method: 'GET';
+    path: P['logsExport'];
+    query: LogExportQuery;
+    response: string;
+    responseContentType: 'text/csv';
+  };
   listAudit: { method: 'GET'; path: P['audit']; query: AuditQuery; response: AuditListResponse };
   getSettings: { method: 'GET'; path: P['settings']; response: SettingsResponse };
   updateSettings: { method: 'PUT'; path: P['settings']; body: UpdateSettingsRequest; response: SettingsResponse };

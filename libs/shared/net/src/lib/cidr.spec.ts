@@ -147,7 +147,13 @@ describe('prefixOf', () => {
 
   it('gives an IPv4 client its /32 (display = bare address)', () => {
     const c = prefixOf(ip('::ffff:203.0.113.7'), 32);
-    expect(c).toMatchObject({ family: 4, prefix: 32, canonical: '203.0.113.7/32', display: '203.0.113.7', hostBitsSet: false });
+    expect(c).toMatchObject({
+      family: 4,
+      prefix: 32,
+      canonical: '203.0.113.7/32',
+      display: '203.0.113.7',
+      hostBitsSet: false,
+    });
   });
 
   it.each([

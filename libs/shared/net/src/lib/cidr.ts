@@ -107,10 +107,10 @@ export function cidrContains(cidr: Cidr, ip: Ip): boolean {
   if (cidr.family !== ip.family) return false;
   const p = cidr.family === 4 ? cidr.prefix + 96 : cidr.prefix;
   return (
-    ((ip.w3 & maskWord(p, 3)) >>> 0) === cidr.w3 &&
-    ((ip.w2 & maskWord(p, 2)) >>> 0) === cidr.w2 &&
-    ((ip.w1 & maskWord(p, 1)) >>> 0) === cidr.w1 &&
-    ((ip.w0 & maskWord(p, 0)) >>> 0) === cidr.w0
+    (ip.w3 & maskWord(p, 3)) >>> 0 === cidr.w3 &&
+    (ip.w2 & maskWord(p, 2)) >>> 0 === cidr.w2 &&
+    (ip.w1 & maskWord(p, 1)) >>> 0 === cidr.w1 &&
+    (ip.w0 & maskWord(p, 0)) >>> 0 === cidr.w0
   );
 }
 

@@ -27,14 +27,23 @@ const below = (n: number) => next() % n;
 /** Naive: the text of an address → bit string, by splitting and padding, no bit operations. */
 function naiveBits(text: string): { family: 4 | 6; bits: string } {
   if (!text.includes(':')) {
-    return { family: 4, bits: text.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('') };
+    return {
+      family: 4,
+      bits: text
+        .split('.')
+        .map((o) => Number(o).toString(2).padStart(8, '0'))
+        .join(''),
+    };
   }
   let groups: string[];
   let tail: string[] = [];
   let body = text;
   if (text.includes('.')) {
     const cut = text.lastIndexOf(':');
-    const quad = text.slice(cut + 1).split('.').map(Number);
+    const quad = text
+      .slice(cut + 1)
+      .split('.')
+      .map(Number);
     tail = [((quad[0] << 8) | quad[1]).toString(16), ((quad[2] << 8) | quad[3]).toString(16)];
     body = text.slice(0, cut + 1); // "…:" — keep a trailing "::", drop a single ":"
     if (!body.endsWith('::')) body = body.slice(0, -1);
@@ -85,7 +94,8 @@ function randomV6(): string {
 
 /** A rule near the address half of the time, so both outcomes are well represented. */
 function randomRuleFor(address: string): string {
-  const base = below(2) === 0 ? address : address.includes(':') && !address.startsWith('::ffff:') ? randomV6() : randomV4();
+  const base =
+    below(2) === 0 ? address : address.includes(':') && !address.startsWith('::ffff:') ? randomV6() : randomV4();
   const isV6Text = base.includes(':');
   const mappedText = base.startsWith('::ffff:');
   const max = isV6Text ? 128 : 32;

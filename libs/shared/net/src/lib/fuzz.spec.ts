@@ -13,14 +13,59 @@ const RUNS = 400;
 
 /** Every address-like string of security-matrix.md, plus their close neighbours. */
 const CORPUS: readonly string[] = [
-  '1.2.3.4', '012.0.0.1', '127.000.000.001', '0x7f.0.0.1', '0x7f000001', '2130706433', '017700000001',
-  '1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.4:80', '[::1]:80', '[::1]', 'fe80::1%eth0', 'fe80::1%25eth0',
-  '::ffff:1.2.3.4', '::FFFF:10.0.0.5', '::ffff:0a00:0005', '::ffff:127.0.0.1', '[::ffff:127.0.0.1]',
-  '2001:DB8:0::1', '2001:db8::1', '2001:0db8:0000:0000:0000:0000:0000:0001', '::', '::1', '::1.2.3.4',
-  '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1::2::3', ':::', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.4\n', '١.٢.٣.٤',
-  '10.0.0.0/8', '10.0.0.5/8', '1.2.3.4/32', '0.0.0.0/0', '::/0', '2001:db8::1/128', '::ffff:10.0.0.0/104',
-  '10.0.0.0/33', '::/129', '10.0.0.0/08', '10.0.0.0/', '/8', '10.0.0.0/-1', '169.254.169.254', '255.255.255.255',
-  '', 'a, b', '1.2.3.4, 5.6.7.8', 'x'.repeat(10_240),
+  '1.2.3.4',
+  '012.0.0.1',
+  '127.000.000.001',
+  '0x7f.0.0.1',
+  '0x7f000001',
+  '2130706433',
+  '017700000001',
+  '1.2.3',
+  '1.2.3.4.5',
+  '256.1.1.1',
+  '1.2.3.4:80',
+  '[::1]:80',
+  '[::1]',
+  'fe80::1%eth0',
+  'fe80::1%25eth0',
+  '::ffff:1.2.3.4',
+  '::FFFF:10.0.0.5',
+  '::ffff:0a00:0005',
+  '::ffff:127.0.0.1',
+  '[::ffff:127.0.0.1]',
+  '2001:DB8:0::1',
+  '2001:db8::1',
+  '2001:0db8:0000:0000:0000:0000:0000:0001',
+  '::',
+  '::1',
+  '::1.2.3.4',
+  '1:2:3:4:5:6:7:8',
+  '1:2:3:4:5:6:7:8:9',
+  '1::2::3',
+  ':::',
+  '1.2.3.4 ',
+  ' 1.2.3.4',
+  '1.2.3.4\n',
+  '١.٢.٣.٤',
+  '10.0.0.0/8',
+  '10.0.0.5/8',
+  '1.2.3.4/32',
+  '0.0.0.0/0',
+  '::/0',
+  '2001:db8::1/128',
+  '::ffff:10.0.0.0/104',
+  '10.0.0.0/33',
+  '::/129',
+  '10.0.0.0/08',
+  '10.0.0.0/',
+  '/8',
+  '10.0.0.0/-1',
+  '169.254.169.254',
+  '255.255.255.255',
+  '',
+  'a, b',
+  '1.2.3.4, 5.6.7.8',
+  'x'.repeat(10_240),
 ];
 
 const addressish = fc.oneof(
@@ -34,8 +79,21 @@ const addressish = fc.oneof(
   fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: -2, max: 140 })).map(([a, p]) => `${a}/${p}`),
 );
 
-const sameIp = (a: Ip, b: Ip) => a.family === b.family && a.w0 === b.w0 && a.w1 === b.w1 && a.w2 === b.w2 && a.w3 === b.w3 && a.canonical === b.canonical;
-const sameCidr = (a: Cidr, b: Cidr) => a.family === b.family && a.prefix === b.prefix && a.w0 === b.w0 && a.w1 === b.w1 && a.w2 === b.w2 && a.w3 === b.w3 && a.canonical === b.canonical;
+const sameIp = (a: Ip, b: Ip) =>
+  a.family === b.family &&
+  a.w0 === b.w0 &&
+  a.w1 === b.w1 &&
+  a.w2 === b.w2 &&
+  a.w3 === b.w3 &&
+  a.canonical === b.canonical;
+const sameCidr = (a: Cidr, b: Cidr) =>
+  a.family === b.family &&
+  a.prefix === b.prefix &&
+  a.w0 === b.w0 &&
+  a.w1 === b.w1 &&
+  a.w2 === b.w2 &&
+  a.w3 === b.w3 &&
+  a.canonical === b.canonical;
 
 describe('case 31: fuzzing parseIp / parseCidr', () => {
   it('every corpus string gets an answer without throwing', () => {
@@ -74,7 +132,21 @@ describe('case 31: fuzzing parseIp / parseCidr', () => {
   });
 
   it('refuses the ambiguous spellings of the matrix (leading zeros, hex, integer, zone id, port)', () => {
-    for (const s of ['012.0.0.1', '127.000.000.001', '0x7f.0.0.1', '0x7f000001', '2130706433', '017700000001', 'fe80::1%eth0', '1.2.3.4:80', '[::1]:80', '[::1]', ' 1.2.3.4', '1.2.3.4\n', 'a, b']) {
+    for (const s of [
+      '012.0.0.1',
+      '127.000.000.001',
+      '0x7f.0.0.1',
+      '0x7f000001',
+      '2130706433',
+      '017700000001',
+      'fe80::1%eth0',
+      '1.2.3.4:80',
+      '[::1]:80',
+      '[::1]',
+      ' 1.2.3.4',
+      '1.2.3.4\n',
+      'a, b',
+    ]) {
       expect(parseIp(s)).toBeNull();
     }
   });
@@ -108,28 +180,41 @@ const ruleEntry = fc.oneof(
   fc.tuple(v4Text, fc.integer({ min: 96, max: 128 })).map(([a, p]) => `::ffff:${a}/${p}`),
   fc.constantFrom('0.0.0.0/0', '::/0', '10.0.0.0/8', '2001:db8::/32', '1.2.3.4/32', '2001:db8::1/128'),
 );
-const address = fc.oneof(v4Text, fc.ipV6(), v4Text.map((a) => `::ffff:${a}`), fc.constantFrom('10.0.0.0', '10.255.255.255', '11.0.0.0', '9.255.255.255', '2001:db8::', '::1'));
+const address = fc.oneof(
+  v4Text,
+  fc.ipV6(),
+  v4Text.map((a) => `::ffff:${a}`),
+  fc.constantFrom('10.0.0.0', '10.255.255.255', '11.0.0.0', '9.255.255.255', '2001:db8::', '::1'),
+);
 
 describe('case 31: compileRule(...).matches agrees with cidrContains', () => {
   it('over generated rules and addresses', () => {
     fc.assert(
-      fc.property(fc.array(ruleEntry, { minLength: 1, maxLength: 8 }), fc.array(address, { minLength: 1, maxLength: 8 }), (entries, addrs) => {
-        const cidrs = entries.map((e) => parseCidr(e) ?? (parseIp(e) ? parseCidr(`${e}/${e.includes(':') && !/^::ffff:\d/i.test(e) ? 128 : 32}`) : null));
-        if (cidrs.some((c) => c === null)) return; // the generators only make valid entries; skip a corner a generator missed
-        const matcher = compileRule(entries);
-        for (const a of addrs) {
-          const ip = parseIp(a);
-          expect(ip).not.toBeNull();
-          const expected = (cidrs as Cidr[]).some((c) => cidrContains(c, ip as Ip));
-          expect(matcher.matches(ip as Ip)).toBe(expected);
-          expect(matcher.matches(ip as Ip)).toBe(expected); // same answer every time
-        }
-        // Also the network's own first address and every rule's host entry.
-        for (const c of cidrs as Cidr[]) {
-          const first = parseIp(c.canonical.split('/')[0]) as Ip;
-          expect(matcher.matches(first)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(ruleEntry, { minLength: 1, maxLength: 8 }),
+        fc.array(address, { minLength: 1, maxLength: 8 }),
+        (entries, addrs) => {
+          const cidrs = entries.map(
+            (e) =>
+              parseCidr(e) ??
+              (parseIp(e) ? parseCidr(`${e}/${e.includes(':') && !/^::ffff:\d/i.test(e) ? 128 : 32}`) : null),
+          );
+          if (cidrs.some((c) => c === null)) return; // the generators only make valid entries; skip a corner a generator missed
+          const matcher = compileRule(entries);
+          for (const a of addrs) {
+            const ip = parseIp(a);
+            expect(ip).not.toBeNull();
+            const expected = (cidrs as Cidr[]).some((c) => cidrContains(c, ip as Ip));
+            expect(matcher.matches(ip as Ip)).toBe(expected);
+            expect(matcher.matches(ip as Ip)).toBe(expected); // same answer every time
+          }
+          // Also the network's own first address and every rule's host entry.
+          for (const c of cidrs as Cidr[]) {
+            const first = parseIp(c.canonical.split('/')[0]) as Ip;
+            expect(matcher.matches(first)).toBe(true);
+          }
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });

@@ -98,14 +98,17 @@ describe('parseIp — IPv6', () => {
 });
 
 describe('IPv4-mapped IPv6 (security-matrix.md case 5)', () => {
-  it.each(['::ffff:1.2.3.4', '::FFFF:1.2.3.4', '::ffff:102:304', '0:0:0:0:0:ffff:1.2.3.4', '0000:0000:0000:0000:0000:ffff:0102:0304'])(
-    '%s is the IPv4 client 1.2.3.4',
-    (text) => {
-      const ip = parseIp(text);
-      expect(ip).toEqual(parseIp('1.2.3.4'));
-      expect(ip?.canonical).toBe('1.2.3.4');
-    },
-  );
+  it.each([
+    '::ffff:1.2.3.4',
+    '::FFFF:1.2.3.4',
+    '::ffff:102:304',
+    '0:0:0:0:0:ffff:1.2.3.4',
+    '0000:0000:0000:0000:0000:ffff:0102:0304',
+  ])('%s is the IPv4 client 1.2.3.4', (text) => {
+    const ip = parseIp(text);
+    expect(ip).toEqual(parseIp('1.2.3.4'));
+    expect(ip?.canonical).toBe('1.2.3.4');
+  });
 
   it('keeps ::ffff:0.0.0.0 and ::ffff:255.255.255.255 as IPv4', () => {
     expect(parseIp('::ffff:0.0.0.0')?.canonical).toBe('0.0.0.0');
@@ -133,7 +136,12 @@ describe('RFC 5952 canonical text', () => {
   });
 
   it('matches the WHATWG URL serialiser (pure RFC 5952) on random addresses', () => {
-    const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xf }), fc.integer({ min: 0, max: 0xffff }));
+    const group = fc.oneof(
+      fc.constant(0),
+      fc.constant(0),
+      fc.integer({ min: 0, max: 0xf }),
+      fc.integer({ min: 0, max: 0xffff }),
+    );
     fc.assert(
       fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), (g) => {
         const text = g.map((x) => x.toString(16)).join(':');
@@ -143,7 +151,9 @@ describe('RFC 5952 canonical text', () => {
         const whatwg = new URL(`http://[${text}]/`).hostname.slice(1, -1);
         // Only documented difference: ::a.b.c.d (PostgreSQL-compatible dotted tail).
         const dotted = g.slice(0, 6).every((x) => x === 0) && g[6] !== 0;
-        return dotted ? ip.canonical === `::${g[6] >> 8}.${g[6] & 0xff}.${g[7] >> 8}.${g[7] & 0xff}` : ip.canonical === whatwg;
+        return dotted
+          ? ip.canonical === `::${g[6] >> 8}.${g[6] & 0xff}.${g[7] >> 8}.${g[7] & 0xff}`
+          : ip.canonical === whatwg;
       }),
       { seed: 5952, numRuns: 3000 },
     );
@@ -151,13 +161,25 @@ describe('RFC 5952 canonical text', () => {
 
   it('parses its own output back to the same address', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }), fc.integer({ min: 0, max: 255 }), (g, z) => {
-        if (z % 2 === 0) g.fill(0, z % 8, Math.min(8, (z % 8) + (z % 5)));
-        const words = [0, 2, 4, 6].map((i) => ((g[i] << 16) | g[i + 1]) >>> 0) as [number, number, number, number];
-        const text = formatV6(...words);
-        const back = parseIp(text);
-        return back !== null && (back.family === 4 || (back.w0 === words[0] && back.w1 === words[1] && back.w2 === words[2] && back.w3 === words[3] && back.canonical === text));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }),
+        fc.integer({ min: 0, max: 255 }),
+        (g, z) => {
+          if (z % 2 === 0) g.fill(0, z % 8, Math.min(8, (z % 8) + (z % 5)));
+          const words = [0, 2, 4, 6].map((i) => ((g[i] << 16) | g[i + 1]) >>> 0) as [number, number, number, number];
+          const text = formatV6(...words);
+          const back = parseIp(text);
+          return (
+            back !== null &&
+            (back.family === 4 ||
+              (back.w0 === words[0] &&
+                back.w1 === words[1] &&
+                back.w2 === words[2] &&
+                back.w3 === words[3] &&
+                back.canonical === text))
+          );
+        },
+      ),
       { seed: 4291, numRuns: 3000 },
     );
   });
@@ -165,10 +187,17 @@ describe('RFC 5952 canonical text', () => {
 
 describe('agreement with Node (inet_pton) on generated text', () => {
   const hexGroup = fc.stringMatching(/^[0-9a-fA-F]{1,5}$/);
-  const decOctet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('00', '01', '012', '255', '256'));
+  const decOctet = fc.oneof(
+    fc.integer({ min: 0, max: 300 }).map(String),
+    fc.constantFrom('00', '01', '012', '255', '256'),
+  );
   const v4 = fc.array(decOctet, { minLength: 3, maxLength: 5 }).map((o) => o.join('.'));
   const v6 = fc
-    .tuple(fc.array(hexGroup, { minLength: 0, maxLength: 9 }), fc.integer({ min: -1, max: 9 }), fc.option(v4, { nil: undefined }))
+    .tuple(
+      fc.array(hexGroup, { minLength: 0, maxLength: 9 }),
+      fc.integer({ min: -1, max: 9 }),
+      fc.option(v4, { nil: undefined }),
+    )
     .map(([gs, gap, tail]) => {
       const parts = [...gs];
       if (gap >= 0 && gap <= parts.length) parts.splice(gap, 0, '');
@@ -232,6 +261,8 @@ describe('helpers', () => {
       return ip;
     };
     expect(Array.from(ipToBytes(must('1.2.3.4')))).toEqual([1, 2, 3, 4]);
-    expect(Array.from(ipToBytes(must('2001:db8::ff01')))).toEqual([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0x01]);
+    expect(Array.from(ipToBytes(must('2001:db8::ff01')))).toEqual([
+      0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0x01,
+    ]);
   });
 });

@@ -16,7 +16,9 @@ export class InvalidRuleEntryError extends Error {
     readonly index: number,
     readonly entry: string,
   ) {
-    super(`rule entry ${index} (${JSON.stringify(entry.length > 64 ? `${entry.slice(0, 64)}…` : entry)}) is not a valid IP address or CIDR range`);
+    super(
+      `rule entry ${index} (${JSON.stringify(entry.length > 64 ? `${entry.slice(0, 64)}…` : entry)}) is not a valid IP address or CIDR range`,
+    );
     this.name = 'InvalidRuleEntryError';
   }
 }

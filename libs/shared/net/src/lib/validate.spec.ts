@@ -25,7 +25,9 @@ describe('validateRuleEntry', () => {
 
   it('says when an IPv4-mapped entry became IPv4', () => {
     const result = validateRuleEntry('::ffff:10.0.0.0/104');
-    expect(result.ok && result.notice).toBe('normalised ::ffff:10.0.0.0/104 → 10.0.0.0/8 (IPv4-mapped IPv6 is stored as IPv4)');
+    expect(result.ok && result.notice).toBe(
+      'normalised ::ffff:10.0.0.0/104 → 10.0.0.0/8 (IPv4-mapped IPv6 is stored as IPv4)',
+    );
   });
 
   it.each([

@@ -50,7 +50,8 @@ function diagnose(input: string): string {
   if (input.includes('[') || input.includes(']')) {
     return 'Remove the brackets: write 2001:db8::1, not [2001:db8::1] (and no port).';
   }
-  if (input.includes('%')) return 'Zone ids (the "%eth0" part) are not allowed: a zone only means something on one machine.';
+  if (input.includes('%'))
+    return 'Zone ids (the "%eth0" part) are not allowed: a zone only means something on one machine.';
   const slashes = input.split('/').length - 1;
   if (slashes > 1) return 'Only one "/" is allowed: address/prefix-length, e.g. 10.0.0.0/8.';
   const [address, prefixText] = input.split('/') as [string, string | undefined];
@@ -60,7 +61,8 @@ function diagnose(input: string): string {
     const family = address.includes(':') ? 6 : 4;
     const max = family === 4 ? 32 : 128;
     if (prefixText.length === 0) return `The prefix length after "/" is missing (0–${max}).`;
-    if (!/^[0-9]+$/.test(prefixText)) return `The prefix length must be a whole number from 0 to ${max}, not ${quote(prefixText)}.`;
+    if (!/^[0-9]+$/.test(prefixText))
+      return `The prefix length must be a whole number from 0 to ${max}, not ${quote(prefixText)}.`;
     if (prefixText.length > 1 && prefixText.startsWith('0')) {
       return `Write the prefix length without leading zeros (/${Number(prefixText)}, not /${prefixText}).`;
     }
@@ -108,7 +110,11 @@ function diagnoseV4(text: string, what: string): string | null {
 function diagnoseV6(text: string): string {
   // "1.2.3.4:80" — an IPv4 address with a port.
   const lastColon = text.lastIndexOf(':');
-  if (text.indexOf(':') === lastColon && /^[0-9]+$/.test(text.slice(lastColon + 1)) && text.slice(0, lastColon).includes('.')) {
+  if (
+    text.indexOf(':') === lastColon &&
+    /^[0-9]+$/.test(text.slice(lastColon + 1)) &&
+    text.slice(0, lastColon).includes('.')
+  ) {
     return `Ports are not allowed: write ${text.slice(0, lastColon)} without ":${text.slice(lastColon + 1)}".`;
   }
   const doubles = text.split('::').length - 1;
@@ -133,6 +139,7 @@ function diagnoseV6(text: string): string {
   if (doubles === 0 && groups.length !== 8) {
     return `An IPv6 address has eight groups (or "::" for a run of zeros); ${quote(text)} has ${groups.length}.`;
   }
-  if (doubles === 1 && groups.length > 7) return `An IPv6 address has at most eight groups; ${quote(text)} has too many.`;
+  if (doubles === 1 && groups.length > 7)
+    return `An IPv6 address has at most eight groups; ${quote(text)} has too many.`;
   return `${quote(text)} is not a valid IPv6 address.`;
 }

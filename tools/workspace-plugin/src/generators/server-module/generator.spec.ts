@@ -3,7 +3,10 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { serverModuleGenerator } from './generator';
 
 function withE2eProject(tree: Tree): Tree {
-  tree.write('apps/sentinel-e2e/project.json', JSON.stringify({ name: 'sentinel-e2e', root: 'apps/sentinel-e2e', tags: ['scope:server', 'type:e2e'] }));
+  tree.write(
+    'apps/sentinel-e2e/project.json',
+    JSON.stringify({ name: 'sentinel-e2e', root: 'apps/sentinel-e2e', tags: ['scope:server', 'type:e2e'] }),
+  );
   return tree;
 }
 

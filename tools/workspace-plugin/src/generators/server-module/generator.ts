@@ -17,7 +17,8 @@ export const E2E_ROOT = 'apps/sentinel-e2e';
 /** Everything the generator derives from the options; exported for the tests. */
 export function normalize(options: ServerModuleSchema) {
   const name = options.name.trim();
-  if (!NAME.test(name)) throw new Error(`server-module: "${options.name}" is not a kebab-case name (e.g. "quota" or "usage-report")`);
+  if (!NAME.test(name))
+    throw new Error(`server-module: "${options.name}" is not a kebab-case name (e.g. "quota" or "usage-report")`);
   const type = options.type ?? 'feature';
   if (!TYPES.includes(type)) throw new Error(`server-module: --type must be one of ${TYPES.join(', ')}`);
   const n = names(name);
@@ -54,7 +55,10 @@ export async function serverModuleGenerator(tree: Tree, options: ServerModuleSch
   const offset = '../../../';
   generateFiles(tree, join(__dirname, 'files'), o.projectRoot, { ...o, offset, tmpl: '' });
   if (o.e2e && tree.exists(joinPathFragments(E2E_ROOT, 'project.json'))) {
-    generateFiles(tree, join(__dirname, 'e2e-files'), joinPathFragments(E2E_ROOT, 'src', o.fileName), { ...o, tmpl: '' });
+    generateFiles(tree, join(__dirname, 'e2e-files'), joinPathFragments(E2E_ROOT, 'src', o.fileName), {
+      ...o,
+      tmpl: '',
+    });
   }
 }
 

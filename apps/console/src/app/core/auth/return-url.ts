@@ -3,10 +3,7 @@
  * accepted: they start with one `/` (not `//` or `/\`, which browsers treat as another host) and
  * never point back at the login page itself.
  */
-export function safeReturnUrl(
-  value: string | null | undefined,
-  fallback = '/',
-): string {
+export function safeReturnUrl(value: string | null | undefined, fallback = '/'): string {
   if (typeof value !== 'string' || value.length === 0) return fallback;
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) {
     return fallback;

@@ -1,9 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import {
-  ADMIN_ERROR_CODES,
-  type AdminErrorBody,
-  type AdminErrorCode,
-} from '@sentinel/admin-contract';
+import { ADMIN_ERROR_CODES, type AdminErrorBody, type AdminErrorCode } from '@sentinel/admin-contract';
 
 import { Messages } from '../i18n/messages/messages';
 

@@ -13,9 +13,7 @@ describe('I18nService', () => {
   beforeEach(() => {
     localStorage.clear();
     html.lang = '';
-    browserLanguage = jest
-      .spyOn(window.navigator, 'language', 'get')
-      .mockReturnValue('en-US');
+    browserLanguage = jest.spyOn(window.navigator, 'language', 'get').mockReturnValue('en-US');
   });
 
   afterEach(() => {

@@ -1,10 +1,6 @@
 import { DOCUMENT, Injectable, computed, inject, signal } from '@angular/core';
 
-import {
-  LOCAL_STORAGE,
-  readPreference,
-  writePreference,
-} from '../storage/local-storage';
+import { LOCAL_STORAGE, readPreference, writePreference } from '../storage/local-storage';
 import { LANGUAGES, Language, isLanguage } from './languages';
 import { en } from './messages/en';
 import { Messages } from './messages/messages';

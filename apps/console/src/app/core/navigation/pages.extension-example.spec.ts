@@ -104,7 +104,10 @@ describe('extension example: a new console page', () => {
       const fixture = TestBed.createComponent(InstanceStatusPage);
       TestBed.inject(HttpTestingController)
         .expectOne('/admin/api/status')
-        .flush({ error: { code: 'unavailable', message: 'PostgreSQL is unreachable' } }, { status: 503, statusText: 'Service Unavailable' });
+        .flush(
+          { error: { code: 'unavailable', message: 'PostgreSQL is unreachable' } },
+          { status: 503, statusText: 'Service Unavailable' },
+        );
       await fixture.whenStable();
       const alert = (fixture.nativeElement as HTMLElement).querySelector('[data-testid="status-error"]');
       expect(alert?.textContent?.trim()).toBe('PostgreSQL is unreachable');

@@ -1,11 +1,5 @@
 /** The console's pages, in navigation order. Each has a lazy `pages/<id>/<id>.routes.ts`. */
-export const PAGE_IDS = [
-  'dashboard',
-  'bindings',
-  'logs',
-  'settings',
-  'audit',
-] as const;
+export const PAGE_IDS = ['dashboard', 'bindings', 'logs', 'settings', 'audit'] as const;
 
 export type PageId = (typeof PAGE_IDS)[number];
 
@@ -15,7 +9,5 @@ export interface PageRouteData {
 }
 
 export function isPageId(value: unknown): value is PageId {
-  return (
-    typeof value === 'string' && (PAGE_IDS as readonly string[]).includes(value)
-  );
+  return typeof value === 'string' && (PAGE_IDS as readonly string[]).includes(value);
 }

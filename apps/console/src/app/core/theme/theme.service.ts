@@ -1,10 +1,6 @@
 import { DOCUMENT, Injectable, computed, inject, signal } from '@angular/core';
 
-import {
-  LOCAL_STORAGE,
-  readPreference,
-  writePreference,
-} from '../storage/local-storage';
+import { LOCAL_STORAGE, readPreference, writePreference } from '../storage/local-storage';
 
 export type ThemeMode = 'light' | 'dark';
 
@@ -54,9 +50,7 @@ export class ThemeService {
     if (stored === 'light' || stored === 'dark') {
       return stored;
     }
-    const prefersDark = this.document.defaultView?.matchMedia?.(
-      '(prefers-color-scheme: dark)',
-    ).matches;
+    const prefersDark = this.document.defaultView?.matchMedia?.('(prefers-color-scheme: dark)').matches;
     return prefersDark ? 'dark' : 'light';
   }
 }

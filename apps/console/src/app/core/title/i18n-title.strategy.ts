@@ -1,10 +1,6 @@
 import { Injectable, effect, inject, signal } from '@angular/core';
 import { Title } from '@angular/platform-browser';
-import {
-  ActivatedRouteSnapshot,
-  RouterStateSnapshot,
-  TitleStrategy,
-} from '@angular/router';
+import { ActivatedRouteSnapshot, RouterStateSnapshot, TitleStrategy } from '@angular/router';
 
 import { I18nService } from '../i18n/i18n.service';
 import { PageId, isPageId } from '../navigation/pages';
@@ -25,19 +21,13 @@ export class I18nTitleStrategy extends TitleStrategy {
     effect(() => {
       const t = this.i18n.messages();
       const page = this.page();
-      this.title.setTitle(
-        page ? `${t.pages[page].title} · ${t.app.name}` : t.app.name,
-      );
+      this.title.setTitle(page ? `${t.pages[page].title} · ${t.app.name}` : t.app.name);
     });
   }
 
   override updateTitle(snapshot: RouterStateSnapshot): void {
     let page: PageId | null = null;
-    for (
-      let route: ActivatedRouteSnapshot | null = snapshot.root;
-      route;
-      route = route.firstChild
-    ) {
+    for (let route: ActivatedRouteSnapshot | null = snapshot.root; route; route = route.firstChild) {
       const candidate: unknown = route.data['page'];
       if (isPageId(candidate)) {
         page = candidate;

@@ -1,8 +1,5 @@
 import { provideHttpClient } from '@angular/common/http';
-import {
-  HttpTestingController,
-  provideHttpClientTesting,
-} from '@angular/common/http/testing';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import type { AuditListResponse } from '@sentinel/admin-contract';
@@ -21,9 +18,15 @@ describe('Audit', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('builds the query from the filters', () => {
-    expect(
-      toAuditQuery({ action: 'binding.ban', targetType: '', targetId: ' 7 ', from: '', to: '' }, 1, 25),
-    ).toEqual({ page: 2, pageSize: 25, action: 'binding.ban', targetType: undefined, targetId: '7', from: undefined, to: undefined });
+    expect(toAuditQuery({ action: 'binding.ban', targetType: '', targetId: ' 7 ', from: '', to: '' }, 1, 25)).toEqual({
+      page: 2,
+      pageSize: 25,
+      action: 'binding.ban',
+      targetType: undefined,
+      targetId: '7',
+      from: undefined,
+      to: undefined,
+    });
   });
 
   it('lists entries with translated actions and links bindings', async () => {
@@ -31,13 +34,25 @@ describe('Audit', () => {
     await fixture.whenStable();
     const page: AuditListResponse = {
       items: [
-        { id: '1', actor: 'admin', action: 'binding.ban', targetType: 'binding', targetId: '7', before: { status: 'active' }, after: { status: 'banned' }, ip: '127.0.0.1', createdAt: '2026-01-01T00:00:00Z' },
+        {
+          id: '1',
+          actor: 'admin',
+          action: 'binding.ban',
+          targetType: 'binding',
+          targetId: '7',
+          before: { status: 'active' },
+          after: { status: 'banned' },
+          ip: '127.0.0.1',
+          createdAt: '2026-01-01T00:00:00Z',
+        },
       ],
       page: 1,
       pageSize: 50,
       total: 1,
     };
-    TestBed.inject(HttpTestingController).expectOne((r) => r.url === '/admin/api/audit').flush(page);
+    TestBed.inject(HttpTestingController)
+      .expectOne((r) => r.url === '/admin/api/audit')
+      .flush(page);
     await fixture.whenStable();
     const el = fixture.nativeElement as HTMLElement;
     const row = el.querySelector('tr.mat-mdc-row')?.textContent ?? '';

@@ -1,10 +1,7 @@
 import { Injectable, inject } from '@angular/core';
 import { MatDialog } from '@angular/material/dialog';
 import { BindingsApi } from '@sentinel/admin-client';
-import type {
-  BindingOperationResponse,
-  BindingSummary,
-} from '@sentinel/admin-contract';
+import type { BindingOperationResponse, BindingSummary } from '@sentinel/admin-contract';
 import { EMPTY, Observable, catchError, filter, switchMap, tap } from 'rxjs';
 
 import { I18nService } from '../../core/i18n/i18n.service';
@@ -47,10 +44,7 @@ export class BindingActions {
   }
 
   unban(binding: BindingSummary): Observable<BindingOperationResponse> {
-    return this.done(
-      this.api.unban(binding.id),
-      this.t().bindings.unbanned(binding.tokenMask),
-    );
+    return this.done(this.api.unban(binding.id), this.t().bindings.unbanned(binding.tokenMask));
   }
 
   editRule(binding: BindingSummary): Observable<BindingOperationResponse> {
@@ -81,10 +75,7 @@ export class BindingActions {
     );
   }
 
-  private done(
-    call: Observable<BindingOperationResponse>,
-    success: string,
-  ): Observable<BindingOperationResponse> {
+  private done(call: Observable<BindingOperationResponse>, success: string): Observable<BindingOperationResponse> {
     return call.pipe(
       tap((r) => this.announce(r, success)),
       catchError((error: unknown) => {
@@ -95,10 +86,6 @@ export class BindingActions {
   }
 
   private announce(result: BindingOperationResponse, success: string): void {
-    this.toast.success(
-      result.propagated === 'local'
-        ? `${success} ${this.t().bindings.localOnly}`
-        : success,
-    );
+    this.toast.success(result.propagated === 'local' ? `${success} ${this.t().bindings.localOnly}` : success);
   }
 }

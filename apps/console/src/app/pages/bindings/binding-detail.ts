@@ -1,15 +1,6 @@
 import { DatePipe, JsonPipe } from '@angular/common';
 import { HttpErrorResponse } from '@angular/common/http';
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  effect,
-  inject,
-  input,
-  signal,
-  untracked,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
@@ -35,16 +26,7 @@ import { ruleText } from './rule-text';
 @Component({
   selector: 'app-binding-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [
-    DatePipe,
-    Icon,
-    JsonPipe,
-    MatButtonModule,
-    MatCardModule,
-    MatProgressBarModule,
-    MatTableModule,
-    RouterLink,
-  ],
+  imports: [DatePipe, Icon, JsonPipe, MatButtonModule, MatCardModule, MatProgressBarModule, MatTableModule, RouterLink],
   templateUrl: './binding-detail.html',
   styleUrl: './binding-detail.scss',
 })
@@ -64,9 +46,7 @@ export class BindingDetail {
     const e = this.error();
     return e instanceof HttpErrorResponse && e.status === 404;
   });
-  protected readonly errorText = computed(() =>
-    this.error() ? errorMessage(this.error(), this.t()) : '',
-  );
+  protected readonly errorText = computed(() => (this.error() ? errorMessage(this.error(), this.t()) : ''));
   protected readonly interceptColumns = ['time', 'clientIp', 'reason', 'request'];
   protected readonly auditColumns = ['time', 'actor', 'action', 'change'];
 
@@ -117,9 +97,7 @@ export class BindingDetail {
   }
 
   protected unbind(b: BindingSummary): void {
-    this.actions
-      .unbind(b)
-      .subscribe(() => void this.router.navigate(['/bindings']));
+    this.actions.unbind(b).subscribe(() => void this.router.navigate(['/bindings']));
   }
 
   protected ban(b: BindingSummary): void {

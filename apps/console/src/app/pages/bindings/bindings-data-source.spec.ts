@@ -1,15 +1,7 @@
-import type {
-  BindingListQuery,
-  BindingListResponse,
-  BindingSummary,
-} from '@sentinel/admin-contract';
+import type { BindingListQuery, BindingListResponse, BindingSummary } from '@sentinel/admin-contract';
 import { Subject, throwError } from 'rxjs';
 
-import {
-  BindingsDataSource,
-  EMPTY_BINDING_FILTERS,
-  toBindingQuery,
-} from './bindings-data-source';
+import { BindingsDataSource, EMPTY_BINDING_FILTERS, toBindingQuery } from './bindings-data-source';
 
 function binding(id: string): BindingSummary {
   return {
@@ -130,7 +122,10 @@ describe('BindingsDataSource', () => {
     source.load({ page: 3, token: 'sk' });
     responses[0].next({ items: [], page: 3, pageSize: 50, total: 0, nextCursor: null, totalExact: true });
     source.reload();
-    expect(queries).toEqual([{ page: 3, token: 'sk' }, { page: 3, token: 'sk' }]);
+    expect(queries).toEqual([
+      { page: 3, token: 'sk' },
+      { page: 3, token: 'sk' },
+    ]);
   });
 
   it('pages forward and back by the cursors the server returned, and forgets them when the query changes', () => {

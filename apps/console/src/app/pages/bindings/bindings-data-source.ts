@@ -7,10 +7,7 @@ import type {
   SortOrder,
 } from '@sentinel/admin-contract';
 
-import {
-  PageDataSource,
-  PageLoader,
-} from '../../shared/page-data-source/page-data-source';
+import { PageDataSource, PageLoader } from '../../shared/page-data-source/page-data-source';
 
 /** The filter form's value. Empty strings mean "no filter". */
 export interface BindingFilters {
@@ -79,7 +76,4 @@ export function toBindingQuery(state: BindingTableState): BindingListQuery {
 export type BindingsLoader = PageLoader<BindingSummary, BindingListQuery>;
 
 /** The bindings table's server-side data source (see `PageDataSource`). */
-export class BindingsDataSource extends PageDataSource<
-  BindingSummary,
-  BindingListQuery
-> {}
+export class BindingsDataSource extends PageDataSource<BindingSummary, BindingListQuery> {}

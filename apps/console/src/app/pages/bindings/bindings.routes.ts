@@ -15,8 +15,7 @@ export const bindingsRoutes: Routes = [
       },
       {
         path: ':id',
-        loadComponent: () =>
-          import('./binding-detail').then((m) => m.BindingDetail),
+        loadComponent: () => import('./binding-detail').then((m) => m.BindingDetail),
       },
     ],
   },

@@ -1,8 +1,5 @@
 import { provideHttpClient } from '@angular/common/http';
-import {
-  HttpTestingController,
-  provideHttpClientTesting,
-} from '@angular/common/http/testing';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideNoopAnimations } from '@angular/platform-browser/animations';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
@@ -58,7 +55,14 @@ describe('Bindings page', () => {
     expect(last.request.params.get('token')).toBe(tokenId);
     expect(last.request.params.get('sort')).toBe('last_used');
     expect(last.request.params.get('order')).toBe('desc');
-    last.flush({ items: [row], page: 1, pageSize: 50, total: 1, nextCursor: null, totalExact: true } satisfies BindingListResponse);
+    last.flush({
+      items: [row],
+      page: 1,
+      pageSize: 50,
+      total: 1,
+      nextCursor: null,
+      totalExact: true,
+    } satisfies BindingListResponse);
     await harness.fixture.whenStable();
 
     const el = harness.routeNativeElement as HTMLElement;
@@ -67,9 +71,7 @@ describe('Bindings page', () => {
     expect(text).toContain('Multiple');
     expect(text).toContain('10.0.0.0/8, 192.0.2.1');
     expect(text).toContain('Active');
-    expect(
-      el.querySelector('[data-testid="row-actions-7"]')?.getAttribute('aria-label'),
-    ).toBe('Actions for sk-ab12…');
+    expect(el.querySelector('[data-testid="row-actions-7"]')?.getAttribute('aria-label')).toBe('Actions for sk-ab12…');
   });
 
   it('re-renders a row that a reload changed (same id, new status)', async () => {
@@ -99,8 +101,6 @@ describe('Bindings page', () => {
       .match((r) => r.url === '/admin/api/bindings')
       .forEach((r) => r.flush({ items: [], page: 1, pageSize: 50, total: 0, nextCursor: null, totalExact: true }));
     await harness.fixture.whenStable();
-    expect(
-      (harness.routeNativeElement as HTMLElement).querySelector('[data-testid="bindings-empty"]'),
-    ).not.toBeNull();
+    expect((harness.routeNativeElement as HTMLElement).querySelector('[data-testid="bindings-empty"]')).not.toBeNull();
   });
 });

@@ -38,12 +38,7 @@ import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
 import { PagedTable } from '../../shared/paged-table/paged-table';
 import { BindingActions } from './binding-actions.service';
-import {
-  BindingFilters,
-  BindingsDataSource,
-  EMPTY_BINDING_FILTERS,
-  toBindingQuery,
-} from './bindings-data-source';
+import { BindingFilters, BindingsDataSource, EMPTY_BINDING_FILTERS, toBindingQuery } from './bindings-data-source';
 import { ruleText } from './rule-text';
 
 /** The bindings table: server-side paging, sorting and filters; row actions. */
@@ -78,16 +73,7 @@ export class Bindings {
 
   protected readonly ruleKinds = RULE_KINDS;
   protected readonly statuses = BINDING_STATUSES;
-  protected readonly columns = [
-    'token',
-    'rule',
-    'status',
-    'first',
-    'last',
-    'intercepts',
-    'created',
-    'actions',
-  ];
+  protected readonly columns = ['token', 'rule', 'status', 'first', 'last', 'intercepts', 'created', 'actions'];
   protected readonly dataSource = new BindingsDataSource(inject(BindingsApi));
 
   protected readonly filterForm = new FormGroup({
@@ -106,7 +92,6 @@ export class Bindings {
   protected readonly pageSize = signal(DEFAULT_PAGE_SIZE);
   protected readonly sort = signal<Sort>({ active: 'last', direction: 'desc' });
   private readonly refresh = signal(0);
-
 
   constructor() {
     // Filters from the URL first (a deep link from an alert), then whatever the admin types.
@@ -133,12 +118,10 @@ export class Bindings {
       untracked(() => this.dataSource.load(query));
     });
     // Start from page 1 whenever the filters change.
-    this.filterForm.valueChanges
-      .pipe(debounceTime(300), takeUntilDestroyed())
-      .subscribe(() => {
-        this.filters.set(this.filterForm.getRawValue());
-        this.pageIndex.set(0);
-      });
+    this.filterForm.valueChanges.pipe(debounceTime(300), takeUntilDestroyed()).subscribe(() => {
+      this.filters.set(this.filterForm.getRawValue());
+      this.pageIndex.set(0);
+    });
     inject(DestroyRef).onDestroy(() => this.dataSource.disconnect());
   }
 

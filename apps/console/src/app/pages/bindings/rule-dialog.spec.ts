@@ -1,26 +1,18 @@
 import { provideHttpClient } from '@angular/common/http';
-import {
-  HttpTestingController,
-  provideHttpClientTesting,
-} from '@angular/common/http/testing';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { FormControl } from '@angular/forms';
 import { MAT_DIALOG_DATA, MatDialogRef } from '@angular/material/dialog';
 import { MAX_RULE_ENTRIES, type BindingSummary, type RuleKind } from '@sentinel/admin-contract';
 
 import { RuleDialog } from './rule-dialog';
-import {
-  ruleEntriesValidator,
-  ruleEntryNotice,
-  ruleEntryValidator,
-} from './rule-validators';
+import { ruleEntriesValidator, ruleEntryNotice, ruleEntryValidator } from './rule-validators';
 
 describe('rule validators', () => {
   const check = (value: string) => ruleEntryValidator(new FormControl(value));
 
-  it.each(['10.0.0.1', '10.0.0.0/8', '2001:db8::/32', '::1', ' 192.0.2.7 '])(
-    'accepts %p',
-    (value) => expect(check(value)).toBeNull(),
+  it.each(['10.0.0.1', '10.0.0.0/8', '2001:db8::/32', '::1', ' 192.0.2.7 '])('accepts %p', (value) =>
+    expect(check(value)).toBeNull(),
   );
 
   it.each(['10.0.0.300', '10.0.0.0/33', 'example.com', '1.2.3', '2001:db8::/129'])(
@@ -44,8 +36,7 @@ describe('rule validators', () => {
 
   it('checks the list against the rule kind', () => {
     let kind: RuleKind = 'single';
-    const list = (entries: string[]) =>
-      ruleEntriesValidator(() => kind)(new FormControl(entries));
+    const list = (entries: string[]) => ruleEntriesValidator(() => kind)(new FormControl(entries));
     expect(list(['10.0.0.1'])).toBeNull();
     expect(list(['10.0.0.1', '10.0.0.2'])).toEqual({ exactly: { count: 1 } });
     kind = 'multiple';
@@ -161,9 +152,7 @@ describe('RuleDialog', () => {
         { status: 409, statusText: 'Conflict' },
       );
     await fixture.whenStable();
-    expect(el.querySelector('[data-testid="rule-server-error"]')?.textContent).toContain(
-      'Binding changed meanwhile.',
-    );
+    expect(el.querySelector('[data-testid="rule-server-error"]')?.textContent).toContain('Binding changed meanwhile.');
     expect(close).not.toHaveBeenCalled();
   });
 });

@@ -1,27 +1,9 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  inject,
-  signal,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
-import {
-  FormArray,
-  FormControl,
-  FormGroup,
-  ReactiveFormsModule,
-} from '@angular/forms';
-import {
-  ErrorStateMatcher,
-  ShowOnDirtyErrorStateMatcher,
-} from '@angular/material/core';
+import { FormArray, FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
+import { ErrorStateMatcher, ShowOnDirtyErrorStateMatcher } from '@angular/material/core';
 import { MatButtonModule } from '@angular/material/button';
-import {
-  MAT_DIALOG_DATA,
-  MatDialogModule,
-  MatDialogRef,
-} from '@angular/material/dialog';
+import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
@@ -39,11 +21,7 @@ import { startWith } from 'rxjs';
 import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
-import {
-  ruleEntriesValidator,
-  ruleEntryNotice,
-  ruleEntryValidator,
-} from './rule-validators';
+import { ruleEntriesValidator, ruleEntryNotice, ruleEntryValidator } from './rule-validators';
 
 export interface RuleDialogData {
   readonly binding: BindingSummary;
@@ -64,40 +42,31 @@ export interface RuleDialogData {
     ReactiveFormsModule,
   ],
   // Entries are validated as the admin types (dirty), not only after the field loses focus.
-  providers: [
-    { provide: ErrorStateMatcher, useClass: ShowOnDirtyErrorStateMatcher },
-  ],
+  providers: [{ provide: ErrorStateMatcher, useClass: ShowOnDirtyErrorStateMatcher }],
   templateUrl: './rule-dialog.html',
   styleUrl: './rule-dialog.scss',
 })
 export class RuleDialog {
   private readonly api = inject(BindingsApi);
-  private readonly ref =
-    inject<MatDialogRef<RuleDialog, BindingOperationResponse>>(MatDialogRef);
+  private readonly ref = inject<MatDialogRef<RuleDialog, BindingOperationResponse>>(MatDialogRef);
   protected readonly data = inject<RuleDialogData>(MAT_DIALOG_DATA);
   protected readonly t = inject(I18nService).messages;
   protected readonly kinds = RULE_KINDS;
 
-  private readonly kindControl = new FormControl<RuleKind>(
-    this.data.binding.ruleKind,
-    { nonNullable: true },
-  );
+  private readonly kindControl = new FormControl<RuleKind>(this.data.binding.ruleKind, { nonNullable: true });
 
   readonly form = new FormGroup({
     kind: this.kindControl,
     entries: new FormArray<FormControl<string>>(
-      (this.data.binding.ruleEntries.length > 0
-        ? this.data.binding.ruleEntries
-        : ['']
-      ).map((entry) => this.entryControl(entry)),
+      (this.data.binding.ruleEntries.length > 0 ? this.data.binding.ruleEntries : ['']).map((entry) =>
+        this.entryControl(entry),
+      ),
       { validators: ruleEntriesValidator(() => this.kindControl.value) },
     ),
   });
 
   protected readonly kind = toSignal(
-    this.form.controls.kind.valueChanges.pipe(
-      startWith(this.form.controls.kind.value),
-    ),
+    this.form.controls.kind.valueChanges.pipe(startWith(this.form.controls.kind.value)),
     { requireSync: true },
   );
   /** The selected kind's definition: what the dialog shows derives from it, not from kind names. */
@@ -148,15 +117,13 @@ export class RuleDialog {
     }
     this.saving.set(true);
     this.serverError.set(null);
-    this.api
-      .setRule(this.data.binding.id, this.form.controls.kind.value, this.entriesToSave())
-      .subscribe({
-        next: (result) => this.ref.close(result),
-        error: (error: unknown) => {
-          this.saving.set(false);
-          this.serverError.set(errorMessage(error, this.t()));
-        },
-      });
+    this.api.setRule(this.data.binding.id, this.form.controls.kind.value, this.entriesToSave()).subscribe({
+      next: (result) => this.ref.close(result),
+      error: (error: unknown) => {
+        this.saving.set(false);
+        this.serverError.set(errorMessage(error, this.t()));
+      },
+    });
   }
 
   private entryControl(value: string): FormControl<string> {

@@ -7,9 +7,7 @@ import { validateRuleEntry } from '@sentinel/net';
  * Errors: `required`, or `ruleEntry: { reason }`. A valid entry that the server will normalise
  * (host bits cleared, IPv4-mapped) is valid; `ruleEntryNotice` tells what it becomes.
  */
-export const ruleEntryValidator: ValidatorFn = (
-  control: AbstractControl<string>,
-): ValidationErrors | null => {
+export const ruleEntryValidator: ValidatorFn = (control: AbstractControl<string>): ValidationErrors | null => {
   const value = (control.value ?? '').trim();
   if (value === '') return { required: true };
   const result = validateRuleEntry(value);
@@ -30,10 +28,7 @@ export function ruleEntryNotice(value: string): string | null {
  * count must fit (`required`, `exactly: { count }`, `tooFew: { min }`, `tooMany: { max }`) and
  * entries must not repeat once normalised (`duplicate`). `kinds` is for tests that extend it.
  */
-export function ruleEntriesValidator(
-  kind: () => string,
-  kinds: RuleKindTable = RULE_KIND_DEFINITIONS,
-): ValidatorFn {
+export function ruleEntriesValidator(kind: () => string, kinds: RuleKindTable = RULE_KIND_DEFINITIONS): ValidatorFn {
   return (control: AbstractControl<string[]>): ValidationErrors | null => {
     const def = Object.prototype.hasOwnProperty.call(kinds, kind()) ? kinds[kind()] : undefined;
     if (def === undefined) return { unknownKind: true };

@@ -1,8 +1,5 @@
 import { provideHttpClient } from '@angular/common/http';
-import {
-  HttpTestingController,
-  provideHttpClientTesting,
-} from '@angular/common/http/testing';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import type { DashboardResponse } from '@sentinel/admin-contract';
@@ -10,7 +7,12 @@ import type { DashboardResponse } from '@sentinel/admin-contract';
 import { Dashboard } from './dashboard';
 
 function response(mode: DashboardResponse['status']['mode']): DashboardResponse {
-  const day = (d: number) => ({ day: `2026-01-${String(d).padStart(2, '0')}`, allowed: d * 10, intercepted: d, newBindings: 1 });
+  const day = (d: number) => ({
+    day: `2026-01-${String(d).padStart(2, '0')}`,
+    allowed: d * 10,
+    intercepted: d,
+    newBindings: 1,
+  });
   return {
     today: { day: '2026-01-07', allowed: 70, intercepted: 7, newBindings: 2, failsafePassed: 0 },
     bindings: { active: 5, banned: 1, total: 6 },

@@ -1,22 +1,12 @@
 import { DatePipe } from '@angular/common';
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  inject,
-  signal,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { DashboardApi } from '@sentinel/admin-client';
-import type {
-  DashboardResponse,
-  InterceptReason,
-  TopInterceptedWindow,
-} from '@sentinel/admin-contract';
+import type { DashboardResponse, InterceptReason, TopInterceptedWindow } from '@sentinel/admin-contract';
 import { Subscription } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
@@ -52,9 +42,7 @@ export class Dashboard {
   protected readonly days = signal<7 | 30>(7);
   protected readonly topWindow = signal<TopInterceptedWindow>('24h');
 
-  protected readonly errorText = computed(() =>
-    this.error() ? errorMessage(this.error(), this.t()) : '',
-  );
+  protected readonly errorText = computed(() => (this.error() ? errorMessage(this.error(), this.t()) : ''));
 
   protected readonly cards = computed(() => {
     const d = this.data();
@@ -80,13 +68,9 @@ export class Dashboard {
     }));
   });
 
-  protected readonly hasTraffic = computed(() =>
-    this.points().some((p) => p.allowed > 0 || p.intercepted > 0),
-  );
+  protected readonly hasTraffic = computed(() => this.points().some((p) => p.allowed > 0 || p.intercepted > 0));
 
-  protected readonly top = computed(
-    () => this.data()?.topIntercepted[this.topWindow()] ?? [],
-  );
+  protected readonly top = computed(() => this.data()?.topIntercepted[this.topWindow()] ?? []);
 
   /** The degraded-mode banner's lines, or none in normal operation. */
   protected readonly degraded = computed(() => {

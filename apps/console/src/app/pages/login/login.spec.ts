@@ -1,17 +1,10 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import {
-  HttpTestingController,
-  provideHttpClientTesting,
-} from '@angular/common/http/testing';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { Component } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
-import {
-  AUTH_TOKEN_STORAGE_KEY,
-  AuthTokenStore,
-  authInterceptor,
-} from '@sentinel/admin-client';
+import { AUTH_TOKEN_STORAGE_KEY, AuthTokenStore, authInterceptor } from '@sentinel/admin-client';
 import type { AdminErrorBody, LoginResponse } from '@sentinel/admin-contract';
 
 import { Login } from './login';
@@ -52,8 +45,7 @@ describe('Login', () => {
   async function render(url = '/login') {
     const harness = await RouterTestingHarness.create(url);
     const el = harness.fixture.nativeElement as HTMLElement;
-    const input = () =>
-      el.querySelector<HTMLInputElement>('[data-testid="login-password"]');
+    const input = () => el.querySelector<HTMLInputElement>('[data-testid="login-password"]');
     const submit = async (password: string) => {
       const field = input();
       if (!field) throw new Error('no password field');
@@ -62,15 +54,12 @@ describe('Login', () => {
       el.querySelector<HTMLButtonElement>('[data-testid="login-submit"]')?.click();
       await harness.fixture.whenStable();
     };
-    const error = () =>
-      el.querySelector('[data-testid="login-error"]')?.textContent?.trim() ?? '';
+    const error = () => el.querySelector('[data-testid="login-error"]')?.textContent?.trim() ?? '';
     return { harness, el, input, submit, error };
   }
 
   function fail(status: number, body: AdminErrorBody) {
-    backend
-      .expectOne('/admin/api/login')
-      .flush(body, { status, statusText: 'error' });
+    backend.expectOne('/admin/api/login').flush(body, { status, statusText: 'error' });
   }
 
   const ok: LoginResponse = {
@@ -90,9 +79,7 @@ describe('Login', () => {
     const { submit, el, harness } = await render();
     await submit('');
     await harness.fixture.whenStable();
-    expect(el.querySelector('mat-error')?.textContent).toContain(
-      'Enter the admin password.',
-    );
+    expect(el.querySelector('mat-error')?.textContent).toContain('Enter the admin password.');
     backend.expectNone('/admin/api/login');
   });
 
@@ -153,9 +140,7 @@ describe('Login', () => {
   it('shows a network error', async () => {
     const { submit, error, harness } = await render();
     await submit('x');
-    backend
-      .expectOne('/admin/api/login')
-      .error(new ProgressEvent('error'), { status: 0 });
+    backend.expectOne('/admin/api/login').error(new ProgressEvent('error'), { status: 0 });
     await harness.fixture.whenStable();
     expect(error()).toContain('cannot be reached');
   });

@@ -9,13 +9,7 @@ import {
   signal,
   viewChild,
 } from '@angular/core';
-import {
-  FormControl,
-  FormGroup,
-  FormGroupDirective,
-  ReactiveFormsModule,
-  Validators,
-} from '@angular/forms';
+import { FormControl, FormGroup, FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -71,9 +65,7 @@ export class Login {
   });
   protected readonly submitting = signal(false);
   protected readonly failure = signal<LoginFailure | null>(null);
-  protected readonly hasReturnUrl = computed(
-    () => safeReturnUrl(this.returnUrl(), '') !== '',
-  );
+  protected readonly hasReturnUrl = computed(() => safeReturnUrl(this.returnUrl(), '') !== '');
   protected readonly failureText = computed(() => {
     const failure = this.failure();
     const t = this.t();
@@ -84,14 +76,8 @@ export class Login {
       case 'locked': {
         const prefix = failure.afterWrongPassword ? `${t.auth.wrongPassword} ` : '';
         if (!failure.retryAt) return prefix + t.auth.lockedNoTime;
-        const minutes = Math.max(
-          1,
-          Math.ceil((failure.retryAt.getTime() - Date.now()) / 60_000),
-        );
-        return (
-          prefix +
-          t.auth.locked(failure.retryAt.toLocaleTimeString(this.timeLocale()), minutes)
-        );
+        const minutes = Math.max(1, Math.ceil((failure.retryAt.getTime() - Date.now()) / 60_000));
+        return prefix + t.auth.locked(failure.retryAt.toLocaleTimeString(this.timeLocale()), minutes);
       }
       case 'other':
         return failure.message;
@@ -99,8 +85,7 @@ export class Login {
   });
 
   private readonly i18n = inject(I18nService);
-  private readonly passwordInput =
-    viewChild.required<ElementRef<HTMLInputElement>>('passwordInput');
+  private readonly passwordInput = viewChild.required<ElementRef<HTMLInputElement>>('passwordInput');
   private readonly formDirective = viewChild.required(FormGroupDirective);
 
   constructor() {
@@ -119,9 +104,7 @@ export class Login {
       next: () => {
         this.submitting.set(false);
         this.toast.success(this.t().auth.signedIn);
-        void this.router.navigateByUrl(
-          safeReturnUrl(this.returnUrl(), '/dashboard'),
-        );
+        void this.router.navigateByUrl(safeReturnUrl(this.returnUrl(), '/dashboard'));
       },
       error: (error: unknown) => {
         this.submitting.set(false);
@@ -139,22 +122,14 @@ export class Login {
   }
 }
 
-export function toFailure(
-  error: unknown,
-  t: ReturnType<I18nService['messages']>,
-): LoginFailure {
+export function toFailure(error: unknown, t: ReturnType<I18nService['messages']>): LoginFailure {
   const body = adminError(error);
   const seconds = body?.retryAfterSeconds;
-  const retryAt =
-    typeof seconds === 'number' && seconds > 0
-      ? new Date(Date.now() + seconds * 1000)
-      : null;
+  const retryAt = typeof seconds === 'number' && seconds > 0 ? new Date(Date.now() + seconds * 1000) : null;
   if (body?.code === 'locked') return { kind: 'locked', retryAt };
   // A 401 that carries retryAfterSeconds is a wrong password that locked the account.
   if (body?.code === 'unauthorized') {
-    return retryAt
-      ? { kind: 'locked', retryAt, afterWrongPassword: true }
-      : { kind: 'wrong' };
+    return retryAt ? { kind: 'locked', retryAt, afterWrongPassword: true } : { kind: 'wrong' };
   }
   return { kind: 'other', message: errorMessage(error, t) };
 }

@@ -95,7 +95,6 @@ export class Logs {
   protected readonly exportProgress = signal<number | null>(null);
   private exportRequest?: Subscription;
 
-
   constructor() {
     effect(() => {
       const token = this.token() ?? '';
@@ -146,27 +145,23 @@ export class Logs {
   protected exportCsv(): void {
     if (this.exportProgress() !== null) return;
     this.exportProgress.set(0);
-    this.exportRequest = this.api
-      .export(toLogFilterQuery(this.filterForm.getRawValue()))
-      .subscribe({
-        next: (event) => {
-          if (event.type === HttpEventType.DownloadProgress) {
-            this.exportProgress.set(Math.round(event.loaded / 1024));
-          } else if (event.type === HttpEventType.Response && event.body) {
-            const filename =
-              filenameFromDisposition(event.headers.get('Content-Disposition')) ??
-              'intercepts.csv';
-            this.save(event.body, filename);
-            this.exportProgress.set(null);
-            this.toast.success(this.t().logs.exported(filename));
-          }
-        },
-        error: (error: unknown) => {
+    this.exportRequest = this.api.export(toLogFilterQuery(this.filterForm.getRawValue())).subscribe({
+      next: (event) => {
+        if (event.type === HttpEventType.DownloadProgress) {
+          this.exportProgress.set(Math.round(event.loaded / 1024));
+        } else if (event.type === HttpEventType.Response && event.body) {
+          const filename = filenameFromDisposition(event.headers.get('Content-Disposition')) ?? 'intercepts.csv';
+          this.save(event.body, filename);
           this.exportProgress.set(null);
-          this.toast.error(error);
-        },
-        complete: () => this.exportProgress.set(null),
-      });
+          this.toast.success(this.t().logs.exported(filename));
+        }
+      },
+      error: (error: unknown) => {
+        this.exportProgress.set(null);
+        this.toast.error(error);
+      },
+      complete: () => this.exportProgress.set(null),
+    });
   }
 
   private save(blob: Blob, filename: string): void {

@@ -1,11 +1,4 @@
-import {
-  AbstractControl,
-  FormControl,
-  FormRecord,
-  ValidationErrors,
-  ValidatorFn,
-  Validators,
-} from '@angular/forms';
+import { AbstractControl, FormControl, FormRecord, ValidationErrors, ValidatorFn, Validators } from '@angular/forms';
 import {
   ALERT_FORMAT_NAMES,
   FAILSAFE_MODES,
@@ -43,9 +36,7 @@ export const SETTING_OPTIONS: Partial<Record<SettingKey, readonly string[]>> = {
 };
 
 export function integerBounds(key: SettingKey): { min: number; max: number } | null {
-  return key in SETTING_INTEGER_BOUNDS
-    ? SETTING_INTEGER_BOUNDS[key as IntegerSettingKey]
-    : null;
+  return key in SETTING_INTEGER_BOUNDS ? SETTING_INTEGER_BOUNDS[key as IntegerSettingKey] : null;
 }
 
 export const integerValidator: ValidatorFn = (c: AbstractControl): ValidationErrors | null =>
@@ -58,10 +49,7 @@ export const webhookUrlValidator: ValidatorFn = (c: AbstractControl): Validation
   try {
     const url = new URL(value);
     const ok =
-      (url.protocol === 'http:' || url.protocol === 'https:') &&
-      !url.username &&
-      !url.password &&
-      value.length <= 2048;
+      (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && value.length <= 2048;
     return ok ? null : { url: true };
   } catch {
     return { url: true };

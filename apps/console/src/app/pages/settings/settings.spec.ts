@@ -1,8 +1,5 @@
 import { provideHttpClient } from '@angular/common/http';
-import {
-  HttpTestingController,
-  provideHttpClientTesting,
-} from '@angular/common/http/testing';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { SettingView, SettingsResponse } from '@sentinel/admin-contract';
 
@@ -10,11 +7,51 @@ import { Settings } from './settings';
 import { buildSettingsForm, changedValues } from './settings-form';
 
 const views: SettingView[] = [
-  { key: 'failsafeMode', secret: false, value: 'closed', defaultValue: 'closed', source: 'environment', updatedAt: null, updatedBy: null },
-  { key: 'alertWebhookUrl', secret: false, value: null, defaultValue: null, source: 'environment', updatedAt: null, updatedBy: null },
-  { key: 'bindIpv4Prefix', secret: false, value: 24, defaultValue: 32, source: 'override', updatedAt: '2026-01-01T00:00:00Z', updatedBy: 'admin' },
-  { key: 'alertWebhookSecret', secret: true, value: null, isSet: true, source: 'override', updatedAt: null, updatedBy: null },
-  { key: 'alertAllowPrivateTargets', secret: false, value: false, defaultValue: false, source: 'environment', updatedAt: null, updatedBy: null },
+  {
+    key: 'failsafeMode',
+    secret: false,
+    value: 'closed',
+    defaultValue: 'closed',
+    source: 'environment',
+    updatedAt: null,
+    updatedBy: null,
+  },
+  {
+    key: 'alertWebhookUrl',
+    secret: false,
+    value: null,
+    defaultValue: null,
+    source: 'environment',
+    updatedAt: null,
+    updatedBy: null,
+  },
+  {
+    key: 'bindIpv4Prefix',
+    secret: false,
+    value: 24,
+    defaultValue: 32,
+    source: 'override',
+    updatedAt: '2026-01-01T00:00:00Z',
+    updatedBy: 'admin',
+  },
+  {
+    key: 'alertWebhookSecret',
+    secret: true,
+    value: null,
+    isSet: true,
+    source: 'override',
+    updatedAt: null,
+    updatedBy: null,
+  },
+  {
+    key: 'alertAllowPrivateTargets',
+    secret: false,
+    value: false,
+    defaultValue: false,
+    source: 'environment',
+    updatedAt: null,
+    updatedBy: null,
+  },
 ];
 
 describe('settings form', () => {
@@ -80,7 +117,9 @@ describe('Settings page', () => {
 
   async function render() {
     const fixture = TestBed.createComponent(Settings);
-    backend.expectOne({ method: 'GET', url: '/admin/api/settings' }).flush({ settings: views } satisfies SettingsResponse);
+    backend
+      .expectOne({ method: 'GET', url: '/admin/api/settings' })
+      .flush({ settings: views } satisfies SettingsResponse);
     await fixture.whenStable();
     return { fixture, el: fixture.nativeElement as HTMLElement };
   }
@@ -92,7 +131,9 @@ describe('Settings page', () => {
     expect(el.querySelector('[data-testid="reset-bindIpv4Prefix"]')).not.toBeNull();
     expect(el.querySelector('[data-testid="reset-failsafeMode"]')).toBeNull();
     expect(el.querySelector<HTMLInputElement>('[data-testid="input-alertWebhookSecret"]')?.value).toBe('');
-    expect(el.querySelector('[data-testid="secret-state-alertWebhookSecret"]')?.textContent).toContain('A secret is set.');
+    expect(el.querySelector('[data-testid="secret-state-alertWebhookSecret"]')?.textContent).toContain(
+      'A secret is set.',
+    );
     expect(el.querySelector('[data-testid="setting-bindIpv4Prefix"]')?.textContent).toContain('Default: 32');
   });
 
@@ -109,9 +150,9 @@ describe('Settings page', () => {
     await fixture.whenStable();
 
     el.querySelector<HTMLButtonElement>('[data-testid="reset-bindIpv4Prefix"]')?.click();
-    backend
-      .expectOne({ method: 'DELETE', url: '/admin/api/settings/bindIpv4Prefix' })
-      .flush({ settings: views.map((v) => (v.key === 'bindIpv4Prefix' ? { ...v, value: 32, source: 'environment' } : v)) });
+    backend.expectOne({ method: 'DELETE', url: '/admin/api/settings/bindIpv4Prefix' }).flush({
+      settings: views.map((v) => (v.key === 'bindIpv4Prefix' ? { ...v, value: 32, source: 'environment' } : v)),
+    });
     await fixture.whenStable();
     expect(el.querySelector('[data-testid="source-bindIpv4Prefix"]')?.textContent?.trim()).toBe('Environment default');
   });

@@ -1,11 +1,5 @@
 import { DatePipe } from '@angular/common';
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  inject,
-  signal,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { FormControl, FormRecord, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
@@ -16,11 +10,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { SettingsApi } from '@sentinel/admin-client';
-import type {
-  SettingKey,
-  SettingView,
-  SettingsResponse,
-} from '@sentinel/admin-contract';
+import type { SettingKey, SettingView, SettingsResponse } from '@sentinel/admin-contract';
 import { Observable } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
@@ -86,9 +76,7 @@ export class Settings {
   form: FormRecord<FormControl<SettingFormValue>> = buildSettingsForm([]);
   protected readonly clearSecrets = signal<ReadonlySet<SettingKey>>(new Set());
 
-  protected readonly errorText = computed(() =>
-    this.error() ? errorMessage(this.error(), this.t()) : '',
-  );
+  protected readonly errorText = computed(() => (this.error() ? errorMessage(this.error(), this.t()) : ''));
 
   protected readonly rows = computed<SettingRow[]>(() => {
     const t = this.t().settings;

@@ -1,10 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
-import {
-  MAT_DIALOG_DATA,
-  MatDialog,
-  MatDialogModule,
-} from '@angular/material/dialog';
+import { MAT_DIALOG_DATA, MatDialog, MatDialogModule } from '@angular/material/dialog';
 import { Observable, map } from 'rxjs';
 
 import { I18nService } from '../../core/i18n/i18n.service';
@@ -29,13 +25,7 @@ export interface ConfirmDialogData {
       <button mat-button type="button" [mat-dialog-close]="false">
         {{ t().common.cancel }}
       </button>
-      <button
-        mat-flat-button
-        type="button"
-        data-testid="confirm"
-        [mat-dialog-close]="true"
-        cdkFocusInitial
-      >
+      <button mat-flat-button type="button" data-testid="confirm" [mat-dialog-close]="true" cdkFocusInitial>
         {{ data.confirm }}
       </button>
     </mat-dialog-actions>
@@ -46,10 +36,7 @@ export class ConfirmDialog {
   protected readonly t = inject(I18nService).messages;
 }
 
-export function confirmAction(
-  dialog: MatDialog,
-  data: ConfirmDialogData,
-): Observable<boolean> {
+export function confirmAction(dialog: MatDialog, data: ConfirmDialogData): Observable<boolean> {
   return dialog
     .open<ConfirmDialog, ConfirmDialogData, boolean>(ConfirmDialog, {
       data,

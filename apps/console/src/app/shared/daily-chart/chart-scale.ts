@@ -50,12 +50,7 @@ export function niceStep(value: number): number {
  * nice steps (`niceStep`) covering the largest value, with `tickCount` evenly spaced axis ticks
  * from 0 to it. A non-zero value is at least 1 unit tall.
  */
-export function layoutChart(
-  points: readonly ChartPoint[],
-  width: number,
-  height: number,
-  tickCount = 4,
-): ChartLayout {
+export function layoutChart(points: readonly ChartPoint[], width: number, height: number, tickCount = 4): ChartLayout {
   const largest = Math.max(0, ...points.map((p) => Math.max(p.allowed, p.intercepted)));
   // Counts are whole numbers: a whole-number step per tick, so every tick label is an integer
   // (a nice maximum alone is not enough: 5 over 4 ticks would label 1.25, 2.5, 3.75).

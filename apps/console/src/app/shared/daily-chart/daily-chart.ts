@@ -1,9 +1,4 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  input,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 
 import { ChartPoint, layoutChart } from './chart-scale';
 
@@ -34,13 +29,9 @@ export class DailyChart {
   protected readonly top = TOP;
   protected readonly plotWidth = WIDTH - LEFT - 4;
   protected readonly plotHeight = HEIGHT - BOTTOM - TOP;
-  protected readonly layout = computed(() =>
-    layoutChart(this.points(), this.plotWidth, this.plotHeight),
-  );
+  protected readonly layout = computed(() => layoutChart(this.points(), this.plotWidth, this.plotHeight));
   /** Label every n-th day so that 30 labels do not overlap. */
-  protected readonly labelEvery = computed(() =>
-    Math.max(1, Math.ceil(this.points().length / 8)),
-  );
+  protected readonly labelEvery = computed(() => Math.max(1, Math.ceil(this.points().length / 8)));
 
   protected formatTick(value: number): string {
     if (value >= 1_000_000) return `${+(value / 1_000_000).toFixed(1)}M`;

@@ -1,17 +1,7 @@
 import { DataSource } from '@angular/cdk/collections';
 import { signal } from '@angular/core';
 import type { Page } from '@sentinel/admin-contract';
-import {
-  BehaviorSubject,
-  Observable,
-  Subject,
-  Subscription,
-  catchError,
-  map,
-  of,
-  switchMap,
-  tap,
-} from 'rxjs';
+import { BehaviorSubject, Observable, Subject, Subscription, catchError, map, of, switchMap, tap } from 'rxjs';
 
 /** A page, and for keyset-paged lists (bindings, logs) the next page's cursor. */
 export type LoadedPage<T> = Page<T> & { nextCursor?: string | null; totalExact?: boolean };
@@ -113,7 +103,8 @@ export class PageDataSource<T, Q extends PagedQuery> extends DataSource<T> {
   }
 
   private remember(query: Q, page: LoadedPage<T>): void {
-    if (page.nextCursor && shapeOf(query) === this.cursorShape) this.cursors.set((query.page ?? 1) + 1, page.nextCursor);
+    if (page.nextCursor && shapeOf(query) === this.cursorShape)
+      this.cursors.set((query.page ?? 1) + 1, page.nextCursor);
   }
 
   /** Loads the last query again (after an action changed a row). */

@@ -8,7 +8,16 @@ import { firstValueFrom } from 'rxjs';
 import { AuthTokenStore } from '../auth/auth-token.store';
 import { authInterceptor } from '../auth/auth.interceptor';
 import { provideAdminClient } from '../config/provide-admin-client';
-import { AuditApi, AuthApi, BindingsApi, DashboardApi, LogsApi, OperationsApi, SettingsApi, filenameFromDisposition } from './admin-api.services';
+import {
+  AuditApi,
+  AuthApi,
+  BindingsApi,
+  DashboardApi,
+  LogsApi,
+  OperationsApi,
+  SettingsApi,
+  filenameFromDisposition,
+} from './admin-api.services';
 
 describe('admin API services', () => {
   let backend: HttpTestingController;
@@ -35,7 +44,12 @@ describe('admin API services', () => {
     const req = backend.expectOne('/admin/api/login');
     expect(req.request.method).toBe('POST');
     expect(req.request.body).toEqual({ password: 'pw' });
-    const body: LoginResponse = { accessToken: 'a.b.c', tokenType: 'Bearer', expiresIn: 1, expiresAt: '2026-01-01T00:00:00Z' };
+    const body: LoginResponse = {
+      accessToken: 'a.b.c',
+      tokenType: 'Bearer',
+      expiresIn: 1,
+      expiresAt: '2026-01-01T00:00:00Z',
+    };
     req.flush(body);
     await done;
     expect(TestBed.inject(AuthTokenStore).token()).toBe('a.b.c');
@@ -44,7 +58,9 @@ describe('admin API services', () => {
   it('BindingsApi sends filters as query parameters and operations with the bearer token', async () => {
     TestBed.inject(AuthTokenStore).set('t.o.k');
     const api = TestBed.inject(BindingsApi);
-    const list = firstValueFrom(api.list({ page: 2, pageSize: 20, sort: 'intercepts', ip: '10.0.0.1', token: undefined }));
+    const list = firstValueFrom(
+      api.list({ page: 2, pageSize: 20, sort: 'intercepts', ip: '10.0.0.1', token: undefined }),
+    );
     const req = backend.expectOne((r) => r.url === '/admin/api/bindings');
     expect(req.request.params.toString()).toBe('page=2&pageSize=20&sort=intercepts&ip=10.0.0.1');
     expect(req.request.headers.get('Authorization')).toBe('Bearer t.o.k');
@@ -89,7 +105,9 @@ describe('admin API services', () => {
     expect(events.some((e) => e.type === HttpEventType.DownloadProgress)).toBe(true);
     const response = events.find((e): e is HttpResponse<Blob> => e.type === HttpEventType.Response);
     expect(response?.body).toBeInstanceOf(Blob);
-    expect(filenameFromDisposition(response?.headers.get('Content-Disposition') ?? null)).toBe('intercepts_all_all.csv');
+    expect(filenameFromDisposition(response?.headers.get('Content-Disposition') ?? null)).toBe(
+      'intercepts_all_all.csv',
+    );
   });
 
   it('SettingsApi gets, updates and resets', () => {

@@ -33,9 +33,7 @@ describe('AuthTokenStore', () => {
 
     expect(store.token()).toBe('header.payload.signature');
     expect(store.isAuthenticated()).toBe(true);
-    expect(sessionStorage.getItem(AUTH_TOKEN_STORAGE_KEY)).toBe(
-      'header.payload.signature',
-    );
+    expect(sessionStorage.getItem(AUTH_TOKEN_STORAGE_KEY)).toBe('header.payload.signature');
   });
 
   it('set() rejects an empty token', () => {
@@ -57,11 +55,9 @@ describe('AuthTokenStore', () => {
   });
 
   it('keeps working in memory when sessionStorage throws', () => {
-    const setItem = jest
-      .spyOn(Storage.prototype, 'setItem')
-      .mockImplementation(() => {
-        throw new DOMException('quota', 'QuotaExceededError');
-      });
+    const setItem = jest.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    });
     try {
       const store = createStore();
 

@@ -1,13 +1,5 @@
-import {
-  HttpClient,
-  HttpErrorResponse,
-  provideHttpClient,
-  withInterceptors,
-} from '@angular/common/http';
-import {
-  HttpTestingController,
-  provideHttpClientTesting,
-} from '@angular/common/http/testing';
+import { HttpClient, HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { ApplicationRef, Component, inject } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
@@ -59,10 +51,7 @@ describe('authInterceptor', () => {
   }
 
   /** Sends GET `url`, answers it with `status`, and returns the error the caller saw (if any). */
-  async function answer(
-    url: string,
-    status: number,
-  ): Promise<HttpErrorResponse | undefined> {
+  async function answer(url: string, status: number): Promise<HttpErrorResponse | undefined> {
     const response = firstValueFrom(http.get(url));
     backend.expectOne(url).flush(status === 200 ? {} : { message: 'no' }, {
       status,
@@ -114,20 +103,18 @@ describe('authInterceptor', () => {
       req.flush({});
     });
 
-    it.each([
-      '/v1/chat/completions',
-      '/admin/apix/bindings',
-      '/admin/api-docs',
-      'https://example.com/admin/api/x',
-    ])('is never sent outside the admin API (%s)', (url) => {
-      tokens.set('a.b.c');
+    it.each(['/v1/chat/completions', '/admin/apix/bindings', '/admin/api-docs', 'https://example.com/admin/api/x'])(
+      'is never sent outside the admin API (%s)',
+      (url) => {
+        tokens.set('a.b.c');
 
-      http.get(url).subscribe();
+        http.get(url).subscribe();
 
-      const req = backend.expectOne(url);
-      expect(req.request.headers.has('Authorization')).toBe(false);
-      req.flush({});
-    });
+        const req = backend.expectOne(url);
+        expect(req.request.headers.has('Authorization')).toBe(false);
+        req.flush({});
+      },
+    );
 
     it('follows a custom base URL from provideAdminClient()', () => {
       TestBed.resetTestingModule();
@@ -141,13 +128,9 @@ describe('authInterceptor', () => {
       http.get('https://sentinel.example.com/admin/api/settings').subscribe();
       http.get('/admin/api/settings').subscribe();
 
-      const absolute = backend.expectOne(
-        'https://sentinel.example.com/admin/api/settings',
-      );
+      const absolute = backend.expectOne('https://sentinel.example.com/admin/api/settings');
       const relative = backend.expectOne('/admin/api/settings');
-      expect(absolute.request.headers.get('Authorization')).toBe(
-        'Bearer a.b.c',
-      );
+      expect(absolute.request.headers.get('Authorization')).toBe('Bearer a.b.c');
       expect(relative.request.headers.has('Authorization')).toBe(false);
       absolute.flush({});
       relative.flush({});
@@ -168,9 +151,7 @@ describe('authInterceptor', () => {
       expect(sessionStorage.getItem(AUTH_TOKEN_STORAGE_KEY)).toBeNull();
       await TestBed.inject(ApplicationRef).whenStable(); // the redirect is a pending task
       const url = router.parseUrl(router.url);
-      expect(url.root.children['primary']?.segments.map((s) => s.path)).toEqual(
-        ['login'],
-      );
+      expect(url.root.children['primary']?.segments.map((s) => s.path)).toEqual(['login']);
       expect(url.queryParams['returnUrl']).toBe('/bindings?status=banned');
     });
 
@@ -180,16 +161,12 @@ describe('authInterceptor', () => {
 
       const navigation = router.navigateByUrl('/audit?page=2');
       await new Promise((resolve) => setTimeout(resolve)); // the guard sends its request
-      backend
-        .expectOne('/admin/api/me')
-        .flush(null, { status: 401, statusText: 'Unauthorized' });
+      backend.expectOne('/admin/api/me').flush(null, { status: 401, statusText: 'Unauthorized' });
       expect(await navigation).toBe(false);
       await TestBed.inject(ApplicationRef).whenStable();
 
       expect(tokens.token()).toBeNull();
-      expect(router.parseUrl(router.url).queryParams['returnUrl']).toBe(
-        '/audit?page=2',
-      );
+      expect(router.parseUrl(router.url).queryParams['returnUrl']).toBe('/audit?page=2');
     });
 
     it('does not redirect again while already on the login page (bad credentials)', async () => {

@@ -1,8 +1,4 @@
-import {
-  HttpErrorResponse,
-  HttpInterceptorFn,
-  HttpStatusCode,
-} from '@angular/common/http';
+import { HttpErrorResponse, HttpInterceptorFn, HttpStatusCode } from '@angular/common/http';
 import { inject } from '@angular/core';
 import { Router } from '@angular/router';
 import { catchError, throwError } from 'rxjs';
@@ -28,16 +24,11 @@ export const authInterceptor: HttpInterceptorFn = (req, next) => {
   const tokens = inject(AuthTokenStore);
   const router = inject(Router);
   const token = tokens.token();
-  const outgoing = token
-    ? req.clone({ setHeaders: { Authorization: `Bearer ${token}` } })
-    : req;
+  const outgoing = token ? req.clone({ setHeaders: { Authorization: `Bearer ${token}` } }) : req;
 
   return next(outgoing).pipe(
     catchError((error: unknown) => {
-      if (
-        error instanceof HttpErrorResponse &&
-        error.status === HttpStatusCode.Unauthorized
-      ) {
+      if (error instanceof HttpErrorResponse && error.status === HttpStatusCode.Unauthorized) {
         tokens.clear();
         redirectToLogin(router);
       }
@@ -50,9 +41,7 @@ function redirectToLogin(router: Router): void {
   // During a navigation (a guard or resolver calling the API) the admin is heading for its target,
   // not for the URL still shown.
   const pending = router.currentNavigation();
-  const current = pending
-    ? router.serializeUrl(pending.finalUrl ?? pending.extractedUrl)
-    : router.url;
+  const current = pending ? router.serializeUrl(pending.finalUrl ?? pending.extractedUrl) : router.url;
   // A 401 from the login call itself means bad credentials: the login page shows that itself.
   if (isLoginUrl(current)) {
     return;
@@ -62,9 +51,5 @@ function redirectToLogin(router: Router): void {
 }
 
 function isLoginUrl(url: string): boolean {
-  return (
-    url === LOGIN_PATH ||
-    url.startsWith(`${LOGIN_PATH}?`) ||
-    url.startsWith(`${LOGIN_PATH}/`)
-  );
+  return url === LOGIN_PATH || url.startsWith(`${LOGIN_PATH}?`) || url.startsWith(`${LOGIN_PATH}/`);
 }

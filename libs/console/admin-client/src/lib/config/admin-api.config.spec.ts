@@ -1,10 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 
-import {
-  ADMIN_API_CONFIG,
-  isAdminApiUrl,
-  normalizeBaseUrl,
-} from './admin-api.config';
+import { ADMIN_API_CONFIG, isAdminApiUrl, normalizeBaseUrl } from './admin-api.config';
 import { provideAdminClient } from './provide-admin-client';
 
 describe('admin API config', () => {

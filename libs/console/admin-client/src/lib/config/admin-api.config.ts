@@ -12,13 +12,10 @@ export interface AdminApiConfig {
 export const DEFAULT_ADMIN_API_BASE_URL = '/admin/api';
 
 /** Resolves to the default configuration unless `provideAdminClient()` overrides it. */
-export const ADMIN_API_CONFIG = new InjectionToken<AdminApiConfig>(
-  'ADMIN_API_CONFIG',
-  {
-    providedIn: 'root',
-    factory: () => ({ baseUrl: DEFAULT_ADMIN_API_BASE_URL }),
-  },
-);
+export const ADMIN_API_CONFIG = new InjectionToken<AdminApiConfig>('ADMIN_API_CONFIG', {
+  providedIn: 'root',
+  factory: () => ({ baseUrl: DEFAULT_ADMIN_API_BASE_URL }),
+});
 
 /** Strips trailing slashes so that `startsWith` checks and URL joins need no special cases. */
 export function normalizeBaseUrl(baseUrl: string): string {

@@ -1,11 +1,6 @@
 import { EnvironmentProviders, makeEnvironmentProviders } from '@angular/core';
 
-import {
-  ADMIN_API_CONFIG,
-  AdminApiConfig,
-  DEFAULT_ADMIN_API_BASE_URL,
-  normalizeBaseUrl,
-} from './admin-api.config';
+import { ADMIN_API_CONFIG, AdminApiConfig, DEFAULT_ADMIN_API_BASE_URL, normalizeBaseUrl } from './admin-api.config';
 
 /**
  * Registers the admin client's configuration. HTTP itself is the application's to provide, so
@@ -16,13 +11,9 @@ import {
  * provideAdminClient(),
  * ```
  */
-export function provideAdminClient(
-  config: Partial<AdminApiConfig> = {},
-): EnvironmentProviders {
+export function provideAdminClient(config: Partial<AdminApiConfig> = {}): EnvironmentProviders {
   const resolved: AdminApiConfig = {
     baseUrl: normalizeBaseUrl(config.baseUrl ?? DEFAULT_ADMIN_API_BASE_URL),
   };
-  return makeEnvironmentProviders([
-    { provide: ADMIN_API_CONFIG, useValue: resolved },
-  ]);
+  return makeEnvironmentProviders([{ provide: ADMIN_API_CONFIG, useValue: resolved }]);
 }

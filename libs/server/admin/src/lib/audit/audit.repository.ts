@@ -65,7 +65,10 @@ export class AuditRepository {
     if (q.targetId) where.add('target_id = $?', q.targetId);
     if (q.from) where.add('created_at >= $?::timestamptz', q.from);
     if (q.to) where.add('created_at < $?::timestamptz', q.to);
-    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM admin_audit ${where.sql}`, where.params);
+    const [{ total }] = await this.db.query(
+      `SELECT count(*)::int AS total FROM admin_audit ${where.sql}`,
+      where.params,
+    );
     const limit = where.param(pageSize);
     const offset = where.param((page - 1) * pageSize);
     const rows: AuditRow[] = await this.db.query(

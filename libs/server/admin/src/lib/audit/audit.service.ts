@@ -28,7 +28,10 @@ export class AuditService {
     try {
       await this.repo.insert(entry);
     } catch (e) {
-      this.logger.error('Audit row not written; logged here instead', 'Audit', { audit: entry, error: (e as Error).message });
+      this.logger.error('Audit row not written; logged here instead', 'Audit', {
+        audit: entry,
+        error: (e as Error).message,
+      });
     }
   }
 }

@@ -14,15 +14,29 @@ function b64(v: unknown): string {
 function forge(header: Record<string, unknown>, payload: Record<string, unknown>, key: string | null): string {
   const head = `${b64(header)}.${b64(payload)}`;
   if (key === null) return `${head}.`;
-  return `${head}.${createHmac(header['alg'] === 'HS512' ? 'sha512' : 'sha256', key).update(head).digest('base64url')}`;
+  return `${head}.${createHmac(header['alg'] === 'HS512' ? 'sha512' : 'sha256', key)
+    .update(head)
+    .digest('base64url')}`;
 }
 
 function setUp(password = 'correct horse battery') {
-  const config = { secrets: { jwtSecret: SECRET, adminPassword: password, hmacSecret: 'x' }, failsafeMode: 'closed', alert: {}, archive: { days: 30 } } as unknown as AppConfig;
+  const config = {
+    secrets: { jwtSecret: SECRET, adminPassword: password, hmacSecret: 'x' },
+    failsafeMode: 'closed',
+    alert: {},
+    archive: { days: 30 },
+  } as unknown as AppConfig;
   const audits: AuditInput[] = [];
   const audit = { record: async (e: AuditInput) => void audits.push(e) } as unknown as AuditService;
   const jwt = new JwtService({ secret: SECRET });
-  const service = new AdminAuthService(config, jwt, new RuntimeSettings(config), audit, new AppLogger('error', () => undefined), new MemoryKvStore());
+  const service = new AdminAuthService(
+    config,
+    jwt,
+    new RuntimeSettings(config),
+    audit,
+    new AppLogger('error', () => undefined),
+    new MemoryKvStore(),
+  );
   return { service, audits, jwt };
 }
 
@@ -40,7 +54,10 @@ describe('AdminAuthService', () => {
   it('issues an HS256 token with exp, iss, aud that verify() accepts', async () => {
     const { service, audits } = setUp();
     const login = await service.login('correct horse battery', undefined, '127.0.0.1');
-    const [h, p] = login.accessToken.split('.').slice(0, 2).map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()));
+    const [h, p] = login.accessToken
+      .split('.')
+      .slice(0, 2)
+      .map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()));
     expect(h.alg).toBe('HS256');
     expect(p).toMatchObject({ sub: 'admin', iss: JWT_ISSUER, aud: JWT_AUDIENCE });
     expect(p.exp - p.iat).toBe(12 * 3600);
@@ -65,10 +82,18 @@ describe('AdminAuthService', () => {
       expect(await status(service.verify(forge({ alg: 'HS512', typ: 'JWT' }, good, SECRET)))).toBe(401);
     });
     it('expired', async () => {
-      expect(await status(service.verify(forge({ alg: 'HS256', typ: 'JWT' }, { ...good, iat: now() - 100, exp: now() - 10 }, SECRET)))).toBe(401);
+      expect(
+        await status(
+          service.verify(forge({ alg: 'HS256', typ: 'JWT' }, { ...good, iat: now() - 100, exp: now() - 10 }, SECRET)),
+        ),
+      ).toBe(401);
     });
     it('wrong signature', async () => {
-      expect(await status(service.verify(forge({ alg: 'HS256', typ: 'JWT' }, good, 'another-secret-0123456789abcdef0123456789')))).toBe(401);
+      expect(
+        await status(
+          service.verify(forge({ alg: 'HS256', typ: 'JWT' }, good, 'another-secret-0123456789abcdef0123456789')),
+        ),
+      ).toBe(401);
     });
     it('wrong issuer or audience', async () => {
       expect(await status(service.verify(forge({ alg: 'HS256' }, { ...good, iss: 'x' }, SECRET)))).toBe(401);
@@ -99,7 +124,9 @@ describe('AdminAuthService', () => {
 
   it('an unknown user with the right password is refused like a wrong password', async () => {
     const { service } = setUp();
-    const e = (await service.login('correct horse battery', 'root', null).catch((x: AdminApiError) => x)) as AdminApiError;
+    const e = (await service
+      .login('correct horse battery', 'root', null)
+      .catch((x: AdminApiError) => x)) as AdminApiError;
     const w = (await service.login('wrong', 'admin', null).catch((x: AdminApiError) => x)) as AdminApiError;
     expect([e.status, e.message]).toEqual([w.status, w.message]);
   });

@@ -58,7 +58,14 @@ export class AdminAuthService {
 
     const state = await this.withLockout((l) => l.state(account));
     if (state.locked) {
-      await this.audit.record({ actor: shownName, action: 'auth.login_failed', targetType: 'account', targetId: shownName, after: { reason: 'locked' }, ip });
+      await this.audit.record({
+        actor: shownName,
+        action: 'auth.login_failed',
+        targetType: 'account',
+        targetId: shownName,
+        after: { reason: 'locked' },
+        ip,
+      });
       throw this.locked(state.retryAfterSeconds);
     }
 
@@ -66,7 +73,13 @@ export class AdminAuthService {
     const passwordOk = this.verifier.matches(password);
     if (passwordOk && name === ADMIN_ACCOUNT) {
       await this.withLockout((l) => l.recordSuccess(account));
-      await this.audit.record({ actor: ADMIN_ACCOUNT, action: 'auth.login', targetType: 'account', targetId: ADMIN_ACCOUNT, ip });
+      await this.audit.record({
+        actor: ADMIN_ACCOUNT,
+        action: 'auth.login',
+        targetType: 'account',
+        targetId: ADMIN_ACCOUNT,
+        ip,
+      });
       return this.issue();
     }
 
@@ -81,7 +94,10 @@ export class AdminAuthService {
     });
     if (outcome.kind === 'counted') throw new AdminApiError(401, 'unauthorized', INVALID);
     if (outcome.kind === 'locked_now') {
-      this.logger.warn('Admin login locked after repeated failures', 'Admin', { account: shownName, lockSeconds: policy.lockSeconds });
+      this.logger.warn('Admin login locked after repeated failures', 'Admin', {
+        account: shownName,
+        lockSeconds: policy.lockSeconds,
+      });
       await this.audit.record({
         actor: 'system',
         action: 'auth.locked',
@@ -91,7 +107,13 @@ export class AdminAuthService {
         ip,
       });
       // The N-th failure is still a wrong password: 401, saying when to retry.
-      throw new AdminApiError(401, 'unauthorized', `${INVALID} Too many failures: try again in ${outcome.retryAfterSeconds} s.`, undefined, outcome.retryAfterSeconds);
+      throw new AdminApiError(
+        401,
+        'unauthorized',
+        `${INVALID} Too many failures: try again in ${outcome.retryAfterSeconds} s.`,
+        undefined,
+        outcome.retryAfterSeconds,
+      );
     }
     throw this.locked(outcome.retryAfterSeconds);
   }
@@ -115,7 +137,13 @@ export class AdminAuthService {
   private issue(): LoginResponse {
     const accessToken = this.jwt.sign(
       { pwd: this.fingerprint },
-      { algorithm: 'HS256', subject: ADMIN_ACCOUNT, issuer: JWT_ISSUER, audience: JWT_AUDIENCE, expiresIn: JWT_TTL_SECONDS },
+      {
+        algorithm: 'HS256',
+        subject: ADMIN_ACCOUNT,
+        issuer: JWT_ISSUER,
+        audience: JWT_AUDIENCE,
+        expiresIn: JWT_TTL_SECONDS,
+      },
     );
     return {
       accessToken,
@@ -144,7 +172,9 @@ export class AdminAuthService {
     try {
       return await op(this.lockout);
     } catch (e) {
-      this.logger.warn('Login lockout store unreachable; counting in this instance only', 'Admin', { error: (e as Error).message });
+      this.logger.warn('Login lockout store unreachable; counting in this instance only', 'Admin', {
+        error: (e as Error).message,
+      });
       return op(this.fallback);
     }
   }

@@ -6,7 +6,8 @@ const policy: LockoutPolicy = { maxFailures: 5, windowSeconds: 900, lockSeconds:
 describe('LoginLockout', () => {
   it('locks at exactly N failures', async () => {
     const lockout = new LoginLockout(new MemoryKvStore());
-    for (let i = 1; i < 5; i++) expect(await lockout.recordFailure('a', policy)).toEqual({ kind: 'counted', failures: i });
+    for (let i = 1; i < 5; i++)
+      expect(await lockout.recordFailure('a', policy)).toEqual({ kind: 'counted', failures: i });
     expect(await lockout.state('a')).toEqual({ locked: false });
     expect(await lockout.recordFailure('a', policy)).toEqual({ kind: 'locked_now', retryAfterSeconds: 600 });
     expect(await lockout.state('a')).toMatchObject({ locked: true });

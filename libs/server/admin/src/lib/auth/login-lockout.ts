@@ -34,7 +34,9 @@ export class LoginLockout {
 
   async state(account: string): Promise<LockState> {
     const ttl = await this.kv.pttl(this.lockKey(account));
-    return ttl > 0 || ttl === -1 ? { locked: true, retryAfterSeconds: ttl > 0 ? Math.ceil(ttl / 1000) : 1 } : { locked: false };
+    return ttl > 0 || ttl === -1
+      ? { locked: true, retryAfterSeconds: ttl > 0 ? Math.ceil(ttl / 1000) : 1 }
+      : { locked: false };
   }
 
   async recordFailure(account: string, policy: LockoutPolicy): Promise<FailureOutcome> {

@@ -62,7 +62,13 @@ export class AdminBindingsService {
   }
 
   setRule(ref: string, kind: RuleKind, entries: readonly string[], who: Who): Promise<BindingOperationResponse> {
-    return this.run('binding.set_rule', ref, who, () => this.bindings.setRule(ref, kind, entries.map((e) => e.trim())));
+    return this.run('binding.set_rule', ref, who, () =>
+      this.bindings.setRule(
+        ref,
+        kind,
+        entries.map((e) => e.trim()),
+      ),
+    );
   }
 
   ban(ref: string, who: Who): Promise<BindingOperationResponse> {

@@ -89,11 +89,13 @@ export class BindingsQueryRepository {
     if (q.status) where.add('b.status = $?', q.status);
     // Spelled on the sort key so a range is an index range; never-used (-infinity) never matches.
     if (q.lastUsedFrom) where.add(`${lastUsedKey} >= $?::timestamptz`, q.lastUsedFrom);
-    if (q.lastUsedTo) where.add(`${lastUsedKey} < $?::timestamptz AND ${lastUsedKey} > '-infinity'::timestamptz`, q.lastUsedTo);
+    if (q.lastUsedTo)
+      where.add(`${lastUsedKey} < $?::timestamptz AND ${lastUsedKey} > '-infinity'::timestamptz`, q.lastUsedTo);
 
     const { total, totalExact } = await cappedTotal(this.db, 'token_bindings b', where);
     const dir = order === 'desc' ? 'DESC' : 'ASC';
-    if (position) where.add(`(${key}, b.id) ${order === 'desc' ? '<' : '>'} ($?::${type}, $?::bigint)`, position.key, position.id);
+    if (position)
+      where.add(`(${key}, b.id) ${order === 'desc' ? '<' : '>'} ($?::${type}, $?::bigint)`, position.key, position.id);
     const limit = where.param(pageSize + 1);
     const offset = where.param(position ? 0 : (page - 1) * pageSize);
     const rows: (SummaryRow & { cursor_key: string })[] = await this.db.query(

@@ -14,7 +14,19 @@ import {
   type SortOrder,
 } from '@sentinel/admin-contract';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { BINDING_REF, BINDING_REF_MESSAGE, IsIpAddress, IsRuleEntries } from '../common/validators';
 
 export class PageQueryDto {

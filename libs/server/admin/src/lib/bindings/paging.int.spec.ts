@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { EXACT_TOTAL_LIMIT, type BindingListQuery, type BindingSortField, type SortOrder } from '@sentinel/admin-contract';
+import {
+  EXACT_TOTAL_LIMIT,
+  type BindingListQuery,
+  type BindingSortField,
+  type SortOrder,
+} from '@sentinel/admin-contract';
 import { BindingRepository, type InterceptEvent } from '@sentinel/server-binding';
-import { createEmbeddedTestDataSource, createPostgresTestDataSource, postgresTier } from '@sentinel/server-storage/testing';
+import {
+  createEmbeddedTestDataSource,
+  createPostgresTestDataSource,
+  postgresTier,
+} from '@sentinel/server-storage/testing';
 import type { DataSource } from 'typeorm';
 import { AdminApiError } from '../common/admin-errors';
 import { LogsRepository } from '../logs/logs.repository';
@@ -57,7 +66,11 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
   const q = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
     (backend as Backend).dataSource.query(sql, params) as Promise<T[]>;
 
-  const insertBinding = async (o: { lastUsedMinutesAgo: number | null; createdMinutesAgo: number; status?: string }) => {
+  const insertBinding = async (o: {
+    lastUsedMinutesAgo: number | null;
+    createdMinutesAgo: number;
+    status?: string;
+  }) => {
     const h = tokenHash();
     const [row] = await q<{ id: string }>(
       `INSERT INTO token_bindings (token_hash, token_mask, rule_kind, rule_entries, status, first_ip, created_at, last_used_at)
@@ -70,7 +83,10 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     return { id: row.id, hash: h };
   };
   const countOf = async (h: string) =>
-    Number((await q<{ n: string }>(`SELECT intercept_count::text AS n FROM token_bindings WHERE token_hash = $1`, [h]))[0]?.n);
+    Number(
+      (await q<{ n: string }>(`SELECT intercept_count::text AS n FROM token_bindings WHERE token_hash = $1`, [h]))[0]
+        ?.n,
+    );
   const logCount = async (h: string) =>
     Number((await q<{ n: string }>(`SELECT count(*)::text AS n FROM intercept_logs WHERE token_hash = $1`, [h]))[0].n);
 
@@ -115,7 +131,9 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
       expect(await countOf(a.hash)).toBe(await logCount(a.hash));
 
       // Retention deletes old rows in batches: the counter follows.
-      await q(`DELETE FROM intercept_logs WHERE token_hash = $1 AND created_at < now() - interval '30 minutes'`, [a.hash]);
+      await q(`DELETE FROM intercept_logs WHERE token_hash = $1 AND created_at < now() - interval '30 minutes'`, [
+        a.hash,
+      ]);
       expect(await countOf(a.hash)).toBe(5);
       expect(await countOf(a.hash)).toBe(await logCount(a.hash));
 
@@ -142,7 +160,8 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     it('does not bump the binding version (caches are not invalidated by intercepts)', async () => {
       if (skip()) return;
       const a = await insertBinding({ lastUsedMinutesAgo: 1, createdMinutesAgo: 1 });
-      const version = async () => (await q<{ v: string }>(`SELECT version::text AS v FROM token_bindings WHERE id = $1::bigint`, [a.id]))[0].v;
+      const version = async () =>
+        (await q<{ v: string }>(`SELECT version::text AS v FROM token_bindings WHERE id = $1::bigint`, [a.id]))[0].v;
       const before = await version();
       await writer.insertIntercepts([intercept(a.hash, new Date())]);
       expect(await countOf(a.hash)).toBe(1);
@@ -241,9 +260,14 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
       const active = (await bindings.list({ status: 'active', pageSize: 200 })).items;
       expect(new Set(byCursor)).toEqual(new Set(active.map((b) => b.id)));
       expect(active.every((b) => b.status === 'active')).toBe(true);
-      const recent = await bindings.list({ lastUsedFrom: new Date(Date.now() - 3.5 * 60_000).toISOString(), pageSize: 200 });
+      const recent = await bindings.list({
+        lastUsedFrom: new Date(Date.now() - 3.5 * 60_000).toISOString(),
+        pageSize: 200,
+      });
       expect(recent.items.length).toBeGreaterThan(0);
-      expect(recent.items.every((b) => b.lastUsedAt !== null && Date.parse(b.lastUsedAt) >= Date.now() - 4 * 60_000)).toBe(true);
+      expect(
+        recent.items.every((b) => b.lastUsedAt !== null && Date.parse(b.lastUsedAt) >= Date.now() - 4 * 60_000),
+      ).toBe(true);
       const until = await bindings.list({ lastUsedTo: new Date().toISOString(), pageSize: 200 });
       expect(until.items.every((b) => b.lastUsedAt !== null)).toBe(true);
       const everyone = (await bindings.list({ pageSize: 200 })).items;
@@ -261,10 +285,17 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
       const cursor = first.nextCursor as string;
       expect(cursor).toEqual(expect.any(String));
       await expect(bindings.list({ sort: 'created', order: 'asc', cursor })).rejects.toBeInstanceOf(AdminApiError);
-      await expect(bindings.list({ sort: 'intercepts', cursor })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
-      const forged = Buffer.from(JSON.stringify(['bindings:created:desc', "1'; DROP TABLE x; --", '1'])).toString('base64url');
+      await expect(bindings.list({ sort: 'intercepts', cursor })).rejects.toMatchObject({
+        status: 400,
+        code: 'validation_failed',
+      });
+      const forged = Buffer.from(JSON.stringify(['bindings:created:desc', "1'; DROP TABLE x; --", '1'])).toString(
+        'base64url',
+      );
       await expect(bindings.list({ sort: 'created', cursor: forged })).rejects.toMatchObject({ status: 400 });
-      await expect(bindings.list({ sort: 'created', cursor: 'not-base64-json' })).rejects.toMatchObject({ status: 400 });
+      await expect(bindings.list({ sort: 'created', cursor: 'not-base64-json' })).rejects.toMatchObject({
+        status: 400,
+      });
     });
   });
 
@@ -275,7 +306,9 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
       const base = Date.now() - 60_000;
       // Same-millisecond timestamps: the id breaks ties.
       await writer.insertIntercepts(
-        Array.from({ length: 17 }, (_, i) => intercept(h, new Date(base - Math.floor(i / 3) * 1000), i % 2 ? '198.51.100.1' : '198.51.100.2')),
+        Array.from({ length: 17 }, (_, i) =>
+          intercept(h, new Date(base - Math.floor(i / 3) * 1000), i % 2 ? '198.51.100.1' : '198.51.100.2'),
+        ),
       );
       const walk = async (filters: { token?: string; clientIp?: string }) => {
         const byCursor: string[] = [];
@@ -295,12 +328,17 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
       expect(byCursor).toEqual(all.items.map((r) => r.id));
       for (let i = 1; i < all.items.length; i++) {
         const [p, c] = [all.items[i - 1], all.items[i]];
-        expect(Date.parse(p.createdAt) > Date.parse(c.createdAt) || (p.createdAt === c.createdAt && BigInt(p.id) > BigInt(c.id))).toBe(true);
+        expect(
+          Date.parse(p.createdAt) > Date.parse(c.createdAt) ||
+            (p.createdAt === c.createdAt && BigInt(p.id) > BigInt(c.id)),
+        ).toBe(true);
       }
       const byIp = await walk({ token: h, clientIp: '198.51.100.1' });
       expect(byIp.byCursor).toHaveLength(8);
       expect(byIp.byCursor).toEqual(byIp.all.items.map((r) => r.id));
-      await expect(logs.list({ cursor: (await bindings.list({ pageSize: 1 })).nextCursor as string })).rejects.toMatchObject({ status: 400 });
+      await expect(
+        logs.list({ cursor: (await bindings.list({ pageSize: 1 })).nextCursor as string }),
+      ).rejects.toMatchObject({ status: 400 });
     });
 
     it('orders ties in time by numeric id (9 < 10 < 100 as numbers, not as text), in pages and in the export', async () => {

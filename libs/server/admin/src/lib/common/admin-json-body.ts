@@ -9,7 +9,9 @@ type Next = (error?: unknown) => void;
  * in the bundle). Failures are answered here in the admin error shape, since they happen before
  * any controller (and so before the admin exception filter).
  */
-export function adminJsonBody(limitBytes = 1024 * 1024): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
+export function adminJsonBody(
+  limitBytes = 1024 * 1024,
+): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const fail = (res: ServerResponse, status: 400 | 413 | 415, message: string) => {
     const body: AdminErrorBody = { error: { code: 'validation_failed', message } };
     res.statusCode = status;

@@ -66,12 +66,21 @@ export function decodeCursor(cursor: string, scope: string): KeysetPosition {
  * so the count costs at most that many matches; if it overflows (stale statistics), the total is
  * again flagged as an estimate.
  */
-export async function cappedTotal(db: DataSource, from: string, where: SqlWhere): Promise<{ total: number; totalExact: boolean }> {
+export async function cappedTotal(
+  db: DataSource,
+  from: string,
+  where: SqlWhere,
+): Promise<{ total: number; totalExact: boolean }> {
   const params = [...where.params];
-  const rows: Record<string, unknown>[] = await db.query(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} ${where.sql}`, params);
+  const rows: Record<string, unknown>[] = await db.query(
+    `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} ${where.sql}`,
+    params,
+  );
   let plan = rows[0]?.['QUERY PLAN'];
   if (typeof plan === 'string') plan = JSON.parse(plan);
-  const estimate = Math.round(Number((plan as { Plan?: { 'Plan Rows'?: number } }[] | undefined)?.[0]?.Plan?.['Plan Rows'] ?? 0));
+  const estimate = Math.round(
+    Number((plan as { Plan?: { 'Plan Rows'?: number } }[] | undefined)?.[0]?.Plan?.['Plan Rows'] ?? 0),
+  );
   if (estimate > EXACT_TOTAL_LIMIT) return { total: estimate, totalExact: false };
   const [{ n }] = await db.query(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} ${where.sql} LIMIT ${EXACT_TOTAL_LIMIT + 1}) t`,

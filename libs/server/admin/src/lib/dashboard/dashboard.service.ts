@@ -69,7 +69,8 @@ export class DashboardService {
   /** `day:counter` → value, one MGET for all 30 × 4 keys. */
   private async counters(days: readonly string[]): Promise<Map<string, number>> {
     const keys: { key: string; id: string }[] = [];
-    for (const day of days) for (const c of DAILY_COUNTERS) keys.push({ key: dailyCounterKey(day, c as DailyCounter), id: `${day}:${c}` });
+    for (const day of days)
+      for (const c of DAILY_COUNTERS) keys.push({ key: dailyCounterKey(day, c as DailyCounter), id: `${day}:${c}` });
     const out = new Map<string, number>();
     try {
       const values = await this.kv.mget(keys.map((k) => k.key));

@@ -75,7 +75,8 @@ export function copyOut(client: Client, sql: string, sink: CopySink): Promise<vo
     const row = (data: Buffer) => {
       let at = 0;
       if (!headerSeen) {
-        if (data.length < HEADER_LENGTH || !data.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('COPY: not a binary COPY header');
+        if (data.length < HEADER_LENGTH || !data.subarray(0, SIGNATURE.length).equals(SIGNATURE))
+          throw new Error('COPY: not a binary COPY header');
         at = HEADER_LENGTH + data.readUInt32BE(SIGNATURE.length + 4); // skip the header extension, if any
         headerSeen = true;
       }

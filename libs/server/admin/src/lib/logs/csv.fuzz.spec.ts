@@ -56,7 +56,26 @@ function parseCsv(text: string): string[][] {
 }
 
 const FORMULA = ['=', '+', '-', '@', '\t', '\r'];
-const SEEDS = ['=1+1', '+1', '-1', '@SUM(A1)', '\t=1', '\r=1', '=HYPERLINK("http://x","y")', 'a,b', 'a"b', '"', '""', 'line\r\nbreak', 'lf\nonly', "'=already", '', ' =1', 'é漢字', '\u0000'];
+const SEEDS = [
+  '=1+1',
+  '+1',
+  '-1',
+  '@SUM(A1)',
+  '\t=1',
+  '\r=1',
+  '=HYPERLINK("http://x","y")',
+  'a,b',
+  'a"b',
+  '"',
+  '""',
+  'line\r\nbreak',
+  'lf\nonly',
+  "'=already",
+  '',
+  ' =1',
+  'é漢字',
+  '\u0000',
+];
 const cellValue = fc.oneof(
   fc.constantFrom(...SEEDS),
   fc.string({ maxLength: 40 }),
@@ -78,11 +97,14 @@ const expected = (v: string | number | boolean | null | undefined): string => {
 describe('case 22: CSV export cells (property)', () => {
   it('every row round-trips through an RFC 4180 parser', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(cellValue, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), (rows) => {
-        const text = rows.map(csvRow).join('');
-        const parsed = parseCsv(text);
-        expect(parsed).toEqual(rows.map((r) => r.map(expected)));
-      }),
+      fc.property(
+        fc.array(fc.array(cellValue, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
+        (rows) => {
+          const text = rows.map(csvRow).join('');
+          const parsed = parseCsv(text);
+          expect(parsed).toEqual(rows.map((r) => r.map(expected)));
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });

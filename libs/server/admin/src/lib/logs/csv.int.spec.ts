@@ -1,4 +1,8 @@
-import { createEmbeddedTestDataSource, createPostgresTestDataSource, postgresTier } from '@sentinel/server-storage/testing';
+import {
+  createEmbeddedTestDataSource,
+  createPostgresTestDataSource,
+  postgresTier,
+} from '@sentinel/server-storage/testing';
 import type { DataSource } from 'typeorm';
 import { csvCell, csvRow, csvRowSql } from './csv';
 

@@ -10,11 +10,14 @@ describe('CSV cells (RFC 4180 + CWE-1236)', () => {
     expect(csvCell(42)).toBe('"42"');
   });
 
-  it.each(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '=HYPERLINK("http://evil")'])('neutralises the formula %p', (v) => {
-    const cell = csvCell(v);
-    expect(cell.startsWith(`"'`)).toBe(true);
-    expect(cell).toBe(`"'${v.replace(/"/g, '""')}"`);
-  });
+  it.each(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '=HYPERLINK("http://evil")'])(
+    'neutralises the formula %p',
+    (v) => {
+      const cell = csvCell(v);
+      expect(cell.startsWith(`"'`)).toBe(true);
+      expect(cell).toBe(`"'${v.replace(/"/g, '""')}"`);
+    },
+  );
 
   it('leaves harmless leading characters alone', () => {
     expect(csvCell('sk-ab12…9xyz')).toBe('"sk-ab12…9xyz"');

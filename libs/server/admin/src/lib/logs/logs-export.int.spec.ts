@@ -114,14 +114,21 @@ describe('log export by COPY on PostgreSQL', () => {
     };
     await expect(logs.copyCsv({}, sink)).rejects.toThrow(/went away/);
     // Every pooled connection (4) is usable: none is left paused or mid-COPY.
-    const counts = await Promise.all([1, 2, 3, 4, 5].map(() => db?.dataSource.query(`SELECT count(*)::int AS n FROM intercept_logs`)));
+    const counts = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => db?.dataSource.query(`SELECT count(*)::int AS n FROM intercept_logs`)),
+    );
     expect(counts.map((r) => r?.[0].n)).toEqual([2000, 2000, 2000, 2000, 2000]);
   });
 
   it('a database error before the first row is an error, with nothing started', async () => {
     if (!db) return console.warn('PostgreSQL unavailable: skipped');
     let started = false;
-    const sink: CopySink = { start: () => (started = true), write: () => true, onDrain: () => undefined, onClose: () => undefined };
+    const sink: CopySink = {
+      start: () => (started = true),
+      write: () => true,
+      onDrain: () => undefined,
+      onClose: () => undefined,
+    };
     await expect(logs.copyCsv({ clientIp: 'not-an-ip' }, sink)).rejects.toThrow(/inet/);
     expect(started).toBe(false);
   });
@@ -130,7 +137,9 @@ describe('log export by COPY on PostgreSQL', () => {
     if (!db) return console.warn('PostgreSQL unavailable: skipped');
     await byCopy({ reason: 'banned' });
     const rows: { v: string | null }[][] = await Promise.all(
-      [1, 2, 3, 4].map(() => (db as NonNullable<typeof db>).dataSource.query(`SELECT current_setting('sentinel.export_1', true) AS v`)),
+      [1, 2, 3, 4].map(() =>
+        (db as NonNullable<typeof db>).dataSource.query(`SELECT current_setting('sentinel.export_1', true) AS v`),
+      ),
     );
     for (const r of rows) expect(r[0].v ?? '').toBe('');
   });

@@ -1,5 +1,10 @@
 import { Get, Query, Res } from '@nestjs/common';
-import { ADMIN_PATHS, LOG_EXPORT_COLUMNS, type AuditListResponse, type LogListResponse } from '@sentinel/admin-contract';
+import {
+  ADMIN_PATHS,
+  LOG_EXPORT_COLUMNS,
+  type AuditListResponse,
+  type LogListResponse,
+} from '@sentinel/admin-contract';
 import type { Response } from 'express';
 import { AuditRepository } from '../audit/audit.repository';
 import { AdminController } from '../common/admin-controller.decorator';
@@ -12,7 +17,10 @@ export const EXPORT_BATCH = 5_000;
 /** `20261122T000000Z` for the file name; `all` when open-ended. */
 function stamp(v: string | undefined): string {
   if (!v) return 'all';
-  return new Date(v).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(v)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 @AdminController()
@@ -41,7 +49,10 @@ export class LogsController {
     const begin = () => {
       res.status(200);
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="intercepts_${stamp(query.from)}_${stamp(query.to)}.csv"`);
+      res.setHeader(
+        'Content-Disposition',
+        `attachment; filename="intercepts_${stamp(query.from)}_${stamp(query.to)}.csv"`,
+      );
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.write(csvRow(LOG_EXPORT_COLUMNS));

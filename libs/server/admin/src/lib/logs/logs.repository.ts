@@ -119,7 +119,11 @@ export class LogsRepository {
    * rows strictly after `cursor` in (created_at, id) DESC order, an index range scan on
    * ix_intercept_logs_created. Node holds one string per batch, whatever the export's size.
    */
-  async csvBatch(q: LogExportQuery, cursor: LogCursor | null, size: number): Promise<{ chunks: string[]; rows: number; cursor: LogCursor | null }> {
+  async csvBatch(
+    q: LogExportQuery,
+    cursor: LogCursor | null,
+    size: number,
+  ): Promise<{ chunks: string[]; rows: number; cursor: LogCursor | null }> {
     const where = this.filters(q);
     if (cursor) where.add('(created_at, id) < ($?::timestamptz, $?::bigint)', cursor.createdAt, cursor.id);
     const limit = where.param(size);
@@ -141,7 +145,11 @@ export class LogsRepository {
     );
     const last = rows[rows.length - 1];
     if (!last) return { chunks: [], rows: 0, cursor: null };
-    return { chunks: rows.map((r) => r.csv), rows: rows.reduce((n, r) => n + Number(r.n), 0), cursor: { createdAt: last.at, id: last.id } };
+    return {
+      chunks: rows.map((r) => r.csv),
+      rows: rows.reduce((n, r) => n + Number(r.n), 0),
+      cursor: { createdAt: last.at, id: last.id },
+    };
   }
 
   /** Whether `copyCsv` can run: PostgreSQL yes; the embedded PGlite exports by `csvBatch`. */
@@ -177,7 +185,10 @@ export class LogsRepository {
   }
 
   async latest(limit: number): Promise<InterceptLogItem[]> {
-    const rows: LogRow[] = await this.db.query(`SELECT ${COLUMNS} FROM intercept_logs l ORDER BY l.created_at DESC, l.id DESC LIMIT $1`, [limit]);
+    const rows: LogRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM intercept_logs l ORDER BY l.created_at DESC, l.id DESC LIMIT $1`,
+      [limit],
+    );
     return rows.map(toLogItem);
   }
 
@@ -196,7 +207,12 @@ export class LogsRepository {
         GROUP BY token_hash ORDER BY n DESC, token_hash LIMIT $2`,
       [sinceSeconds, limit],
     );
-    return rows.map((r) => ({ tokenId: r.token_hash, tokenMask: r.token_mask, intercepts: r.n, lastAt: iso(r.last_at) as string }));
+    return rows.map((r) => ({
+      tokenId: r.token_hash,
+      tokenMask: r.token_mask,
+      intercepts: r.n,
+      lastAt: iso(r.last_at) as string,
+    }));
   }
 
   /** Intercepts per UTC day since `fromDay` (for days whose Redis counters are gone). */

@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import { RequestMethod, type Type } from '@nestjs/common';
-import { GUARDS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import {
+  GUARDS_METADATA,
+  HTTP_CODE_METADATA,
+  METHOD_METADATA,
+  PATH_METADATA,
+  ROUTE_ARGS_METADATA,
+} from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import {
   ADMIN_API_PREFIX,
@@ -74,11 +80,13 @@ export function controllerRoutes(controllers: readonly Type[], problems: string[
         guarded: guards.includes(AdminAuthGuard),
       };
       const paramTypes: Type[] = Reflect.getMetadata('design:paramtypes', proto, name) ?? [];
-      const args: Record<string, { index: number; data?: unknown }> = Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {};
+      const args: Record<string, { index: number; data?: unknown }> =
+        Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {};
       for (const [key, arg] of Object.entries(args)) {
         const kind = ARG_KINDS[Number(key.split(':')[0]) as RouteParamtypes];
         if (!kind) continue;
-        if (arg.data !== undefined) problems.push(`${handler}: @${kind}('${String(arg.data)}') — take the whole ${kind} as one DTO`);
+        if (arg.data !== undefined)
+          problems.push(`${handler}: @${kind}('${String(arg.data)}') — take the whole ${kind} as one DTO`);
         else route[kind] = paramTypes[arg.index];
       }
       routes.push(route);
@@ -88,7 +96,10 @@ export function controllerRoutes(controllers: readonly Type[], problems: string[
 }
 
 /** The JSON Schema of a DTO's properties, from its class-validator decorators. */
-export function dtoSchema(dto: Type, problems: string[] = []): { properties: Record<string, JsonSchema>; required: string[] } {
+export function dtoSchema(
+  dto: Type,
+  problems: string[] = [],
+): { properties: Record<string, JsonSchema>; required: string[] } {
   const metas = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
   const byProp = new Map<string, ValidationMetadata[]>();
   for (const m of metas) byProp.set(m.propertyName, [...(byProp.get(m.propertyName) ?? []), m]);
@@ -147,7 +158,9 @@ export function dtoSchema(dto: Type, problems: string[] = []): { properties: Rec
           s.items = { type: 'string', description: 'An IP address or CIDR range.' };
           break;
         default:
-          problems.push(`${dto.name}.${prop}: no OpenAPI mapping for @${m.name ?? m.type} (add one in admin-openapi.ts)`);
+          problems.push(
+            `${dto.name}.${prop}: no OpenAPI mapping for @${m.name ?? m.type} (add one in admin-openapi.ts)`,
+          );
       }
     }
     if (itemEnum.length) s.items = { enum: itemEnum };
@@ -194,9 +207,12 @@ function requestPart(
   const cRequired = [...(contract?.required ?? [])].sort();
   const dNames = Object.keys(fromDto.properties).sort();
   const cNames = Object.keys(cProps).sort();
-  if (dNames.join() !== cNames.join()) problems.push(`${where}: ${dto.name} has [${dNames}] but the contract type has [${cNames}]`);
+  if (dNames.join() !== cNames.join())
+    problems.push(`${where}: ${dto.name} has [${dNames}] but the contract type has [${cNames}]`);
   if ([...fromDto.required].sort().join() !== cRequired.join()) {
-    problems.push(`${where}: ${dto.name} requires [${[...fromDto.required].sort()}] but the contract type requires [${cRequired}]`);
+    problems.push(
+      `${where}: ${dto.name} requires [${[...fromDto.required].sort()}] but the contract type requires [${cRequired}]`,
+    );
   }
   const properties = Object.fromEntries(Object.entries(fromDto.properties).map(([k, v]) => [k, merge(cProps[k], v)]));
   return { properties, required: fromDto.required };
@@ -218,7 +234,11 @@ export interface AdminOpenApiResult {
  * response schemas from the contract (ADMIN_OPERATIONS and the schemas generated from its
  * TypeScript types). Every disagreement between the three is reported in `problems`.
  */
-export function inspectAdminApi(controllers: readonly Type[], contract: ContractSchemas, version: string): AdminOpenApiResult {
+export function inspectAdminApi(
+  controllers: readonly Type[],
+  contract: ContractSchemas,
+  version: string,
+): AdminOpenApiResult {
   const problems: string[] = [];
   const routes = controllerRoutes(controllers, problems);
   const paths: Record<string, Record<string, unknown>> = {};
@@ -237,14 +257,19 @@ export function inspectAdminApi(controllers: readonly Type[], contract: Contract
     }
     const [route] = matching;
     if (route.guarded === op.public) {
-      problems.push(`${name}: ${route.handler} is ${route.guarded ? '' : 'not '}behind AdminAuthGuard but the contract says public: ${op.public}`);
+      problems.push(
+        `${name}: ${route.handler} is ${route.guarded ? '' : 'not '}behind AdminAuthGuard but the contract says public: ${op.public}`,
+      );
     }
     const operation: Record<string, unknown> = { operationId: name, tags: [op.path.split('/')[0]] };
     if (generated.description) operation['description'] = generated.description;
     const parameters: unknown[] = [];
     for (const part of ['params', 'query'] as const) {
       const dto = route[part];
-      if (!!dto !== !!generated[part]) problems.push(`${name}: ${route.handler} ${dto ? 'takes' : 'does not take'} ${part} but the contract ${dto ? 'has none' : 'has some'}`);
+      if (!!dto !== !!generated[part])
+        problems.push(
+          `${name}: ${route.handler} ${dto ? 'takes' : 'does not take'} ${part} but the contract ${dto ? 'has none' : 'has some'}`,
+        );
       if (!dto) continue;
       const { properties, required } = requestPart(`${name} ${part}`, dto, generated[part], contract.schemas, problems);
       for (const [key, schema] of Object.entries(properties)) {
@@ -259,12 +284,24 @@ export function inspectAdminApi(controllers: readonly Type[], contract: Contract
       }
     }
     const templateParams = [...op.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]);
-    const declared = parameters.filter((p) => (p as { in: string }).in === 'path').map((p) => (p as { name: string }).name);
-    if (templateParams.sort().join() !== declared.sort().join()) problems.push(`${name}: path parameters [${templateParams}] but the params DTO has [${declared}]`);
+    const declared = parameters
+      .filter((p) => (p as { in: string }).in === 'path')
+      .map((p) => (p as { name: string }).name);
+    if (templateParams.sort().join() !== declared.sort().join())
+      problems.push(`${name}: path parameters [${templateParams}] but the params DTO has [${declared}]`);
     if (parameters.length) operation['parameters'] = parameters;
-    if (!!route.body !== !!generated.body) problems.push(`${name}: ${route.handler} ${route.body ? 'takes' : 'does not take'} a body but the contract ${route.body ? 'has none' : 'has one'}`);
+    if (!!route.body !== !!generated.body)
+      problems.push(
+        `${name}: ${route.handler} ${route.body ? 'takes' : 'does not take'} a body but the contract ${route.body ? 'has none' : 'has one'}`,
+      );
     if (route.body) {
-      const { properties, required } = requestPart(`${name} body`, route.body, generated.body, contract.schemas, problems);
+      const { properties, required } = requestPart(
+        `${name} body`,
+        route.body,
+        generated.body,
+        contract.schemas,
+        problems,
+      );
       const schema: JsonSchema = { type: 'object', properties, additionalProperties: false };
       if (required.length) schema.required = required;
       operation['requestBody'] = { required: true, content: { 'application/json': { schema } } };
@@ -273,7 +310,8 @@ export function inspectAdminApi(controllers: readonly Type[], contract: Contract
     const responses: Record<string, unknown> = {
       [String(route.status)]: { description: 'OK', content: { [contentType]: { schema: generated.response } } },
     };
-    if (route.body || route.query || route.params) responses['400'] = errorResponse('The request is not valid (field errors in error.fields).');
+    if (route.body || route.query || route.params)
+      responses['400'] = errorResponse('The request is not valid (field errors in error.fields).');
     if (route.guarded) responses['401'] = errorResponse('The bearer token is missing, expired or invalid.');
     responses['default'] = errorResponse('Any other error, in the admin API’s one error shape.');
     operation['responses'] = responses;
@@ -295,7 +333,11 @@ export function inspectAdminApi(controllers: readonly Type[], contract: Contract
         'Generated from the admin controllers and libs/shared/admin-contract. Sign in with POST ' +
         `${ADMIN_API_PREFIX}/login and send the accessToken as \`Authorization: Bearer <token>\`.`,
     },
-    paths: Object.fromEntries(Object.keys(paths).sort().map((k) => [k, paths[k]])),
+    paths: Object.fromEntries(
+      Object.keys(paths)
+        .sort()
+        .map((k) => [k, paths[k]]),
+    ),
     components: {
       schemas: contract.schemas,
       securitySchemes: { adminBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -305,7 +347,11 @@ export function inspectAdminApi(controllers: readonly Type[], contract: Contract
 }
 
 /** The document, or an error listing every disagreement. */
-export function buildAdminOpenApi(controllers: readonly Type[], contract: ContractSchemas, version: string): Record<string, unknown> {
+export function buildAdminOpenApi(
+  controllers: readonly Type[],
+  contract: ContractSchemas,
+  version: string,
+): Record<string, unknown> {
   const { document, problems } = inspectAdminApi(controllers, contract, version);
   if (problems.length) throw new Error(`The admin API and its contract disagree:\n- ${problems.join('\n- ')}`);
   return document;

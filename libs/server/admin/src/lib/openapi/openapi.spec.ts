@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Body, Controller, Get, Post, UseGuards } from '@nestjs/common';
-import { ADMIN_API_PREFIX, ADMIN_OPERATIONS, MAX_RULE_ENTRIES, RULE_KINDS, type AdminOperationName } from '@sentinel/admin-contract';
+import {
+  ADMIN_API_PREFIX,
+  ADMIN_OPERATIONS,
+  MAX_RULE_ENTRIES,
+  RULE_KINDS,
+  type AdminOperationName,
+} from '@sentinel/admin-contract';
 import { IsString } from 'class-validator';
 import { ADMIN_CONTROLLER_CLASSES } from '../admin.module';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
@@ -18,7 +24,19 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 type Doc = {
   openapi: string;
   info: { title: string; version: string };
-  paths: Record<string, Record<string, { operationId: string; parameters?: { name: string; in: string; required?: boolean; schema: Record<string, unknown> }[]; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; responses: Record<string, { description?: string; content?: Record<string, { schema: { $ref?: string } }> }>; security?: unknown[] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId: string;
+        parameters?: { name: string; in: string; required?: boolean; schema: Record<string, unknown> }[];
+        requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+        responses: Record<string, { description?: string; content?: Record<string, { schema: { $ref?: string } }> }>;
+        security?: unknown[];
+      }
+    >
+  >;
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 };
 
@@ -26,7 +44,8 @@ type Doc = {
 function openApiProblems(doc: Doc): string[] {
   const out: string[] = [];
   if (!/^3\.1\.\d+$/.test(String(doc.openapi))) out.push(`openapi is ${doc.openapi}, not 3.1.x`);
-  if (typeof doc.info?.title !== 'string' || typeof doc.info?.version !== 'string') out.push('info.title and info.version must be strings');
+  if (typeof doc.info?.title !== 'string' || typeof doc.info?.version !== 'string')
+    out.push('info.title and info.version must be strings');
   const ids = new Set<string>();
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     if (!path.startsWith('/')) out.push(`${path}: paths start with /`);
@@ -43,13 +62,22 @@ function openApiProblems(doc: Doc): string[] {
       }
       const inPath = (op.parameters ?? []).filter((p) => p.in === 'path');
       for (const p of op.parameters ?? []) {
-        if (!['query', 'header', 'path', 'cookie'].includes(p.in)) out.push(`${op.operationId}: parameter ${p.name} in ${p.in}`);
-        if (p.in === 'path' && p.required !== true) out.push(`${op.operationId}: path parameter ${p.name} must be required`);
+        if (!['query', 'header', 'path', 'cookie'].includes(p.in))
+          out.push(`${op.operationId}: parameter ${p.name} in ${p.in}`);
+        if (p.in === 'path' && p.required !== true)
+          out.push(`${op.operationId}: path parameter ${p.name} must be required`);
         if (!p.schema) out.push(`${op.operationId}: parameter ${p.name} has no schema`);
       }
-      if (inPath.map((p) => p.name).sort().join() !== [...templated].sort().join()) out.push(`${op.operationId}: path parameters do not match ${path}`);
+      if (
+        inPath
+          .map((p) => p.name)
+          .sort()
+          .join() !== [...templated].sort().join()
+      )
+        out.push(`${op.operationId}: path parameters do not match ${path}`);
       for (const s of op.security ?? []) {
-        for (const name of Object.keys(s as object)) if (!doc.components?.securitySchemes?.[name]) out.push(`${op.operationId}: unknown security scheme ${name}`);
+        for (const name of Object.keys(s as object))
+          if (!doc.components?.securitySchemes?.[name]) out.push(`${op.operationId}: unknown security scheme ${name}`);
       }
     }
   }
@@ -59,7 +87,10 @@ function openApiProblems(doc: Doc): string[] {
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
         if (k === '$ref') {
-          const target = String(x).replace(/^#\//, '').split('/').reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], doc);
+          const target = String(x)
+            .replace(/^#\//, '')
+            .split('/')
+            .reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], doc);
           if (!String(x).startsWith('#/') || target === undefined) out.push(`${where}: dangling $ref ${String(x)}`);
         } else visit(x, `${where}.${k}`);
       }
@@ -71,11 +102,19 @@ function openApiProblems(doc: Doc): string[] {
 
 describe('admin OpenAPI document', () => {
   const doc = buildAdminOpenApi(ADMIN_CONTROLLER_CLASSES, CONTRACT_SCHEMAS, 'test') as unknown as Doc;
-  const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+  const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ path, method, op })),
+  );
 
   it('uses schemas that are re-generated from the contract types unchanged', () => {
     const script = join(WORKSPACE, 'tools/openapi/contract-schemas.mjs');
-    const fresh = JSON.parse(execFileSync(process.execPath, [script, '--stdout'], { cwd: WORKSPACE, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }));
+    const fresh = JSON.parse(
+      execFileSync(process.execPath, [script, '--stdout'], {
+        cwd: WORKSPACE,
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+      }),
+    );
     expect(fresh).toEqual(JSON.parse(JSON.stringify(CONTRACT_SCHEMAS)));
   }, 120_000);
 
@@ -87,7 +126,15 @@ describe('admin OpenAPI document', () => {
   it('the structural check catches a dangling $ref, a missing path parameter and a duplicate operationId', () => {
     const broken = JSON.parse(JSON.stringify(doc)) as Doc;
     broken.paths['/admin/api/x/{id}'] = {
-      get: { operationId: 'login', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } } } },
+      get: {
+        operationId: 'login',
+        responses: {
+          '200': {
+            description: 'OK',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } },
+          },
+        },
+      },
     };
     const problems = openApiProblems(broken).join('\n');
     expect(problems).toContain('dangling $ref #/components/schemas/Nope');
@@ -123,11 +170,20 @@ describe('admin OpenAPI document', () => {
     const list = doc.paths['/admin/api/bindings']['get'];
     const listQuery = (CONTRACT_SCHEMAS.schemas['BindingListQuery'].properties ?? {}) as object;
     expect(list.parameters?.map((p) => p.name).sort()).toEqual(Object.keys(listQuery).sort());
-    expect(list.parameters?.find((p) => p.name === 'pageSize')?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 200 });
-    expect(list.responses['200'].content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/BindingListResponse' });
+    expect(list.parameters?.find((p) => p.name === 'pageSize')?.schema).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 200,
+    });
+    expect(list.responses['200'].content?.['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/BindingListResponse',
+    });
 
     const setRule = doc.paths['/admin/api/bindings/ip']['put'];
-    const body = setRule.requestBody?.content['application/json'].schema as { properties: Record<string, Record<string, unknown>>; required: string[] };
+    const body = setRule.requestBody?.content['application/json'].schema as {
+      properties: Record<string, Record<string, unknown>>;
+      required: string[];
+    };
     expect(Object.keys(body.properties).sort()).toEqual(['entries', 'id', 'ruleKind']);
     expect(body.required.sort()).toEqual(['entries', 'id', 'ruleKind']);
     expect(body.properties['entries']).toMatchObject({ type: 'array', maxItems: MAX_RULE_ENTRIES });
@@ -135,7 +191,12 @@ describe('admin OpenAPI document', () => {
 
     expect(doc.paths['/admin/api/logs/export']['get'].responses['200'].content).toHaveProperty('text/csv');
     expect(doc.paths['/admin/api/bindings/{id}']['get'].parameters).toEqual([
-      expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ pattern: expect.any(String) }) }),
+      expect.objectContaining({
+        name: 'id',
+        in: 'path',
+        required: true,
+        schema: expect.objectContaining({ pattern: expect.any(String) }),
+      }),
     ]);
   });
 
@@ -154,7 +215,9 @@ describe('admin OpenAPI document', () => {
         CONTRACT_SCHEMAS,
         'test',
       );
-      expect(problems).toEqual(expect.arrayContaining(['listBindings: GET bindings has 0 controller routes (expected exactly one)']));
+      expect(problems).toEqual(
+        expect.arrayContaining(['listBindings: GET bindings has 0 controller routes (expected exactly one)']),
+      );
       expect(() => buildAdminOpenApi([], CONTRACT_SCHEMAS, 'test')).toThrow(/disagree/);
     });
 

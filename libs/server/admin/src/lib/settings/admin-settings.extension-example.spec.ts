@@ -1,4 +1,10 @@
-import { SETTING_INTEGER_BOUNDS, SETTING_KEYS, type AdminSettingsValues, type SettingKey, type SettingView } from '@sentinel/admin-contract';
+import {
+  SETTING_INTEGER_BOUNDS,
+  SETTING_KEYS,
+  type AdminSettingsValues,
+  type SettingKey,
+  type SettingView,
+} from '@sentinel/admin-contract';
 import { AppConfig, AppLogger, MemoryKvStore } from '@sentinel/server-core';
 import { RuntimeSettings, SettingsSync, type SettingsRepository, type StoredOverride } from '@sentinel/server-settings';
 import type { AuditInput, AuditService } from '../audit/audit.service';
@@ -45,12 +51,17 @@ class MemoryRepository {
     return [...this.rows.values()];
   }
   async write(values: Record<string, unknown>, reset: readonly string[], actor: string): Promise<void> {
-    for (const [key, value] of Object.entries(values)) this.rows.set(key, { key, value, updatedBy: actor, updatedAt: new Date() });
+    for (const [key, value] of Object.entries(values))
+      this.rows.set(key, { key, value, updatedBy: actor, updatedAt: new Date() });
     for (const key of reset) this.rows.delete(key);
   }
 }
 
-const config = { failsafeMode: 'closed', alert: { thresholdCount: 5, thresholdSeconds: 300 }, archive: { days: 30 } } as unknown as AppConfig;
+const config = {
+  failsafeMode: 'closed',
+  alert: { thresholdCount: 5, thresholdSeconds: 300 },
+  archive: { days: 30 },
+} as unknown as AppConfig;
 const logger = new AppLogger('error', () => undefined);
 const who = { actor: 'admin', ip: '127.0.0.1' };
 
@@ -71,53 +82,62 @@ describe('extension example: a runtime setting flows contract → validation →
     for (const key of SETTING_KEYS) expect(SAMPLES[key].valid).not.toEqual(defaults[key]);
   });
 
-  it.each([...SETTING_KEYS])('%s: listed by GET, set by PUT, audited, applied here and on another instance', async (key) => {
-    const repo = new MemoryRepository();
-    const kv = new MemoryKvStore();
-    const a = instance(repo, kv);
-    const b = instance(repo, kv);
-    await a.sync.onModuleInit();
-    await b.sync.onModuleInit();
-    try {
-      expect(viewOf(a.api.view().settings, key)).toMatchObject({ key, source: 'environment' });
+  it.each([...SETTING_KEYS])(
+    '%s: listed by GET, set by PUT, audited, applied here and on another instance',
+    async (key) => {
+      const repo = new MemoryRepository();
+      const kv = new MemoryKvStore();
+      const a = instance(repo, kv);
+      const b = instance(repo, kv);
+      await a.sync.onModuleInit();
+      await b.sync.onModuleInit();
+      try {
+        expect(viewOf(a.api.view().settings, key)).toMatchObject({ key, source: 'environment' });
 
-      const after = await a.api.update({ [key]: SAMPLES[key].valid }, [], who);
-      expect(viewOf(after.settings, key)).toMatchObject({ key, source: 'override', updatedBy: 'admin' });
-      expect(a.settings.current[key]).toEqual(SAMPLES[key].valid);
-      expect(a.audits).toEqual([expect.objectContaining({ action: 'settings.update', targetId: key })]);
+        const after = await a.api.update({ [key]: SAMPLES[key].valid }, [], who);
+        expect(viewOf(after.settings, key)).toMatchObject({ key, source: 'override', updatedBy: 'admin' });
+        expect(a.settings.current[key]).toEqual(SAMPLES[key].valid);
+        expect(a.audits).toEqual([expect.objectContaining({ action: 'settings.update', targetId: key })]);
 
-      // The other instance: the broadcast makes it reload (MemoryKvStore delivers synchronously or
-      // soon after); its own reload is what the periodic timer would do anyway.
-      await b.sync.reload();
-      expect(b.settings.current[key]).toEqual(SAMPLES[key].valid);
+        // The other instance: the broadcast makes it reload (MemoryKvStore delivers synchronously or
+        // soon after); its own reload is what the periodic timer would do anyway.
+        await b.sync.reload();
+        expect(b.settings.current[key]).toEqual(SAMPLES[key].valid);
 
-      await a.api.update({}, [key], who);
-      expect(a.settings.current[key]).toEqual(a.settings.defaults[key]);
-    } finally {
-      await a.sync.onApplicationShutdown();
-      await b.sync.onApplicationShutdown();
-    }
-  });
+        await a.api.update({}, [key], who);
+        expect(a.settings.current[key]).toEqual(a.settings.defaults[key]);
+      } finally {
+        await a.sync.onApplicationShutdown();
+        await b.sync.onApplicationShutdown();
+      }
+    },
+  );
 
-  it.each([...SETTING_KEYS])('%s: an invalid value is refused with the field named, and nothing changes', async (key) => {
-    const repo = new MemoryRepository();
-    const a = instance(repo, new MemoryKvStore());
-    const before = { ...a.settings.current };
-    let error: unknown;
-    try {
-      await a.api.update({ [key]: SAMPLES[key].invalid }, [], who);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(AdminApiError);
-    expect((error as AdminApiError).status).toBe(400);
-    expect((error as AdminApiError).fields?.map((f) => f.field)).toEqual([`values.${key}`]);
-    expect(a.settings.current).toEqual(before);
-    expect(repo.rows.size).toBe(0);
-  });
+  it.each([...SETTING_KEYS])(
+    '%s: an invalid value is refused with the field named, and nothing changes',
+    async (key) => {
+      const repo = new MemoryRepository();
+      const a = instance(repo, new MemoryKvStore());
+      const before = { ...a.settings.current };
+      let error: unknown;
+      try {
+        await a.api.update({ [key]: SAMPLES[key].invalid }, [], who);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(AdminApiError);
+      expect((error as AdminApiError).status).toBe(400);
+      expect((error as AdminApiError).fields?.map((f) => f.field)).toEqual([`values.${key}`]);
+      expect(a.settings.current).toEqual(before);
+      expect(repo.rows.size).toBe(0);
+    },
+  );
 
   it('integer settings take their bounds from the contract alone', async () => {
-    for (const [key, { min, max }] of Object.entries(SETTING_INTEGER_BOUNDS) as [SettingKey, { min: number; max: number }][]) {
+    for (const [key, { min, max }] of Object.entries(SETTING_INTEGER_BOUNDS) as [
+      SettingKey,
+      { min: number; max: number },
+    ][]) {
       const a = instance(new MemoryRepository(), new MemoryKvStore());
       await expect(a.api.update({ [key]: min - 1 }, [], who)).rejects.toBeInstanceOf(AdminApiError);
       await expect(a.api.update({ [key]: max + 1 }, [], who)).rejects.toBeInstanceOf(AdminApiError);

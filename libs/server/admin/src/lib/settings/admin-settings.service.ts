@@ -6,7 +6,12 @@ import {
   type SettingView,
   type SettingsResponse,
 } from '@sentinel/admin-contract';
-import { RuntimeSettings, SettingsSync, SettingsValidationError, type RuntimeSettingsValues } from '@sentinel/server-settings';
+import {
+  RuntimeSettings,
+  SettingsSync,
+  SettingsValidationError,
+  type RuntimeSettingsValues,
+} from '@sentinel/server-settings';
 import { AuditService } from '../audit/audit.service';
 import { AdminApiError } from '../common/admin-errors';
 import type { Who } from '../bindings/admin-bindings.service';
@@ -40,7 +45,8 @@ export class AdminSettingsService {
         updatedAt: m ? m.updatedAt.toISOString() : null,
         updatedBy: m ? m.updatedBy : null,
       };
-      if (key === 'alertWebhookSecret') return { key, ...base, secret: true, value: null, isSet: current[key] !== null };
+      if (key === 'alertWebhookSecret')
+        return { key, ...base, secret: true, value: null, isSet: current[key] !== null };
       return { key, ...base, secret: false, value: current[key], defaultValue: defaults[key] } as SettingView;
     });
     return { settings };

@@ -1,4 +1,9 @@
-import { SETTING_KEYS, type AdminSettingsValues, type SettingKey, type UpdateSettingsRequest } from '@sentinel/admin-contract';
+import {
+  SETTING_KEYS,
+  type AdminSettingsValues,
+  type SettingKey,
+  type UpdateSettingsRequest,
+} from '@sentinel/admin-contract';
 import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional } from 'class-validator';
 
 export class UpdateSettingsDto implements UpdateSettingsRequest {

@@ -20,7 +20,13 @@ export class StatusService {
   async status(): Promise<StatusResponse> {
     const [postgres, redis] = await Promise.all([this.postgres(), this.redis()]);
     const mode: DegradedMode =
-      postgres.up && redis.up ? 'normal' : !postgres.up && !redis.up ? 'both_down' : postgres.up ? 'redis_down' : 'postgres_down';
+      postgres.up && redis.up
+        ? 'normal'
+        : !postgres.up && !redis.up
+          ? 'both_down'
+          : postgres.up
+            ? 'redis_down'
+            : 'postgres_down';
     return {
       instanceId: INSTANCE_ID,
       postgres,
@@ -37,7 +43,9 @@ export class StatusService {
     try {
       await pingDatabase(this.db, PING_MS);
       const breaker = this.health.postgresState;
-      return breaker.up ? { up: true, mode } : { up: true, mode, error: `recovering: ${breaker.lastError ?? ''}`.trim() };
+      return breaker.up
+        ? { up: true, mode }
+        : { up: true, mode, error: `recovering: ${breaker.lastError ?? ''}`.trim() };
     } catch (e) {
       return { up: false, mode, error: (e as Error).message };
     }

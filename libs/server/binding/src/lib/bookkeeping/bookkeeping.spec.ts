@@ -48,10 +48,16 @@ describe('InterceptRecorder: PostgreSQL outage', () => {
   it('queues while PostgreSQL is down, bounds the queue, counts and logs the overflow, and writes the queue once it is back', async () => {
     const repo = new FakeRepo();
     const { l, lines } = logger();
-    const rec = new InterceptRecorder(repo as unknown as BindingRepository, new BindingEvents(), new DependencyHealth(0), l, {
-      ...DEFAULT_BINDING_OPTIONS,
-      interceptQueueMax: 10,
-    });
+    const rec = new InterceptRecorder(
+      repo as unknown as BindingRepository,
+      new BindingEvents(),
+      new DependencyHealth(0),
+      l,
+      {
+        ...DEFAULT_BINDING_OPTIONS,
+        interceptQueueMax: 10,
+      },
+    );
     repo.down = true;
     for (let i = 0; i < 13; i++) rec.record(event(i));
     await rec.flush();
@@ -70,7 +76,12 @@ describe('UsageRecorder: shutdown', () => {
   it('retries the last_used_at flush at shutdown while PostgreSQL is briefly away', async () => {
     const repo = new FakeRepo();
     const { l } = logger();
-    const rec = new UsageRecorder(repo as unknown as BindingRepository, new MemoryKvStore(), l, DEFAULT_BINDING_OPTIONS);
+    const rec = new UsageRecorder(
+      repo as unknown as BindingRepository,
+      new MemoryKvStore(),
+      l,
+      DEFAULT_BINDING_OPTIONS,
+    );
     rec.touch('b'.repeat(64), '203.0.113.7');
     repo.down = true;
     setTimeout(() => (repo.down = false), 300);
@@ -82,7 +93,12 @@ describe('UsageRecorder: shutdown', () => {
   it('says how many were lost when PostgreSQL stays away', async () => {
     const repo = new FakeRepo();
     const { l, lines } = logger();
-    const rec = new UsageRecorder(repo as unknown as BindingRepository, new MemoryKvStore(), l, DEFAULT_BINDING_OPTIONS);
+    const rec = new UsageRecorder(
+      repo as unknown as BindingRepository,
+      new MemoryKvStore(),
+      l,
+      DEFAULT_BINDING_OPTIONS,
+    );
     rec.touch('c'.repeat(64), '203.0.113.8');
     repo.down = true;
     await rec.beforeApplicationShutdown();

@@ -55,7 +55,10 @@ const backends: [string, () => Promise<Backend | null>][] = [
       const tier = postgresTier();
       if (tier === 'skip') return null;
       const db = await createPostgresTestDataSource();
-      const kv = new RedisKvStore({ url: 'redis://127.0.0.1:6379/0', keyPrefix: `sentinel-int:${randomBytes(6).toString('hex')}:` });
+      const kv = new RedisKvStore({
+        url: 'redis://127.0.0.1:6379/0',
+        keyPrefix: `sentinel-int:${randomBytes(6).toString('hex')}:`,
+      });
       await kv.waitReady();
       return { dataSource: db.dataSource, kv, close: async () => (await kv.close(), await db.close()) };
     },
@@ -118,7 +121,9 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
   run('concurrent misses for one token share one lookup; only one request reports the binding created', async () => {
     const h = tokenHash();
     const before = { ...decider.io };
-    const first = await Promise.all(Array.from({ length: 50 }, () => decider.resolve(h, 'sk-test…mask', ip('203.0.113.21'))));
+    const first = await Promise.all(
+      Array.from({ length: 50 }, () => decider.resolve(h, 'sk-test…mask', ip('203.0.113.21'))),
+    );
     expect(first.every((r) => r.kind === 'binding')).toBe(true);
     expect(first.filter((r) => r.kind === 'binding' && r.created)).toHaveLength(1);
     expect(decider.io.postgresInserts - before.postgresInserts).toBe(1);
@@ -126,9 +131,13 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     // The L1 entry gone (as when its TTL ends under load): 50 concurrent misses, one lookup.
     decider.l1.invalidate(h);
     const mid = { ...decider.io };
-    const again = await Promise.all(Array.from({ length: 50 }, () => decider.resolve(h, 'sk-test…mask', ip('203.0.113.22'))));
+    const again = await Promise.all(
+      Array.from({ length: 50 }, () => decider.resolve(h, 'sk-test…mask', ip('203.0.113.22'))),
+    );
     expect(again.every((r) => r.kind === 'binding' && !r.created)).toBe(true);
-    expect(again.map((r) => (r.kind === 'binding' ? evaluate(r.binding, ip('203.0.113.22')) : 'none'))).toEqual(Array(50).fill('ip_not_allowed'));
+    expect(again.map((r) => (r.kind === 'binding' ? evaluate(r.binding, ip('203.0.113.22')) : 'none'))).toEqual(
+      Array(50).fill('ip_not_allowed'),
+    );
     const lookups = decider.io.redisLookups - mid.redisLookups + (decider.io.postgresReads - mid.postgresReads);
     expect(lookups).toBeLessThanOrEqual(2); // one flight: Redis, or Redis then PostgreSQL
     expect(decider.io.sharedLookups - mid.sharedLookups).toBe(49);
@@ -179,7 +188,8 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('198.51.100.61'));
     const other = newDecider(must(backend).kv);
-    for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++)
+      await new Promise((r) => setTimeout(r, 10));
     await must(backend).kv.del(`binding:${h}`); // as after a Redis flush or the entry's expiry
     const r = await other.resolve(h, 'm', ip('198.51.100.62'));
     expect(r.kind === 'binding' && r.created).toBe(false);
@@ -191,53 +201,61 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     const h = tokenHash();
     const other = newDecider(must(backend).kv);
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => (i % 2 ? decider : other).resolve(h, 'm', ip(i % 2 ? '10.9.0.1' : '10.9.0.2'))),
+      Array.from({ length: 100 }, (_, i) =>
+        (i % 2 ? decider : other).resolve(h, 'm', ip(i % 2 ? '10.9.0.1' : '10.9.0.2')),
+      ),
     );
     const created = results.filter((r) => r.kind === 'binding' && r.created);
     expect(created).toHaveLength(1);
-    const rows = await must(backend).dataSource.query(`SELECT count(*)::int AS n FROM token_bindings WHERE token_hash = $1`, [h]);
+    const rows = await must(backend).dataSource.query(
+      `SELECT count(*)::int AS n FROM token_bindings WHERE token_hash = $1`,
+      [h],
+    );
     expect(rows[0].n).toBe(1);
     const entries = new Set(results.map((r) => (r.kind === 'binding' ? r.binding.state.ruleEntries.join() : 'x')));
     expect(entries.size).toBe(1);
   });
 
-  run('a first use that loses the race to a commit after its snapshot re-reads the winner in a separate statement', async () => {
-    if (_name.startsWith('embedded')) return; // two sessions needed: the embedded database has one
-    const ds = must(backend).dataSource;
-    const h = tokenHash();
-    const winner = ds.createQueryRunner(); // another instance's first use, not yet committed
-    await winner.connect();
-    try {
-      await winner.startTransaction();
-      await winner.query(
-        `INSERT INTO token_bindings (token_hash, token_mask, rule_kind, rule_entries, first_ip)
+  run(
+    'a first use that loses the race to a commit after its snapshot re-reads the winner in a separate statement',
+    async () => {
+      if (_name.startsWith('embedded')) return; // two sessions needed: the embedded database has one
+      const ds = must(backend).dataSource;
+      const h = tokenHash();
+      const winner = ds.createQueryRunner(); // another instance's first use, not yet committed
+      await winner.connect();
+      try {
+        await winner.startTransaction();
+        await winner.query(
+          `INSERT INTO token_bindings (token_hash, token_mask, rule_kind, rule_entries, first_ip)
          VALUES ($1, 'm', 'single', '{10.7.0.1/32}', '10.7.0.1')`,
-        [h],
-      );
-      const before = { ...decider.io };
-      const loser = decider.resolve(h, 'm', ip('10.7.0.2'));
-      let waiting = 0;
-      for (let i = 0; i < 400 && waiting === 0; i++) {
-        await new Promise((r) => setTimeout(r, 5));
-        const rows = await ds.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH existing AS%'`,
+          [h],
         );
-        waiting = rows[0].n;
+        const before = { ...decider.io };
+        const loser = decider.resolve(h, 'm', ip('10.7.0.2'));
+        let waiting = 0;
+        for (let i = 0; i < 400 && waiting === 0; i++) {
+          await new Promise((r) => setTimeout(r, 5));
+          const rows = await ds.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH existing AS%'`,
+          );
+          waiting = rows[0].n;
+        }
+        expect(waiting).toBe(1);
+        await winner.commitTransaction();
+        const r = await loser;
+        expect(r.kind === 'binding' && r.created).toBe(false);
+        expect(r.kind === 'binding' && evaluate(r.binding, ip('10.7.0.2'))).toBe('ip_not_allowed');
+        expect(r.kind === 'binding' && evaluate(r.binding, ip('10.7.0.1'))).toBe('allow');
+        expect(decider.io.postgresReads - before.postgresReads).toBe(2); // lookup-or-bind, then the re-read
+        expect(decider.io.postgresInserts - before.postgresInserts).toBe(0);
+      } finally {
+        if (winner.isTransactionActive) await winner.rollbackTransaction();
+        await winner.release();
       }
-      expect(waiting).toBe(1);
-      await winner.commitTransaction();
-      const r = await loser;
-      expect(r.kind === 'binding' && r.created).toBe(false);
-      expect(r.kind === 'binding' && evaluate(r.binding, ip('10.7.0.2'))).toBe('ip_not_allowed');
-      expect(r.kind === 'binding' && evaluate(r.binding, ip('10.7.0.1'))).toBe('allow');
-      expect(decider.io.postgresReads - before.postgresReads).toBe(2); // lookup-or-bind, then the re-read
-      expect(decider.io.postgresInserts - before.postgresInserts).toBe(0);
-    } finally {
-      if (winner.isTransactionActive) await winner.rollbackTransaction();
-      await winner.release();
-    }
-  });
+    },
+  );
 
   run('an unbind while a cache fill is in flight is not undone by the fill', async () => {
     const h = tokenHash();
@@ -256,7 +274,8 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     const slow = newDecider(must(backend).kv, slowRepo);
     await slow.onModuleInit();
     // Let the first fill land, then drop it: the slow instance must go to PostgreSQL.
-    for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++)
+      await new Promise((r) => setTimeout(r, 10));
     await must(backend).kv.del(`binding:${h}`);
     let gatedReads = 0;
     const countingFind = slowRepo.findOrBind;
@@ -282,38 +301,42 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     await slow.onModuleDestroy();
   });
 
-  run('a lookup that straddles a ban is repeated once the invalidation arrives: the request itself is decided on the ban', async () => {
-    const h = tokenHash();
-    await decider.resolve(h, 'm', ip('192.0.2.9'));
-    const binding = await repo.findByTokenHash(h);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let reads = 0;
-    const slowRepo = Object.create(repo) as BindingRepository;
-    slowRepo.findOrBind = async (...args) => {
-      const found = await repo.findOrBind(...args);
-      if (++reads === 1) await gate; // only the first read straddles the ban
-      return found;
-    };
-    const slow = newDecider(must(backend).kv, slowRepo);
-    await slow.onModuleInit();
-    for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
-    await must(backend).kv.del(`binding:${h}`); // the slow instance must go to PostgreSQL
-    const epochBefore = slow.l1.epoch;
-    const inFlight = slow.resolve(h, 'm', ip('192.0.2.9'));
-    for (let i = 0; i < 200 && reads === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(reads).toBe(1); // the old row has been read and is held
+  run(
+    'a lookup that straddles a ban is repeated once the invalidation arrives: the request itself is decided on the ban',
+    async () => {
+      const h = tokenHash();
+      await decider.resolve(h, 'm', ip('192.0.2.9'));
+      const binding = await repo.findByTokenHash(h);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let reads = 0;
+      const slowRepo = Object.create(repo) as BindingRepository;
+      slowRepo.findOrBind = async (...args) => {
+        const found = await repo.findOrBind(...args);
+        if (++reads === 1) await gate; // only the first read straddles the ban
+        return found;
+      };
+      const slow = newDecider(must(backend).kv, slowRepo);
+      await slow.onModuleInit();
+      for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      await must(backend).kv.del(`binding:${h}`); // the slow instance must go to PostgreSQL
+      const epochBefore = slow.l1.epoch;
+      const inFlight = slow.resolve(h, 'm', ip('192.0.2.9'));
+      for (let i = 0; i < 200 && reads === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(reads).toBe(1); // the old row has been read and is held
 
-    await service.ban(must(binding).id);
-    for (let i = 0; i < 200 && slow.l1.epoch === epochBefore; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(slow.l1.epoch).toBeGreaterThan(epochBefore); // the invalidation reached the slow instance
-    release();
-    const r = await inFlight;
-    expect(reads).toBe(2); // read again after the invalidation
-    expect(slow.io.staleRereads).toBe(1);
-    expect(r.kind === 'binding' && evaluate(r.binding, ip('192.0.2.9'))).toBe('banned');
-    await slow.onModuleDestroy();
-  });
+      await service.ban(must(binding).id);
+      for (let i = 0; i < 200 && slow.l1.epoch === epochBefore; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(slow.l1.epoch).toBeGreaterThan(epochBefore); // the invalidation reached the slow instance
+      release();
+      const r = await inFlight;
+      expect(reads).toBe(2); // read again after the invalidation
+      expect(slow.io.staleRereads).toBe(1);
+      expect(r.kind === 'binding' && evaluate(r.binding, ip('192.0.2.9'))).toBe('banned');
+      await slow.onModuleDestroy();
+    },
+  );
 
   run('admin changes reach every instance’s L1 before the call returns', async () => {
     const h = tokenHash();
@@ -350,12 +373,21 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('192.0.2.90'));
     // Let the fire-and-forget Redis fill land.
-    for (let i = 0; i < 20 && (await decider.shared.lookup(h)).state === null; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 20 && (await decider.shared.lookup(h)).state === null; i++)
+      await new Promise((r) => setTimeout(r, 10));
     const deadDb = Object.create(repo) as BindingRepository;
     deadDb.findByTokenHash = () => Promise.reject(new Error('connection refused'));
     deadDb.findOrBind = () => Promise.reject(new Error('connection refused'));
     const localHealth = new DependencyHealth(60_000);
-    const d = new BindingDecider(deadDb, must(backend).kv, localHealth, settings, new BindingEvents(), silent, DEFAULT_BINDING_OPTIONS);
+    const d = new BindingDecider(
+      deadDb,
+      must(backend).kv,
+      localHealth,
+      settings,
+      new BindingEvents(),
+      silent,
+      DEFAULT_BINDING_OPTIONS,
+    );
     const known = await d.resolve(h, 'm', ip('192.0.2.91'));
     expect(known.kind === 'binding' && evaluate(known.binding, ip('192.0.2.91'))).toBe('ip_not_allowed');
     expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');
@@ -367,14 +399,16 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
   run('the in-process matcher and PostgreSQL’s inet <<= ANY(cidr[]) agree', async () => {
     // A fixed-seed generator: addresses near rule boundaries, both families, mapped forms.
     let seed = 42;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
     const v4 = () => `${rnd(4) + 10}.${rnd(3)}.${rnd(4)}.${rnd(256)}`;
     const v6 = () => `2001:db8:${rnd(3).toString(16)}:${rnd(3).toString(16)}::${rnd(65536).toString(16)}`;
     const rules: string[][] = [];
     for (let i = 0; i < 40; i++) {
       const n = 1 + rnd(3);
       rules.push(
-        Array.from({ length: n }, () => (rnd(2) ? `${v4()}/${[8, 16, 24, 30, 32][rnd(5)]}` : `${v6()}/${[32, 48, 64, 126, 128][rnd(5)]}`)),
+        Array.from({ length: n }, () =>
+          rnd(2) ? `${v4()}/${[8, 16, 24, 30, 32][rnd(5)]}` : `${v6()}/${[32, 48, 64, 126, 128][rnd(5)]}`,
+        ),
       );
     }
     const addresses = Array.from({ length: 60 }, () => (rnd(3) === 0 ? v6() : rnd(4) === 0 ? `::ffff:${v4()}` : v4()));

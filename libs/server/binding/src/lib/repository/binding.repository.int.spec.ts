@@ -14,15 +14,21 @@ import { BindingRepository } from './binding.repository';
  * rows from different timers — on every instance — so they must never deadlock.
  */
 const backends: [string, () => Promise<{ ds: DataSource; close(): Promise<void> } | null>][] = [
-  ['embedded PGlite', async () => {
-    const db = await createEmbeddedTestDataSource();
-    return { ds: db.dataSource, close: () => db.close() };
-  }],
-  ['PostgreSQL', async () => {
-    if (postgresTier() === 'skip') return null;
-    const db = await createPostgresTestDataSource();
-    return { ds: db.dataSource, close: () => db.close() };
-  }],
+  [
+    'embedded PGlite',
+    async () => {
+      const db = await createEmbeddedTestDataSource();
+      return { ds: db.dataSource, close: () => db.close() };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      if (postgresTier() === 'skip') return null;
+      const db = await createPostgresTestDataSource();
+      return { ds: db.dataSource, close: () => db.close() };
+    },
+  ],
 ];
 
 const hash = () => randomBytes(32).toString('hex');
@@ -108,7 +114,9 @@ describe.each(backends)('BindingRepository batch writers on %s', (_name, make) =
       work.push(repo.insertIntercepts(reversed.map(intercept)));
     }
     const outcomes = await Promise.allSettled(work);
-    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+    expect(
+      outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason)),
+    ).toEqual([]);
     for (const t of [tokens[0], tokens[39]]) expect((await row(t)).intercept_count).toBe(String(rounds));
   }, 120_000);
 });
@@ -131,7 +139,12 @@ describe.each(backends)('BindingRepository.findOrBind on %s', (name, make) => {
     const h = hash();
     const first = await repo.findOrBind(h, 'sk-ab12…9xyz', '198.51.100.1/32', '198.51.100.1');
     expect(first?.created).toBe(true);
-    expect(first?.state).toMatchObject({ tokenHash: h, ruleKind: 'single', ruleEntries: ['198.51.100.1/32'], status: 'active' });
+    expect(first?.state).toMatchObject({
+      tokenHash: h,
+      ruleKind: 'single',
+      ruleEntries: ['198.51.100.1/32'],
+      status: 'active',
+    });
     const idAfterBind = await lastId();
     // Another address, same token: the stored row, not a second binding.
     const second = await repo.findOrBind(h, 'sk-ab12…9xyz', '198.51.100.2/32', '198.51.100.2');

@@ -92,19 +92,15 @@ export class BindingRepository {
   constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
 
   async findByTokenHash(tokenHash: string): Promise<BindingState | null> {
-    const rows: BindingRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM token_bindings WHERE token_hash = $1`,
-      [tokenHash],
-    );
+    const rows: BindingRow[] = await this.db.query(`SELECT ${COLUMNS} FROM token_bindings WHERE token_hash = $1`, [
+      tokenHash,
+    ]);
     return rows.length > 0 ? toState(rows[0]) : null;
   }
 
   async findById(id: string): Promise<BindingState | null> {
     if (!/^[0-9]{1,19}$/.test(id)) return null;
-    const rows: BindingRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM token_bindings WHERE id = $1::bigint`,
-      [id],
-    );
+    const rows: BindingRow[] = await this.db.query(`SELECT ${COLUMNS} FROM token_bindings WHERE id = $1::bigint`, [id]);
     return rows.length > 0 ? toState(rows[0]) : null;
   }
 
@@ -124,7 +120,12 @@ export class BindingRepository {
     entry: string,
     clientIp: string,
   ): Promise<{ state: BindingState; created: boolean } | null> {
-    const rows = await this.prepared<BindingRow & { created: boolean }>(FIND_OR_BIND, [tokenHash, tokenMask, [entry], clientIp]);
+    const rows = await this.prepared<BindingRow & { created: boolean }>(FIND_OR_BIND, [
+      tokenHash,
+      tokenMask,
+      [entry],
+      clientIp,
+    ]);
     return rows.length > 0 ? { state: toState(rows[0]), created: rows[0].created === true } : null;
   }
 
@@ -150,32 +151,35 @@ export class BindingRepository {
   }
 
   async updateRule(id: string, kind: RuleKind, entries: readonly string[]): Promise<BindingState | null> {
-    const rows = returning<BindingRow>(await this.db.query(
-      `UPDATE token_bindings
+    const rows = returning<BindingRow>(
+      await this.db.query(
+        `UPDATE token_bindings
           SET rule_kind = $2, rule_entries = $3::text[]::cidr[], version = version + 1, updated_at = now()
         WHERE id = $1::bigint
         RETURNING ${COLUMNS}`,
-      [id, kind, entries],
-    ));
+        [id, kind, entries],
+      ),
+    );
     return rows.length > 0 ? toState(rows[0]) : null;
   }
 
   async setStatus(id: string, status: BindingStatus): Promise<BindingState | null> {
-    const rows = returning<BindingRow>(await this.db.query(
-      `UPDATE token_bindings
+    const rows = returning<BindingRow>(
+      await this.db.query(
+        `UPDATE token_bindings
           SET status = $2, version = version + 1, updated_at = now()
         WHERE id = $1::bigint
         RETURNING ${COLUMNS}`,
-      [id, status],
-    ));
+        [id, status],
+      ),
+    );
     return rows.length > 0 ? toState(rows[0]) : null;
   }
 
   async delete(id: string): Promise<BindingState | null> {
-    const rows = returning<BindingRow>(await this.db.query(
-      `DELETE FROM token_bindings WHERE id = $1::bigint RETURNING ${COLUMNS}`,
-      [id],
-    ));
+    const rows = returning<BindingRow>(
+      await this.db.query(`DELETE FROM token_bindings WHERE id = $1::bigint RETURNING ${COLUMNS}`, [id]),
+    );
     return rows.length > 0 ? toState(rows[0]) : null;
   }
 
@@ -198,11 +202,7 @@ export class BindingRepository {
           SET last_used_at = l.at, last_ip = l.ip::inet
          FROM locked l
         WHERE t.id = l.id AND (t.last_used_at IS NULL OR t.last_used_at < l.at)`,
-      [
-        touches.map((t) => t.tokenHash),
-        touches.map((t) => t.ip),
-        touches.map((t) => t.at.toISOString()),
-      ],
+      [touches.map((t) => t.tokenHash), touches.map((t) => t.ip), touches.map((t) => t.at.toISOString())],
     );
   }
 

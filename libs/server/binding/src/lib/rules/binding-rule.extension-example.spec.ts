@@ -1,4 +1,10 @@
-import { RULE_KIND_DEFINITIONS, RULE_KINDS, ruleEntryCountError, type RuleKind, type RuleKindDefinition } from '@sentinel/admin-contract';
+import {
+  RULE_KIND_DEFINITIONS,
+  RULE_KINDS,
+  ruleEntryCountError,
+  type RuleKind,
+  type RuleKindDefinition,
+} from '@sentinel/admin-contract';
 import { parseIp } from '@sentinel/net';
 import { compileBinding, evaluate, normaliseRule, RuleValidationError, type BindingState } from './binding-rule';
 
@@ -48,7 +54,9 @@ describe('extension example: a new rule kind (pair)', () => {
   it('validates and normalises entries from the definition alone', () => {
     expect(normaliseRule('pair', ['10.0.0.1', ' 2001:DB8::/64 '], KINDS)).toEqual(['10.0.0.1/32', '2001:db8::/64']);
     expect(() => normaliseRule('pair', ['10.0.0.1'], KINDS)).toThrow(RuleValidationError);
-    expect(() => normaliseRule('pair', ['10.0.0.1', '10.0.0.1/32'], KINDS)).toThrow('rule "pair" takes exactly 2 different IP addresses or CIDR ranges');
+    expect(() => normaliseRule('pair', ['10.0.0.1', '10.0.0.1/32'], KINDS)).toThrow(
+      'rule "pair" takes exactly 2 different IP addresses or CIDR ranges',
+    );
     expect(() => normaliseRule('pair', ['10.0.0.1', '10.0.0.2', '10.0.0.3'], KINDS)).toThrow(RuleValidationError);
     expect(() => normaliseRule('pair', [], KINDS)).toThrow('rule "pair" needs at least one address');
   });
@@ -58,7 +66,12 @@ describe('extension example: a new rule kind (pair)', () => {
     expect(evaluate(b, ip('203.0.113.7'))).toBe('allow');
     expect(evaluate(b, ip('198.51.100.200'))).toBe('allow');
     expect(evaluate(b, ip('203.0.113.8'))).toBe('ip_not_allowed');
-    expect(evaluate(compileBinding({ ...state(['203.0.113.7/32', '198.51.100.0/24']), status: 'banned' }, KINDS), ip('203.0.113.7'))).toBe('banned');
+    expect(
+      evaluate(
+        compileBinding({ ...state(['203.0.113.7/32', '198.51.100.0/24']), status: 'banned' }, KINDS),
+        ip('203.0.113.7'),
+      ),
+    ).toBe('banned');
   });
 
   it('an `any` kind needs no code either: matches decides, not the kind name', () => {

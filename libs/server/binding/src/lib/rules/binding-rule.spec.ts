@@ -63,7 +63,10 @@ describe('binding rules', () => {
 
   describe('normaliseRule', () => {
     it('canonicalises and de-duplicates', () => {
-      expect(normaliseRule('multiple', ['10.0.0.1', ' 10.0.0.1/32', '2001:DB8::/64'])).toEqual(['10.0.0.1/32', '2001:db8::/64']);
+      expect(normaliseRule('multiple', ['10.0.0.1', ' 10.0.0.1/32', '2001:DB8::/64'])).toEqual([
+        '10.0.0.1/32',
+        '2001:db8::/64',
+      ]);
       expect(normaliseRule('single', ['10.1.2.0/24'])).toEqual(['10.1.2.0/24']);
       expect(normaliseRule('all', [])).toEqual([]);
     });

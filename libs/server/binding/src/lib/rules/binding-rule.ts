@@ -70,7 +70,11 @@ export class RuleValidationError extends Error {
  * (CIDRs allowed too), `all` = no entries. Returns canonical, de-duplicated CIDRs. `kinds` is
  * the rule-kind table (tests may extend it).
  */
-export function normaliseRule(kind: string, entries: readonly string[], kinds: RuleKindTable = RULE_KIND_DEFINITIONS): string[] {
+export function normaliseRule(
+  kind: string,
+  entries: readonly string[],
+  kinds: RuleKindTable = RULE_KIND_DEFINITIONS,
+): string[] {
   const def = Object.prototype.hasOwnProperty.call(kinds, kind) ? kinds[kind] : undefined;
   if (def === undefined) throw new RuleValidationError(`unknown rule kind "${kind}"`);
   if (def.maxEntries === 0) {

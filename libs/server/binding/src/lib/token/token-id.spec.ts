@@ -19,7 +19,9 @@ describe('token id and mask', () => {
     const key = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKL';
     expect(new TokenIdentifier(secret).idOf(key)).toBe(createHmac('sha256', secret).update(key).digest('hex'));
     // python3 -c "import hmac,hashlib;print(hmac.new(b'k',b'sk-x',hashlib.sha256).hexdigest())"
-    expect(new TokenIdentifier('k').idOf('sk-x')).toBe('f334b07450d055ee3d69e16496d3b383e55bd09f591c728e71a8d442a5dd7e35');
+    expect(new TokenIdentifier('k').idOf('sk-x')).toBe(
+      'f334b07450d055ee3d69e16496d3b383e55bd09f591c728e71a8d442a5dd7e35',
+    );
   });
 
   it('masks to at most 4 + 4 characters, fewer for short keys', () => {

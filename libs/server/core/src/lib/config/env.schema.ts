@@ -28,10 +28,7 @@ function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
             return false;
           }
         },
-        defaultMessage: buildMessage(
-          (each) => `${each}$property must be an http:// or https:// URL`,
-          options,
-        ),
+        defaultMessage: buildMessage((each) => `${each}$property must be an http:// or https:// URL`, options),
       },
     },
     options,
@@ -71,11 +68,9 @@ function IsPgDsn(options?: ValidationOptions): PropertyDecorator {
       name: 'isPgDsn',
       validator: {
         validate: (value: unknown) =>
-          typeof value === 'string' &&
-          /^(postgresql|postgres|postgresql\+asyncpg):\/\/[^\s]+$/.test(value),
+          typeof value === 'string' && /^(postgresql|postgres|postgresql\+asyncpg):\/\/[^\s]+$/.test(value),
         defaultMessage: buildMessage(
-          (each) =>
-            `${each}$property must start with postgresql://, postgres:// or postgresql+asyncpg://`,
+          (each) => `${each}$property must start with postgresql://, postgres:// or postgresql+asyncpg://`,
           options,
         ),
       },
@@ -90,8 +85,7 @@ function IsIpOrCidrList(options?: ValidationOptions): PropertyDecorator {
       name: 'isIpOrCidrList',
       validator: {
         validate: (value: unknown) =>
-          typeof value === 'string' &&
-          splitList(value).every((entry) => parseCidr(entry) !== null),
+          typeof value === 'string' && splitList(value).every((entry) => parseCidr(entry) !== null),
         defaultMessage: buildMessage(
           (each) =>
             `${each}$property must be a comma-separated list of IP addresses or CIDR ranges (e.g. 172.30.0.0/24,10.0.0.1)`,
@@ -121,31 +115,39 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * so every validation message names the variable.
  */
 export class EnvironmentVariables {
-  @IsOptional() @IsIn(['production', 'development', 'test'])
+  @IsOptional()
+  @IsIn(['production', 'development', 'test'])
   NODE_ENV?: string;
 
   @IsHttpUrl()
   DOWNSTREAM_URL = 'http://127.0.0.1:3000';
 
-  @IsOptional() @IsRedisUrl()
+  @IsOptional()
+  @IsRedisUrl()
   REDIS_ADDR?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   REDIS_PASSWORD?: string;
 
-  @IsString() @MaxLength(64)
+  @IsString()
+  @MaxLength(64)
   REDIS_KEY_PREFIX = 'sentinel:';
 
-  @IsOptional() @IsPgDsn()
+  @IsOptional()
+  @IsPgDsn()
   PG_DSN?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   SENTINEL_HMAC_SECRET?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_PASSWORD?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_JWT_SECRET?: string;
 
   @IsIpOrCidrList()
@@ -154,30 +156,42 @@ export class EnvironmentVariables {
   @IsIn(FAILSAFE_MODES)
   SENTINEL_FAILSAFE_MODE: FailsafeMode = 'closed';
 
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   APP_PORT = 7000;
 
   @IsString()
   APP_HOST = '0.0.0.0';
 
   /** A client must send its whole header block within this time, or gets 408 (slowloris). */
-  @IsInt() @Min(1_000) @Max(300_000)
+  @IsInt()
+  @Min(1_000)
+  @Max(300_000)
   APP_HEADERS_TIMEOUT_MS = 20_000;
 
-  @IsOptional() @IsHttpUrl()
+  @IsOptional()
+  @IsHttpUrl()
   ALERT_WEBHOOK_URL?: string;
 
   /** Public base URL of this Sentinel (e.g. https://sentinel.example.com): alerts link to the console. */
-  @IsOptional() @IsHttpUrl()
+  @IsOptional()
+  @IsHttpUrl()
   PUBLIC_URL?: string;
 
-  @IsInt() @Min(1) @Max(1_000_000)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   ALERT_THRESHOLD_COUNT = 5;
 
-  @IsInt() @Min(1) @Max(86_400 * 7)
+  @IsInt()
+  @Min(1)
+  @Max(86_400 * 7)
   ALERT_THRESHOLD_SECONDS = 300;
 
-  @IsInt() @Min(1) @Max(36_500)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
   ARCHIVE_DAYS = 90;
 
   @IsString()
@@ -187,22 +201,32 @@ export class EnvironmentVariables {
   LOG_LEVEL: LogLevel = 'info';
 
   /** Upstream idle timeout: long enough for hour-long LLM streams. */
-  @IsInt() @Min(1_000) @Max(24 * 3_600_000)
+  @IsInt()
+  @Min(1_000)
+  @Max(24 * 3_600_000)
   UPSTREAM_TIMEOUT_MS = 3_600_000;
 
-  @IsInt() @Min(100) @Max(60_000)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   UPSTREAM_CONNECT_TIMEOUT_MS = 10_000;
 
   /** How long SIGTERM waits for in-flight requests and streams before closing them. */
-  @IsInt() @Min(0) @Max(3_600_000)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
   SHUTDOWN_GRACE_MS = 30_000;
 
   /** Intercept rows held in memory while PostgreSQL is down; beyond it they are counted as dropped. */
-  @IsInt() @Min(1) @Max(10_000_000)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
   INTERCEPT_QUEUE_MAX = 100_000;
 
   /** Metrics are served on their own listener, loopback by default, never on the public port. */
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   METRICS_PORT = 9464;
 
   @IsString()

@@ -93,7 +93,9 @@ describe('loadConfig', () => {
 
   describe('secrets', () => {
     it.each(['SENTINEL_HMAC_SECRET', 'ADMIN_JWT_SECRET'])('%s shorter than 32 bytes is refused', (name) => {
-      expect(problemsOf({ ...secrets, [name]: 'short-secret' })[0]).toMatch(new RegExp(`^${name}: must be at least 32 bytes`));
+      expect(problemsOf({ ...secrets, [name]: 'short-secret' })[0]).toMatch(
+        new RegExp(`^${name}: must be at least 32 bytes`),
+      );
     });
 
     it.each([

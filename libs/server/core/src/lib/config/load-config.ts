@@ -195,11 +195,7 @@ function resolveSecrets(
     adminPassword: stored.adminPassword ?? randomBytes(12).toString('base64url'),
   };
   const created = stored.adminPassword === undefined;
-  if (
-    stored.hmacSecret !== generated.hmacSecret ||
-    stored.jwtSecret !== generated.jwtSecret ||
-    created
-  ) {
+  if (stored.hmacSecret !== generated.hmacSecret || stored.jwtSecret !== generated.jwtSecret || created) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify(generated, null, 2) + '\n', { mode: 0o600 });
     chmodSync(file, 0o600);

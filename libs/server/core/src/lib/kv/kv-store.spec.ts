@@ -24,7 +24,8 @@ const adapters: [string, () => Promise<KvStore | null>][] = [
     'redis',
     async () => {
       if (!(await redisReachable())) {
-        if (process.env['REQUIRE_SERVICES'] === '1') throw new Error('Redis is required (REQUIRE_SERVICES=1) but not reachable on 127.0.0.1:6379');
+        if (process.env['REQUIRE_SERVICES'] === '1')
+          throw new Error('Redis is required (REQUIRE_SERVICES=1) but not reachable on 127.0.0.1:6379');
         console.warn('SKIPPING real-Redis tier: Redis not reachable on 127.0.0.1:6379');
         return null;
       }

@@ -108,11 +108,7 @@ export class RedisKvStore implements KvStore {
   async incr(key: string, by = 1, ttlMs?: number): Promise<number> {
     if (!ttlMs) return this.client.incrby(key, by);
     // One round trip: INCRBY, and PEXPIRE only when this call created the key.
-    const results = await this.client
-      .multi()
-      .incrby(key, by)
-      .pexpire(key, ttlMs, 'NX')
-      .exec();
+    const results = await this.client.multi().incrby(key, by).pexpire(key, ttlMs, 'NX').exec();
     const [err, value] = results?.[0] ?? [new Error('empty MULTI reply'), null];
     if (err) throw err;
     return Number(value);
@@ -123,7 +119,10 @@ export class RedisKvStore implements KvStore {
   }
 
   async pushCapped(key: string, value: string, max: number, ttlMs?: number): Promise<void> {
-    const m = this.client.multi().lpush(key, value).ltrim(key, 0, max - 1);
+    const m = this.client
+      .multi()
+      .lpush(key, value)
+      .ltrim(key, 0, max - 1);
     if (ttlMs) m.pexpire(key, ttlMs);
     const results = await m.exec();
     const failed = results?.find(([e]) => e);

@@ -1,8 +1,6 @@
 import { compileRule, parseIp, type Ip, type IpMatcher } from '@sentinel/net';
 
-export type ClientIpResult =
-  | { readonly ok: true; readonly ip: Ip }
-  | { readonly ok: false; readonly message: string };
+export type ClientIpResult = { readonly ok: true; readonly ip: Ip } | { readonly ok: false; readonly message: string };
 
 /**
  * The client's address (design.md §3.1, nginx realip semantics): the socket peer, unless the

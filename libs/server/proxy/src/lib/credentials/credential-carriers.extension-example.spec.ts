@@ -1,4 +1,10 @@
-import { createCredentialExtractor, CREDENTIAL_CARRIERS, extractCredential, type CredentialCarrier, type CredentialRequest } from './extract-credential';
+import {
+  createCredentialExtractor,
+  CREDENTIAL_CARRIERS,
+  extractCredential,
+  type CredentialCarrier,
+  type CredentialRequest,
+} from './extract-credential';
 
 /**
  * Worked example for docs/extending.md, "A new credential carrier".
@@ -14,7 +20,12 @@ import { createCredentialExtractor, CREDENTIAL_CARRIERS, extractCredential, type
  * building the extended list through the same createCredentialExtractor the proxy uses.
  */
 
-const NEW_CARRIER = { source: 'x-new-api-key', label: 'X-New-Api-Key', header: 'x-new-api-key', syntax: 'bearer' } as const satisfies CredentialCarrier;
+const NEW_CARRIER = {
+  source: 'x-new-api-key',
+  label: 'X-New-Api-Key',
+  header: 'x-new-api-key',
+  syntax: 'bearer',
+} as const satisfies CredentialCarrier;
 
 // The entry, inserted where the hypothetical New API reads it: after x-goog-api-key, before the fallback.
 const fallback = CREDENTIAL_CARRIERS.length - 1;
@@ -63,8 +74,14 @@ describe('extension example: a new credential carrier (X-New-Api-Key)', () => {
   });
 
   it('keeps the mj-api-secret fallback: an empty or placeholder value in the new header defers to it', () => {
-    expect(extract(req('/mj/submit/imagine', 'X-New-Api-Key', 'midjourney-proxy', 'mj-api-secret', K))).toMatchObject({ kind: 'key', key: K, source: 'mj-api-secret' });
-    expect(extract(req('/mj/submit/imagine', 'X-New-Api-Key', 'midjourney-proxy', 'mj-api-secret', ''))).toEqual({ kind: 'none' });
+    expect(extract(req('/mj/submit/imagine', 'X-New-Api-Key', 'midjourney-proxy', 'mj-api-secret', K))).toMatchObject({
+      kind: 'key',
+      key: K,
+      source: 'mj-api-secret',
+    });
+    expect(extract(req('/mj/submit/imagine', 'X-New-Api-Key', 'midjourney-proxy', 'mj-api-secret', ''))).toEqual({
+      kind: 'none',
+    });
   });
 
   it('leaves every existing carrier as it was', () => {
@@ -78,7 +95,11 @@ describe('extension example: a new credential carrier (X-New-Api-Key)', () => {
   });
 
   it('rejects a malformed entry when the list is built, not per request', () => {
-    expect(() => createCredentialExtractor([...CREDENTIAL_CARRIERS, { ...NEW_CARRIER, header: 'X-New-Api-Key' }])).toThrow(/lower case/);
-    expect(() => createCredentialExtractor([...CREDENTIAL_CARRIERS, { ...NEW_CARRIER, header: 'authorization' }])).toThrow(/declared twice/);
+    expect(() =>
+      createCredentialExtractor([...CREDENTIAL_CARRIERS, { ...NEW_CARRIER, header: 'X-New-Api-Key' }]),
+    ).toThrow(/lower case/);
+    expect(() =>
+      createCredentialExtractor([...CREDENTIAL_CARRIERS, { ...NEW_CARRIER, header: 'authorization' }]),
+    ).toThrow(/declared twice/);
   });
 });

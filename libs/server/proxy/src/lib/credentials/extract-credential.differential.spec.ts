@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { extractCredential, type CredentialResult } from './extract-credential';
-import { goTrimSpace, NEW_API_VERSIONS, newApiTokenKey, parseRequestURI, type NewApiVersion } from './newapi-reference.spec-helper';
+import {
+  goTrimSpace,
+  NEW_API_VERSIONS,
+  newApiTokenKey,
+  parseRequestURI,
+  type NewApiVersion,
+} from './newapi-reference.spec-helper';
 
 /**
  * Differential test: `extractCredential` against a literal transcription of New API's
@@ -26,7 +32,10 @@ const mostly = (often: readonly string[], rarely: readonly string[]) =>
 const spelledKey = (main: string) =>
   fc
     .tuple(
-      fc.oneof({ weight: 6, arbitrary: fc.constant(main) }, { weight: 1, arbitrary: fc.constantFrom(K1, K2, K1.toLowerCase(), 'short', 'a'.repeat(200)) }),
+      fc.oneof(
+        { weight: 6, arbitrary: fc.constant(main) },
+        { weight: 1, arbitrary: fc.constantFrom(K1, K2, K1.toLowerCase(), 'short', 'a'.repeat(200)) },
+      ),
       mostly(['', 'sk-'], ['sk-sk-', 'SK-']),
       mostly(['', '-12'], ['-', '-x-y', ' -1']),
       mostly(['', 'Bearer ', 'bearer ', 'Bearer   '], ['BEARER ', 'Bearer\t', 'Basic ']),
@@ -34,15 +43,33 @@ const spelledKey = (main: string) =>
     )
     .map(([k, pre, post, scheme, pad]) => `${scheme}${pad}${pre}${k}${post}${pad}`);
 
-const specialValue = fc.constantFrom('', 'midjourney-proxy', 'Bearer midjourney-proxy', 'sk-', '-x', 'Bearer', 'Bearer sk-', 'sk--1', NBSP, ' ');
+const specialValue = fc.constantFrom(
+  '',
+  'midjourney-proxy',
+  'Bearer midjourney-proxy',
+  'sk-',
+  '-x',
+  'Bearer',
+  'Bearer sk-',
+  'sk--1',
+  NBSP,
+  ' ',
+);
 
-const credentialValue = (main: string) => fc.oneof({ weight: 4, arbitrary: spelledKey(main) }, { weight: 1, arbitrary: specialValue });
+const credentialValue = (main: string) =>
+  fc.oneof({ weight: 4, arbitrary: spelledKey(main) }, { weight: 1, arbitrary: specialValue });
 
 const wsValue = (main: string) =>
   fc
     .array(
       fc.oneof(
-        fc.constantFrom('realtime', 'openai-beta.realtime-v1', 'openai-insecure-api-key.', 'openai-insecure-api-keyX', ' realtime '),
+        fc.constantFrom(
+          'realtime',
+          'openai-beta.realtime-v1',
+          'openai-insecure-api-key.',
+          'openai-insecure-api-keyX',
+          ' realtime ',
+        ),
         credentialValue(main).map((v) => `openai-insecure-api-key.${v}`),
         credentialValue(main),
       ),
@@ -99,7 +126,8 @@ const path = fc.constantFrom(
   '/v1/models%zz',
 );
 
-const encode = (v: string) => v.replace(/[^A-Za-z0-9_.~-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+const encode = (v: string) =>
+  v.replace(/[^A-Za-z0-9_.~-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
 
 const queryPair = (main: string) =>
   fc.oneof(
@@ -110,11 +138,21 @@ const queryPair = (main: string) =>
     fc.constantFrom('key', 'key=', 'alt=sse', `key=${K1};x=1`, `x=1;key=${K2}`, 'key=%zz', `key+=${K1}`, 'key=%C2%A0'),
   );
 const query = (main: string) =>
-  fc.oneof(fc.constant(''), fc.array(queryPair(main), { minLength: 1, maxLength: 2 }).map((pairs) => `?${pairs.join('&')}`));
+  fc.oneof(
+    fc.constant(''),
+    fc.array(queryPair(main), { minLength: 1, maxLength: 2 }).map((pairs) => `?${pairs.join('&')}`),
+  );
 
 const request = fc
   .constantFrom(K1, K2)
-  .chain((main) => fc.record({ path, query: query(main), headers: fc.array(header(main), { maxLength: 4 }), method: fc.constantFrom('GET', 'POST') }))
+  .chain((main) =>
+    fc.record({
+      path,
+      query: query(main),
+      headers: fc.array(header(main), { maxLength: 4 }),
+      method: fc.constantFrom('GET', 'POST'),
+    }),
+  )
   .map(({ path: p, query: q, headers, method }) => ({
     method,
     url: p + q,
@@ -122,12 +160,18 @@ const request = fc
   }));
 
 /** The property for one request and one version; returns a description of a violation or null. */
-function violation(req: { method: string; url: string; rawHeaders: string[] }, ours: CredentialResult, version: NewApiVersion): string | null {
+function violation(
+  req: { method: string; url: string; rawHeaders: string[] },
+  ours: CredentialResult,
+  version: NewApiVersion,
+): string | null {
   const ref = newApiTokenKey(req, version);
   if (ref.status === 'bad-request') return null; // Go answers 400; New API never authenticates
   if (ours.kind === 'conflict') return null;
   if (ours.kind === 'none') return ref.key === '' ? null : `we said none, ${version} reads a key`;
-  return ref.key === ours.key || ref.key === '' ? null : `we bind ${JSON.stringify(ours.key)}, ${version} reads ${JSON.stringify(ref.key)}`;
+  return ref.key === ours.key || ref.key === ''
+    ? null
+    : `we bind ${JSON.stringify(ours.key)}, ${version} reads ${JSON.stringify(ref.key)}`;
 }
 
 describe('extractCredential vs a literal transcription of New API TokenAuth', () => {
@@ -159,7 +203,11 @@ describe('extractCredential vs a literal transcription of New API TokenAuth', ()
     const place = fc.constantFrom(
       { path: '/v1/chat/completions', header: 'Authorization', value: (k: string) => `Bearer sk-${k}` },
       { path: '/v1/chat/completions', header: 'authorization', value: (k: string) => `bearer ${k}-3` },
-      { path: '/v1/realtime', header: 'Sec-WebSocket-Protocol', value: (k: string) => `realtime, openai-insecure-api-key.sk-${k}` },
+      {
+        path: '/v1/realtime',
+        header: 'Sec-WebSocket-Protocol',
+        value: (k: string) => `realtime, openai-insecure-api-key.sk-${k}`,
+      },
       { path: '/v1/messages', header: 'x-api-key', value: (k: string) => `sk-${k}` },
       { path: '/v1beta/models/g:generateContent', header: 'x-goog-api-key', value: (k: string) => k },
       { path: '/mj/submit/imagine', header: 'mj-api-secret', value: (k: string) => `sk-${k}` },
@@ -167,7 +215,10 @@ describe('extractCredential vs a literal transcription of New API TokenAuth', ()
     );
     fc.assert(
       fc.property(place, fc.constantFrom(K1, K2, K1.toLowerCase()), ({ path: p, header: h, value }, k) => {
-        const req = h === null ? { method: 'POST', url: p + value(k), rawHeaders: [] } : { method: 'POST', url: p, rawHeaders: [h, value(k)] };
+        const req =
+          h === null
+            ? { method: 'POST', url: p + value(k), rawHeaders: [] }
+            : { method: 'POST', url: p, rawHeaders: [h, value(k)] };
         const ours = extractCredential(req);
         for (const version of NEW_API_VERSIONS) {
           const ref = newApiTokenKey(req, version);
@@ -180,7 +231,10 @@ describe('extractCredential vs a literal transcription of New API TokenAuth', ()
   });
 
   it('answers the same every time and never throws on arbitrary input (security-matrix.md case 31)', () => {
-    const anyHeaders = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...Object.values(spellings).flat()), fc.string()), fc.string()), { maxLength: 6 });
+    const anyHeaders = fc.array(
+      fc.tuple(fc.oneof(fc.constantFrom(...Object.values(spellings).flat()), fc.string()), fc.string()),
+      { maxLength: 6 },
+    );
     fc.assert(
       fc.property(fc.string(), anyHeaders, (url, headers) => {
         const req = { method: 'GET', url, rawHeaders: headers.flatMap(([n, v]) => [n, v]) };
@@ -199,23 +253,39 @@ describe('the reference transcription itself', () => {
   });
 
   it('models url.ParseRequestURI', () => {
-    expect(parseRequestURI('/v1/chat%2Fcompletions?key=a')).toEqual({ path: '/v1/chat/completions', rawQuery: 'key=a' });
+    expect(parseRequestURI('/v1/chat%2Fcompletions?key=a')).toEqual({
+      path: '/v1/chat/completions',
+      rawQuery: 'key=a',
+    });
     expect(parseRequestURI('http://h/v1/models?key=a')).toEqual({ path: '/v1/models', rawQuery: 'key=a' });
     expect(parseRequestURI('/v1/%zz')).toBeInstanceOf(Error);
     expect(parseRequestURI('v1/models')).toBeInstanceOf(Error);
   });
 
   it('reproduces the examples of new-api-credentials.md', () => {
-    const run = (url: string, rawHeaders: string[], version: NewApiVersion = 'doc-2026-02') => newApiTokenKey({ method: 'POST', url, rawHeaders }, version);
-    expect(run('/v1/chat/completions', ['Sec-WebSocket-Protocol', 'sk-abc', 'Authorization', `Bearer ${K1}`])).toEqual({ status: 'ok', key: 'abc' });
-    expect(run('/v1/chat/completions', ['Sec-WebSocket-Protocol', 'sk-abc', 'Authorization', `Bearer ${K1}`], 'upstream-latest')).toEqual({
+    const run = (url: string, rawHeaders: string[], version: NewApiVersion = 'doc-2026-02') =>
+      newApiTokenKey({ method: 'POST', url, rawHeaders }, version);
+    expect(run('/v1/chat/completions', ['Sec-WebSocket-Protocol', 'sk-abc', 'Authorization', `Bearer ${K1}`])).toEqual({
+      status: 'ok',
+      key: 'abc',
+    });
+    expect(
+      run(
+        '/v1/chat/completions',
+        ['Sec-WebSocket-Protocol', 'sk-abc', 'Authorization', `Bearer ${K1}`],
+        'upstream-latest',
+      ),
+    ).toEqual({
       status: 'ok',
       key: K1,
     });
     expect(run(`/v1/models?key=${K1}`, [])).toEqual({ status: 'ok', key: '' });
     expect(run(`/v1/models?key=${K1}`, [], 'upstream-latest')).toEqual({ status: 'ok', key: K1 });
     expect(run(`/v1beta/models/x?key=${K2}`, ['x-goog-api-key', K1])).toEqual({ status: 'ok', key: K1 });
-    expect(run('/mj/submit/imagine', ['Authorization', 'Bearer midjourney-proxy', 'mj-api-secret', `Bearer sk-${K1}-2`])).toEqual({ status: 'ok', key: K1 });
-    for (const v of [`sk-${K1}`, K1, `sk-${K1}-12`, `${K1}-anything`]) expect(run('/v1/chat/completions', ['Authorization', v])).toEqual({ status: 'ok', key: K1 });
+    expect(
+      run('/mj/submit/imagine', ['Authorization', 'Bearer midjourney-proxy', 'mj-api-secret', `Bearer sk-${K1}-2`]),
+    ).toEqual({ status: 'ok', key: K1 });
+    for (const v of [`sk-${K1}`, K1, `sk-${K1}-12`, `${K1}-anything`])
+      expect(run('/v1/chat/completions', ['Authorization', v])).toEqual({ status: 'ok', key: K1 });
   });
 });

@@ -67,7 +67,12 @@ function readsXApiKey(p: string): boolean {
 
 /** Gemini paths: `?key=` and `x-goog-api-key`. */
 function readsGeminiKey(p: string): boolean {
-  return p === '/v1/models' || p.startsWith('/v1beta/models') || p.startsWith('/v1beta/openai/models') || p.startsWith('/v1/models/');
+  return (
+    p === '/v1/models' ||
+    p.startsWith('/v1beta/models') ||
+    p.startsWith('/v1beta/openai/models') ||
+    p.startsWith('/v1/models/')
+  );
 }
 
 /**
@@ -78,10 +83,21 @@ function readsGeminiKey(p: string): boolean {
  */
 export const CREDENTIAL_CARRIERS = [
   { source: 'authorization', label: 'Authorization', header: 'authorization', syntax: 'bearer' },
-  { source: 'sec-websocket-protocol', label: 'Sec-WebSocket-Protocol', header: 'sec-websocket-protocol', syntax: 'websocket-protocol' },
+  {
+    source: 'sec-websocket-protocol',
+    label: 'Sec-WebSocket-Protocol',
+    header: 'sec-websocket-protocol',
+    syntax: 'websocket-protocol',
+  },
   { source: 'x-api-key', label: 'x-api-key', header: 'x-api-key', syntax: 'plain', readOn: readsXApiKey },
   { source: 'query-key', label: 'the key query parameter', query: 'key', syntax: 'plain', readOn: readsGeminiKey },
-  { source: 'x-goog-api-key', label: 'x-goog-api-key', header: 'x-goog-api-key', syntax: 'plain', readOn: readsGeminiKey },
+  {
+    source: 'x-goog-api-key',
+    label: 'x-goog-api-key',
+    header: 'x-goog-api-key',
+    syntax: 'plain',
+    readOn: readsGeminiKey,
+  },
   { source: 'mj-api-secret', label: 'mj-api-secret', header: 'mj-api-secret', syntax: 'bearer', fallback: true },
 ] as const satisfies readonly CredentialCarrier[];
 
@@ -115,7 +131,10 @@ export interface CredentialRequest {
   readonly rawHeaders: readonly string[];
 }
 
-export type CredentialExtractor<S extends string = CredentialSource> = (req: CredentialRequest, target?: RequestTarget) => CredentialResult<S>;
+export type CredentialExtractor<S extends string = CredentialSource> = (
+  req: CredentialRequest,
+  target?: RequestTarget,
+) => CredentialResult<S>;
 
 /** New API's `tokens.key` column is `varchar(128)`; a longer key can never match a token. */
 export const MAX_KEY_LENGTH = 128;
@@ -236,7 +255,9 @@ function queryValues(q: string, name: string, label: string, out: string[]): str
     if (c !== 38 && c !== 59) continue;
     const nameEnd = eq >= 0 ? eq : i;
     const matches =
-      nameEnd - start === name.length && q.startsWith(name, start) ? true : percent && percentDecode(q.slice(start, nameEnd), true) === name;
+      nameEnd - start === name.length && q.startsWith(name, start)
+        ? true
+        : percent && percentDecode(q.slice(start, nameEnd), true) === name;
     if (matches) {
       const value = eq >= 0 ? percentDecode(q.slice(eq + 1, i), true) : '';
       if (value === null) return `malformed percent-encoding in ${label}`;
@@ -255,7 +276,9 @@ function queryValues(q: string, name: string, label: string, out: string[]): str
  * Throws on a malformed list (a carrier with neither or both of header/query, an upper-case or
  * repeated header name, a repeated source), so a bad entry fails at start-up, not per request.
  */
-export function createCredentialExtractor<S extends string>(carriers: readonly CredentialCarrier<S>[]): CredentialExtractor<S> {
+export function createCredentialExtractor<S extends string>(
+  carriers: readonly CredentialCarrier<S>[],
+): CredentialExtractor<S> {
   const list: readonly CredentialCarrier<S>[] = Object.freeze([...carriers]);
   // Header lookup dispatches on the name's length first: no allocation per header.
   const byLength: { name: string; index: number }[][] = [];
@@ -267,9 +290,11 @@ export function createCredentialExtractor<S extends string>(carriers: readonly C
     if (sources.has(c.source)) throw new Error(`credential carrier ${c.source}: declared twice`);
     sources.add(c.source);
     if (c.header !== undefined) {
-      if (c.header === '' || c.header !== c.header.toLowerCase()) throw new Error(`credential carrier ${c.source}: header must be lower case`);
+      if (c.header === '' || c.header !== c.header.toLowerCase())
+        throw new Error(`credential carrier ${c.source}: header must be lower case`);
       const slot = (byLength[c.header.length] ??= []);
-      if (slot.some((s) => s.name === c.header)) throw new Error(`credential carrier ${c.source}: header ${c.header} declared twice`);
+      if (slot.some((s) => s.name === c.header))
+        throw new Error(`credential carrier ${c.source}: header ${c.header} declared twice`);
       slot.push({ name: c.header, index });
     }
   });

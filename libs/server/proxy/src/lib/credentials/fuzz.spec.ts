@@ -15,16 +15,67 @@ const K = 'AbCdEfGh12345678ijklMNOP90qrstUVWXyz0123456789Ab';
 const K2 = 'ZyXwVuTs98765432ponmLKJI10hgfeDCBA9876543210zYxW';
 
 const URLS: readonly string[] = [
-  '/v1/chat/completions', '/v1/messages', '/v1/models', '/v1/models/gpt-4', '/v1beta/models/gemini:generateContent',
-  '/v1beta/models/gemini:generateContent?key=sk-x', '/v1beta/openai/models', '/v1/realtime', '/mj/submit/imagine',
-  '/HEALTH', '/health', '/admin/api/../v1/chat/completions', '/admin/api/./x', '/admin/api/%2e%2e/v1/x', '//v1//chat',
-  '/v1/%63hat/completions', '/v1\\chat', '/v1/chat%2Fcompletions', '%', '/%zz', '*', 'http://evil/v1/chat', '',
-  '/api/usage/token/', '/api/log/token', '/dashboard/billing/usage', '/v1/é', '/v1/\u0000', '/v1/chat?key=a&key=b', 'x'.repeat(10_240),
+  '/v1/chat/completions',
+  '/v1/messages',
+  '/v1/models',
+  '/v1/models/gpt-4',
+  '/v1beta/models/gemini:generateContent',
+  '/v1beta/models/gemini:generateContent?key=sk-x',
+  '/v1beta/openai/models',
+  '/v1/realtime',
+  '/mj/submit/imagine',
+  '/HEALTH',
+  '/health',
+  '/admin/api/../v1/chat/completions',
+  '/admin/api/./x',
+  '/admin/api/%2e%2e/v1/x',
+  '//v1//chat',
+  '/v1/%63hat/completions',
+  '/v1\\chat',
+  '/v1/chat%2Fcompletions',
+  '%',
+  '/%zz',
+  '*',
+  'http://evil/v1/chat',
+  '',
+  '/api/usage/token/',
+  '/api/log/token',
+  '/dashboard/billing/usage',
+  '/v1/é',
+  '/v1/\u0000',
+  '/v1/chat?key=a&key=b',
+  'x'.repeat(10_240),
 ];
-const HEADER_NAMES = ['Authorization', 'authorization', 'AUTHORIZATION', 'x-api-key', 'X-Api-Key', 'x-goog-api-key', 'mj-api-secret', 'Sec-WebSocket-Protocol', 'Content-Length', 'Transfer-Encoding', 'X-Real-IP', 'Host'];
+const HEADER_NAMES = [
+  'Authorization',
+  'authorization',
+  'AUTHORIZATION',
+  'x-api-key',
+  'X-Api-Key',
+  'x-goog-api-key',
+  'mj-api-secret',
+  'Sec-WebSocket-Protocol',
+  'Content-Length',
+  'Transfer-Encoding',
+  'X-Real-IP',
+  'Host',
+];
 const VALUES: readonly string[] = [
-  `Bearer sk-${K}`, `bearer ${K}`, `sk-${K}-7`, `${K}-7`, 'Bearer ', 'Bearer', '', ' ', 'midjourney-proxy', `Bearer sk-${'A'.repeat(10_240)}`,
-  `realtime, openai-insecure-api-key.sk-${K}`, `Bearer sk-${K}\u0000`, `Bearer sk-${K}é`, `Bearer sk-${K} x`, 'Basic dXNlcjpwYXNz',
+  `Bearer sk-${K}`,
+  `bearer ${K}`,
+  `sk-${K}-7`,
+  `${K}-7`,
+  'Bearer ',
+  'Bearer',
+  '',
+  ' ',
+  'midjourney-proxy',
+  `Bearer sk-${'A'.repeat(10_240)}`,
+  `realtime, openai-insecure-api-key.sk-${K}`,
+  `Bearer sk-${K}\u0000`,
+  `Bearer sk-${K}é`,
+  `Bearer sk-${K} x`,
+  'Basic dXNlcjpwYXNz',
 ];
 
 const anyString = fc.oneof(
@@ -34,8 +85,15 @@ const anyString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.integer({ min: 1000, max: 20_000 }).map((n) => 'k'.repeat(n)),
 );
-const url = fc.oneof(fc.constantFrom(...URLS), anyString, fc.tuple(fc.constantFrom(...URLS), anyString).map(([u, s]) => `${u}${s}`));
-const header = fc.tuple(fc.oneof(fc.constantFrom(...HEADER_NAMES), anyString), fc.oneof(fc.constantFrom(...VALUES), anyString));
+const url = fc.oneof(
+  fc.constantFrom(...URLS),
+  anyString,
+  fc.tuple(fc.constantFrom(...URLS), anyString).map(([u, s]) => `${u}${s}`),
+);
+const header = fc.tuple(
+  fc.oneof(fc.constantFrom(...HEADER_NAMES), anyString),
+  fc.oneof(fc.constantFrom(...VALUES), anyString),
+);
 const rawHeaders = fc.array(header, { maxLength: 8 }).map((hs) => hs.flatMap(([n, v]) => [n, v]));
 const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'get', 'CONNECT', '');
 
@@ -84,7 +142,12 @@ describe('case 31: fuzzing classifyRoute / extractCredential', () => {
   });
 
   it('case 15: a 10 KB token and malformed credentials never become a key', () => {
-    for (const v of [`Bearer sk-${'A'.repeat(10_240)}`, `Bearer sk-${K}\u0000`, `Bearer sk-${K}é`, `Bearer sk-${K} x`]) {
+    for (const v of [
+      `Bearer sk-${'A'.repeat(10_240)}`,
+      `Bearer sk-${K}\u0000`,
+      `Bearer sk-${K}é`,
+      `Bearer sk-${K} x`,
+    ]) {
       const r = extractCredential({ method: 'POST', url: '/v1/chat/completions', rawHeaders: ['Authorization', v] });
       expect(r.kind).not.toBe('key');
     }
@@ -98,7 +161,11 @@ describe('case 31: fuzzing classifyRoute / extractCredential', () => {
     (k) => ({ url: `?key=sk-${k}`, headers: [] }),
     (k) => ({ headers: ['Sec-WebSocket-Protocol', `realtime, openai-insecure-api-key.sk-${k}`] }),
   ];
-  const keyChars = fc.string({ unit: fc.constantFrom(...'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('')), minLength: 16, maxLength: 64 });
+  const keyChars = fc.string({
+    unit: fc.constantFrom(...'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('')),
+    minLength: 16,
+    maxLength: 64,
+  });
 
   it('a key placed in two different places with two different values is always a conflict', () => {
     fc.assert(
@@ -112,7 +179,11 @@ describe('case 31: fuzzing classifyRoute / extractCredential', () => {
           const a = places[i](k1);
           const b = places[j](k2);
           const query = [a.url, b.url].filter(Boolean).join('');
-          const r = extractCredential({ method: 'GET', url: `/v1/models/gpt-4${query}`, rawHeaders: [...a.headers, ...b.headers] });
+          const r = extractCredential({
+            method: 'GET',
+            url: `/v1/models/gpt-4${query}`,
+            rawHeaders: [...a.headers, ...b.headers],
+          });
           expect(r.kind).toBe('conflict');
           if (r.kind === 'conflict') {
             expect(r.reason).not.toContain(k1);

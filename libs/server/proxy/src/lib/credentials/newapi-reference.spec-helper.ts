@@ -35,7 +35,8 @@ function decodeRune(s: string, i: number): [rune: number, size: number] {
   if (n < 1) return [RUNE_ERROR, 0];
   const b0 = s.charCodeAt(i);
   if (b0 < 0x80) return [b0, 1];
-  const cont = (k: number, lo = 0x80, hi = 0xbf) => i + k < s.length && s.charCodeAt(i + k) >= lo && s.charCodeAt(i + k) <= hi;
+  const cont = (k: number, lo = 0x80, hi = 0xbf) =>
+    i + k < s.length && s.charCodeAt(i + k) >= lo && s.charCodeAt(i + k) <= hi;
   if (b0 >= 0xc2 && b0 <= 0xdf) {
     return cont(1) ? [((b0 & 0x1f) << 6) | (s.charCodeAt(i + 1) & 0x3f), 2] : [RUNE_ERROR, 1];
   }
@@ -49,7 +50,11 @@ function decodeRune(s: string, i: number): [rune: number, size: number] {
     const lo = b0 === 0xf0 ? 0x90 : 0x80;
     const hi = b0 === 0xf4 ? 0x8f : 0xbf;
     if (!cont(1, lo, hi) || !cont(2) || !cont(3)) return [RUNE_ERROR, 1];
-    const r = ((b0 & 0x07) << 18) | ((s.charCodeAt(i + 1) & 0x3f) << 12) | ((s.charCodeAt(i + 2) & 0x3f) << 6) | (s.charCodeAt(i + 3) & 0x3f);
+    const r =
+      ((b0 & 0x07) << 18) |
+      ((s.charCodeAt(i + 1) & 0x3f) << 12) |
+      ((s.charCodeAt(i + 2) & 0x3f) << 6) |
+      (s.charCodeAt(i + 3) & 0x3f);
     return [r, 4];
   }
   return [RUNE_ERROR, 1];
@@ -73,8 +78,17 @@ function decodeLastRune(s: string, end: number): [rune: number, size: number] {
 
 /** unicode.IsSpace. */
 function isSpace(r: number): boolean {
-  if (r <= 0xff) return r === 0x09 || r === 0x0a || r === 0x0b || r === 0x0c || r === 0x0d || r === 0x20 || r === 0x85 || r === 0xa0;
-  return r === 0x1680 || (r >= 0x2000 && r <= 0x200a) || r === 0x2028 || r === 0x2029 || r === 0x202f || r === 0x205f || r === 0x3000;
+  if (r <= 0xff)
+    return r === 0x09 || r === 0x0a || r === 0x0b || r === 0x0c || r === 0x0d || r === 0x20 || r === 0x85 || r === 0xa0;
+  return (
+    r === 0x1680 ||
+    (r >= 0x2000 && r <= 0x200a) ||
+    r === 0x2028 ||
+    r === 0x2029 ||
+    r === 0x202f ||
+    r === 0x205f ||
+    r === 0x3000
+  );
 }
 
 /** strings.TrimSpace (TrimFunc(s, unicode.IsSpace); the ASCII fast path gives the same result). */
@@ -160,7 +174,8 @@ const unhex = (c: number) => (c <= 57 ? c - 48 : (c | 0x20) - 87);
 function unescape(s: string, mode: 'path' | 'query'): string | Error {
   for (let i = 0; i < s.length; ) {
     if (s[i] === '%') {
-      if (i + 2 >= s.length || !ishex(s.charCodeAt(i + 1)) || !ishex(s.charCodeAt(i + 2))) return new Error('invalid URL escape');
+      if (i + 2 >= s.length || !ishex(s.charCodeAt(i + 1)) || !ishex(s.charCodeAt(i + 2)))
+        return new Error('invalid URL escape');
       i += 3;
     } else {
       i++;

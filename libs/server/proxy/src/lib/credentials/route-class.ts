@@ -200,9 +200,23 @@ function isPlainPathChar(c: number): boolean {
     (c >= 65 && c <= 90) || // A-Z
     (c >= 48 && c <= 57) || // 0-9
     c === 47 || // /
-    c === 45 || c === 46 || c === 95 || c === 126 || // - . _ ~
-    c === 33 || c === 36 || c === 38 || c === 39 || c === 40 || c === 41 || // ! $ & ' ( )
-    c === 42 || c === 43 || c === 44 || c === 59 || c === 61 || c === 58 || c === 64 // * + , ; = : @
+    c === 45 ||
+    c === 46 ||
+    c === 95 ||
+    c === 126 || // - . _ ~
+    c === 33 ||
+    c === 36 ||
+    c === 38 ||
+    c === 39 ||
+    c === 40 ||
+    c === 41 || // ! $ & ' ( )
+    c === 42 ||
+    c === 43 ||
+    c === 44 ||
+    c === 59 ||
+    c === 61 ||
+    c === 58 ||
+    c === 64 // * + , ; = : @
   );
 }
 
@@ -254,7 +268,10 @@ function underIgnoringCase(p: string, prefix: string): boolean {
  */
 function inSentinelNamespace(p: string): boolean {
   return (
-    underIgnoringCase(p, '/health') || underIgnoringCase(p, '/metrics') || underIgnoringCase(p, '/admin/api') || underIgnoringCase(p, '/admin/ui')
+    underIgnoringCase(p, '/health') ||
+    underIgnoringCase(p, '/metrics') ||
+    underIgnoringCase(p, '/admin/api') ||
+    underIgnoringCase(p, '/admin/ui')
   );
 }
 
@@ -305,7 +322,8 @@ function relayFamily(p: string): RouteFamily {
   if (p.startsWith('/api/usage/token') || p.startsWith('/api/log/token')) return 'token-query';
   if (p.startsWith('/mj/')) return 'midjourney';
   const second = p.indexOf('/', 1);
-  if (second > 1 && (p.startsWith('/mj/', second) || (p.length === second + 3 && p.endsWith('/mj')))) return 'midjourney';
+  if (second > 1 && (p.startsWith('/mj/', second) || (p.length === second + 3 && p.endsWith('/mj'))))
+    return 'midjourney';
   return 'unmatched';
 }
 

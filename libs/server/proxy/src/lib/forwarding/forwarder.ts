@@ -134,7 +134,11 @@ export class Forwarder {
   private onError(err: Error & { code?: string }, req: Tracked, res: ServerResponse | Duplex): void {
     const path = (req.url ?? '').split('?')[0];
     const timedOut = err.code === 'ETIMEDOUT'; // both upstream timeouts destroy with this code
-    const kind = timedOut ? 'timeout' : err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH' ? 'unreachable' : 'reset';
+    const kind = timedOut
+      ? 'timeout'
+      : err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH'
+        ? 'unreachable'
+        : 'reset';
     if (req.socket.destroyed) return; // the client is gone; nothing to report to it
     this.options.onError?.(kind, err, path);
     if (!('writeHead' in res)) {

@@ -29,14 +29,20 @@ describe('stripHopByHop', () => {
     expect(h).toEqual({ host: 'a', authorization: 'Bearer k', 'content-length': '2' });
   });
 
-  it.each(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'])(
-    'a request carrying only %s loses it (no fast path around it)',
-    (name) => {
-      const h: IncomingHttpHeaders = { host: 'a', [name]: 'x' };
-      stripHopByHop(h);
-      expect(h).toEqual({ host: 'a' });
-    },
-  );
+  it.each([
+    'connection',
+    'keep-alive',
+    'proxy-connection',
+    'proxy-authenticate',
+    'proxy-authorization',
+    'te',
+    'trailer',
+    'upgrade',
+  ])('a request carrying only %s loses it (no fast path around it)', (name) => {
+    const h: IncomingHttpHeaders = { host: 'a', [name]: 'x' };
+    stripHopByHop(h);
+    expect(h).toEqual({ host: 'a' });
+  });
 
   it('keeps the websocket handshake when asked', () => {
     const h: IncomingHttpHeaders = {
@@ -52,7 +58,6 @@ describe('stripHopByHop', () => {
       'sec-websocket-protocol': 'a, b',
     });
   });
-
 });
 
 describe('responseHeaderLines', () => {
@@ -93,16 +98,7 @@ describe('responseHeaderLines', () => {
   });
 
   it('keeps order, case and repeated lines (two Set-Cookie stay two), and sees Content-Length in any case', () => {
-    const raw = [
-      'set-cookie',
-      'a=1',
-      'CONTENT-LENGTH',
-      '12',
-      'Set-Cookie',
-      'b=2',
-      'x-new-api-version',
-      'v1',
-    ];
+    const raw = ['set-cookie', 'a=1', 'CONTENT-LENGTH', '12', 'Set-Cookie', 'b=2', 'x-new-api-version', 'v1'];
     expect(responseHeaderLines(raw)).toEqual({
       lines: raw,
       hasContentLength: true,
@@ -110,20 +106,7 @@ describe('responseHeaderLines', () => {
   });
 
   it('a Connection line listing several names, with blanks and odd spacing, drops each of them', () => {
-    const raw = [
-      'connection',
-      ' , X-A,x-b ,',
-      'connection',
-      'X-C',
-      'x-a',
-      '1',
-      'X-B',
-      '2',
-      'x-c',
-      '3',
-      'x-d',
-      '4',
-    ];
+    const raw = ['connection', ' , X-A,x-b ,', 'connection', 'X-C', 'x-a', '1', 'X-B', '2', 'x-c', '3', 'x-d', '4'];
     expect(responseHeaderLines(raw).lines).toEqual(['x-d', '4']);
   });
 });

@@ -20,10 +20,7 @@ const HOP_BY_HOP = [
  * websocket handshakes. `Transfer-Encoding: chunked` on a request is kept: Node re-frames the
  * body itself and dropping it would lose the framing of a body without Content-Length.
  */
-export function stripHopByHop(
-  headers: IncomingHttpHeaders | OutgoingHttpHeaders,
-  keepUpgrade = false,
-): void {
+export function stripHopByHop(headers: IncomingHttpHeaders | OutgoingHttpHeaders, keepUpgrade = false): void {
   // The usual request carries none of them: constant-name checks (inline-cached) decide that
   // without the loop and its keyed lookups.
   if (

@@ -4,7 +4,10 @@ import { ProxyMetrics } from './proxy-metrics';
 
 function metrics(): { proxy: ProxyMetrics; scrape: () => Promise<string> } {
   const registry = new MetricsRegistry(false);
-  const decider = { l1: { hits: 0, misses: 0, size: 0 }, io: { redisLookups: 0, postgresReads: 0, postgresInserts: 0, sharedLookups: 0 } } as unknown as BindingDecider;
+  const decider = {
+    l1: { hits: 0, misses: 0, size: 0 },
+    io: { redisLookups: 0, postgresReads: 0, postgresInserts: 0, sharedLookups: 0 },
+  } as unknown as BindingDecider;
   const intercepts = { depth: 0, dropped: 0 } as unknown as InterceptRecorder;
   const usage = { pendingTouches: 0 } as unknown as UsageRecorder;
   return { proxy: new ProxyMetrics(registry, decider, intercepts, usage), scrape: () => registry.registry.metrics() };

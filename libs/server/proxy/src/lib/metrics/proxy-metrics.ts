@@ -3,7 +3,14 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { BindingDecider, InterceptRecorder, UsageRecorder } from '@sentinel/server-binding';
 import { MetricsRegistry } from '@sentinel/server-core';
 
-export type Outcome = 'allowed' | 'intercepted' | 'passthrough' | 'no_credential' | 'bad_request' | 'unavailable' | 'failsafe_passed';
+export type Outcome =
+  | 'allowed'
+  | 'intercepted'
+  | 'passthrough'
+  | 'no_credential'
+  | 'bad_request'
+  | 'unavailable'
+  | 'failsafe_passed';
 
 class OutcomeCount {
   n = 0;
@@ -22,7 +29,15 @@ export class ProxyMetrics {
 
   constructor(metrics: MetricsRegistry, decider: BindingDecider, intercepts: InterceptRecorder, usage: UsageRecorder) {
     const registers = [metrics.registry];
-    const outcomes: Outcome[] = ['allowed', 'intercepted', 'passthrough', 'no_credential', 'bad_request', 'unavailable', 'failsafe_passed'];
+    const outcomes: Outcome[] = [
+      'allowed',
+      'intercepted',
+      'passthrough',
+      'no_credential',
+      'bad_request',
+      'unavailable',
+      'failsafe_passed',
+    ];
     // A request adds one to a plain number; the Prometheus counter is set from them when scraped.
     // (prom-client's own inc() validates and hashes labels on every call: ~1 µs per request.)
     const counts = Object.fromEntries(outcomes.map((o) => [o, new OutcomeCount()])) as Record<Outcome, OutcomeCount>;
@@ -37,7 +52,11 @@ export class ProxyMetrics {
         for (const o of outcomes) this.labels(o).inc(counts[o].n);
       },
     });
-    this.bindingsCreated = new Counter({ name: 'sentinel_bindings_created_total', help: 'First-use bindings created', registers });
+    this.bindingsCreated = new Counter({
+      name: 'sentinel_bindings_created_total',
+      help: 'First-use bindings created',
+      registers,
+    });
     this.upstreamLatency = new Histogram({
       name: 'sentinel_upstream_response_seconds',
       help: 'Time from forwarding to the upstream response headers',

@@ -23,6 +23,8 @@ describe('rule-kind constraints', () => {
     );
     const statements = replaceRuleKindConstraints(ruleKindCheckSql(kinds), ruleShapeCheckSql(kinds));
     expect(statements).toHaveLength(8);
-    expect(statements).toContain(`ALTER TABLE intercept_logs ADD CONSTRAINT ck_intercept_logs_rule_kind CHECK (${ruleKindCheckSql(kinds)})`);
+    expect(statements).toContain(
+      `ALTER TABLE intercept_logs ADD CONSTRAINT ck_intercept_logs_rule_kind CHECK (${ruleKindCheckSql(kinds)})`,
+    );
   });
 });

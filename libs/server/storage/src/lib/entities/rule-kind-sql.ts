@@ -18,7 +18,9 @@ export function ruleShapeCheckSql(kinds: RuleKindTable = RULE_KIND_DEFINITIONS):
   const entries = Object.entries(kinds);
   const arms = entries.map(([kind, def], i) => {
     const cond = def.minEntries === def.maxEntries ? `= ${def.minEntries}` : `>= ${def.minEntries}`;
-    return i === entries.length - 1 ? `ELSE cardinality(rule_entries) ${cond} ` : `WHEN '${kind}' THEN cardinality(rule_entries) ${cond} `;
+    return i === entries.length - 1
+      ? `ELSE cardinality(rule_entries) ${cond} `
+      : `WHEN '${kind}' THEN cardinality(rule_entries) ${cond} `;
   });
   return `array_position(rule_entries, NULL) IS NULL AND CASE rule_kind ${arms.join('')}END`;
 }

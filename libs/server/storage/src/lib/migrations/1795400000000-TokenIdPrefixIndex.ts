@@ -9,7 +9,9 @@ export class TokenIdPrefixIndex1795400000000 implements MigrationInterface {
   name = 'TokenIdPrefixIndex1795400000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX IF NOT EXISTS ix_token_bindings_token_hash_prefix ON token_bindings (token_hash text_pattern_ops)`);
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS ix_token_bindings_token_hash_prefix ON token_bindings (token_hash text_pattern_ops)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -61,8 +61,7 @@ export const en: Messages = {
       previousPage: 'Previous page',
       firstPage: 'First page',
       lastPage: 'Last page',
-      range: (start, end, total) =>
-        total === 0 ? '0 of 0' : `${start} – ${end} of ${total}`,
+      range: (start, end, total) => (total === 0 ? '0 of 0' : `${start} – ${end} of ${total}`),
     },
   },
   auth: {
@@ -114,14 +113,12 @@ export const en: Messages = {
     confirmUnbindBody: (mask) =>
       `The binding of ${mask} is removed. Its next request binds it again to the IP it comes from.`,
     confirmBanTitle: 'Ban this token?',
-    confirmBanBody: (mask) =>
-      `Every request with ${mask} is refused until it is unbanned.`,
+    confirmBanBody: (mask) => `Every request with ${mask} is refused until it is unbanned.`,
     unbound: (mask) => `${mask} unbound.`,
     banned: (mask) => `${mask} banned.`,
     unbanned: (mask) => `${mask} unbanned.`,
     ruleSaved: (mask) => `Rule of ${mask} saved.`,
-    localOnly:
-      'Redis is unreachable: other instances pick the change up within the cache TTL.',
+    localOnly: 'Redis is unreachable: other instances pick the change up within the cache TTL.',
     ruleDialog: {
       title: (mask) => `Rule of ${mask}`,
       kind: 'Rule kind',
@@ -135,7 +132,8 @@ export const en: Messages = {
       addEntry: 'Add entry',
       removeEntry: (index) => `Remove entry ${index}`,
       required: 'Enter an IP address or CIDR range.',
-      exactly: (count) => (count === 1 ? 'This rule has exactly one entry.' : `This rule has exactly ${count} entries.`),
+      exactly: (count) =>
+        count === 1 ? 'This rule has exactly one entry.' : `This rule has exactly ${count} entries.`,
       tooFew: (min) => `At least ${min} entries.`,
       tooMany: (max) => `At most ${max} entries.`,
       duplicate: 'This entry is already listed.',
@@ -291,7 +289,8 @@ export const en: Messages = {
     testAlertSent: (ms) => `Test alert delivered (${ms} ms).`,
     testAlertFailed: (error) => `Test alert failed: ${error}`,
     runArchive: 'Run archive now',
-    archiveDone: (archived, deleted) => `Archive run finished: ${archived} bindings archived, ${deleted} log rows deleted.`,
+    archiveDone: (archived, deleted) =>
+      `Archive run finished: ${archived} bindings archived, ${deleted} log rows deleted.`,
     archiveSkipped: 'Another Sentinel instance is running the archive job right now.',
     archiveFailed: (error) => `Archive run failed: ${error}`,
     lastRun: (at, archived, deleted) => `Last run ${at}: ${archived} archived, ${deleted} log rows deleted.`,

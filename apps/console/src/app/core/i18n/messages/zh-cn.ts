@@ -61,8 +61,7 @@ export const zhCN: Messages = {
       previousPage: '上一页',
       firstPage: '第一页',
       lastPage: '最后一页',
-      range: (start, end, total) =>
-        total === 0 ? '共 0 条' : `第 ${start} – ${end} 条，共 ${total} 条`,
+      range: (start, end, total) => (total === 0 ? '共 0 条' : `第 ${start} – ${end} 条，共 ${total} 条`),
     },
   },
   auth: {
@@ -73,8 +72,7 @@ export const zhCN: Messages = {
     signingIn: '正在登录…',
     wrongPassword: '密码错误。',
     attemptsLeftHint: '多次失败后账户将被暂时锁定。',
-    locked: (retryAt, minutes) =>
-      `失败次数过多，账户已锁定。请于 ${retryAt}（约 ${minutes} 分钟后）重试。`,
+    locked: (retryAt, minutes) => `失败次数过多，账户已锁定。请于 ${retryAt}（约 ${minutes} 分钟后）重试。`,
     lockedNoTime: '失败次数过多，账户已被暂时锁定。',
     sessionExpired: '请（重新）登录以回到之前的页面。',
     signedIn: '已登录。',
@@ -111,8 +109,7 @@ export const zhCN: Messages = {
     ban: '封禁',
     unban: '解封',
     confirmUnbindTitle: '解绑此令牌？',
-    confirmUnbindBody: (mask) =>
-      `${mask} 的绑定将被删除，其下一次请求会重新绑定到请求来源 IP。`,
+    confirmUnbindBody: (mask) => `${mask} 的绑定将被删除，其下一次请求会重新绑定到请求来源 IP。`,
     confirmBanTitle: '封禁此令牌？',
     confirmBanBody: (mask) => `在解封之前，所有使用 ${mask} 的请求都会被拒绝。`,
     unbound: (mask) => `${mask} 已解绑。`,

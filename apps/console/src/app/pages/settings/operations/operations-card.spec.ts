@@ -29,7 +29,17 @@ describe('OperationsCard', () => {
   it('shows the last archive run, or says there was none', () => {
     const f = render();
     backend.expectOne('/admin/api/archive/runs').flush({
-      items: [{ id: '1', instanceId: 'i', startedAt: '2026-11-22T08:00:00Z', finishedAt: null, rowsArchived: 7, logsDeleted: 2, error: null }],
+      items: [
+        {
+          id: '1',
+          instanceId: 'i',
+          startedAt: '2026-11-22T08:00:00Z',
+          finishedAt: null,
+          rowsArchived: 7,
+          logsDeleted: 2,
+          error: null,
+        },
+      ],
     });
     f.detectChanges();
     expect(text(f, 'last-archive-run')).toContain('7 archived, 2 log rows deleted');
@@ -39,7 +49,13 @@ describe('OperationsCard', () => {
     const f = render();
     backend.expectOne('/admin/api/archive/runs').flush({ items: [] });
     (f.nativeElement as HTMLElement).querySelector<HTMLButtonElement>('[data-testid="send-test-alert"]')?.click();
-    backend.expectOne('/admin/api/alerts/test').flush({ status: 'failed', attempts: 1, httpStatus: null, error: 'refused: 127.0.0.1, a loopback address', durationMs: 2 });
+    backend.expectOne('/admin/api/alerts/test').flush({
+      status: 'failed',
+      attempts: 1,
+      httpStatus: null,
+      error: 'refused: 127.0.0.1, a loopback address',
+      durationMs: 2,
+    });
     f.detectChanges();
     expect(text(f, 'operations-result')).toBe('Test alert failed: refused: 127.0.0.1, a loopback address');
   });
@@ -50,9 +66,21 @@ describe('OperationsCard', () => {
     f.detectChanges();
     expect(text(f, 'last-archive-run')).toBe('The archive job has not run yet.');
     (f.nativeElement as HTMLElement).querySelector<HTMLButtonElement>('[data-testid="run-archive"]')?.click();
-    backend.expectOne('/admin/api/archive/run').flush({ status: 'completed', startedAt: 'a', finishedAt: 'b', rowsArchived: 3, logsDeleted: 1, error: null });
+    backend
+      .expectOne('/admin/api/archive/run')
+      .flush({ status: 'completed', startedAt: 'a', finishedAt: 'b', rowsArchived: 3, logsDeleted: 1, error: null });
     backend.expectOne('/admin/api/archive/runs').flush({
-      items: [{ id: '2', instanceId: 'i', startedAt: '2026-11-22T09:00:00Z', finishedAt: null, rowsArchived: 3, logsDeleted: 1, error: null }],
+      items: [
+        {
+          id: '2',
+          instanceId: 'i',
+          startedAt: '2026-11-22T09:00:00Z',
+          finishedAt: null,
+          rowsArchived: 3,
+          logsDeleted: 1,
+          error: null,
+        },
+      ],
     });
     f.detectChanges();
     expect(text(f, 'operations-result')).toBe('Archive run finished: 3 bindings archived, 1 log rows deleted.');

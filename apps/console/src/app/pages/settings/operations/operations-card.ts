@@ -22,7 +22,13 @@ import { ToastService } from '../../../shared/toast/toast.service';
       <mat-card-content>
         <p>{{ t().operations.intro }}</p>
         <div class="operations-actions">
-          <button mat-stroked-button type="button" data-testid="send-test-alert" [disabled]="busy()" (click)="testAlert()">
+          <button
+            mat-stroked-button
+            type="button"
+            data-testid="send-test-alert"
+            [disabled]="busy()"
+            (click)="testAlert()"
+          >
             {{ t().operations.testAlert }}
           </button>
           <button mat-stroked-button type="button" data-testid="run-archive" [disabled]="busy()" (click)="runArchive()">
@@ -37,8 +43,15 @@ import { ToastService } from '../../../shared/toast/toast.service';
     </mat-card>
   `,
   styles: `
-    .operations { margin-top: 16px; }
-    .operations-actions { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0; }
+    .operations {
+      margin-top: 16px;
+    }
+    .operations-actions {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 8px;
+      margin: 8px 0;
+    }
   `,
 })
 export class OperationsCard implements OnInit {
@@ -59,7 +72,11 @@ export class OperationsCard implements OnInit {
     const run = this.lastRun();
     const m = this.t().operations;
     if (!run) return m.noRunYet;
-    return m.lastRun(this.datePipe.transform(run.startedAt, 'yyyy-MM-dd HH:mm:ss') ?? run.startedAt, run.rowsArchived, run.logsDeleted);
+    return m.lastRun(
+      this.datePipe.transform(run.startedAt, 'yyyy-MM-dd HH:mm:ss') ?? run.startedAt,
+      run.rowsArchived,
+      run.logsDeleted,
+    );
   }
 
   protected testAlert(): void {
@@ -67,7 +84,10 @@ export class OperationsCard implements OnInit {
     this.api.sendTestAlert().subscribe({
       next: (r) => {
         const m = this.t().operations;
-        const text = r.status === 'sent' ? m.testAlertSent(r.durationMs) : m.testAlertFailed(r.error ?? `HTTP ${r.httpStatus ?? '?'}`);
+        const text =
+          r.status === 'sent'
+            ? m.testAlertSent(r.durationMs)
+            : m.testAlertFailed(r.error ?? `HTTP ${r.httpStatus ?? '?'}`);
         this.result.set(text);
         this.toast.success(text);
         this.busy.set(false);
