@@ -22,7 +22,17 @@ const NOTE =
 process.env.SWC_NODE_PROJECT = join(root, 'tsconfig.base.json');
 const require = createRequire(import.meta.url);
 require('@swc-node/register');
-const { renderConfigTable, renderEnvExample } = require(join(root, 'libs/server/core/src/lib/config/env-docs.ts'));
+const config = join(root, 'libs/server/core/src/lib/config');
+const { renderConfigTable, renderEnvExample } = require(join(config, 'env-docs.ts'));
+const { UNDECLARED_ENV_VARIABLES } = require(join(config, 'env.schema.ts'));
+
+if (UNDECLARED_ENV_VARIABLES.length > 0) {
+  console.error(
+    `env.schema.ts: ${UNDECLARED_ENV_VARIABLES.join(', ')} must be declared with @EnvVariable({...}) ` +
+      '(docs/extending.md, "A new environment variable")',
+  );
+  process.exit(1);
+}
 
 const readmePath = join(root, 'README.md');
 const envExamplePath = join(root, '.env.example');

@@ -1,7 +1,7 @@
 import { parse as parseDotEnv } from 'dotenv';
 import { renderConfigTable, renderEnvExample } from './env-docs';
 import { ENV_GROUPS, EnvVariable } from './env-metadata';
-import { ENV_VARIABLES, ENV_VARIABLE_NAMES, INTEGER_VARIABLES } from './env.schema';
+import { ENV_VARIABLES, ENV_VARIABLE_NAMES, INTEGER_VARIABLES, UNDECLARED_ENV_VARIABLES } from './env.schema';
 
 const tableRows = (table: string) =>
   table
@@ -10,6 +10,10 @@ const tableRows = (table: string) =>
     .filter((name): name is string => name !== undefined);
 
 describe('environment variable declarations', () => {
+  it('every validated variable is declared with @EnvVariable', () => {
+    expect(UNDECLARED_ENV_VARIABLES).toEqual([]);
+  });
+
   it('every variable appears exactly once in the README table and in .env.example', () => {
     const rows = tableRows(renderConfigTable());
     expect([...rows].sort()).toEqual([...ENV_VARIABLE_NAMES].sort());
