@@ -19,7 +19,7 @@ import {
 } from './reliability-support';
 
 /**
- * Fault injection (design.md §4, security matrix cases 23–26): two Sentinels — failsafe `closed`
+ * Fault injection (docs/degraded-modes.md, security cases 23–26): two Sentinels — failsafe `closed`
  * and `open` — share a database and a Redis prefix through relays the test owns, and the relays
  * cut, slow down, reset and flap the dependencies. Decisions must stay correct throughout,
  * readiness must say what is down, and everything must be normal again afterwards.

@@ -8,7 +8,7 @@ import { RealStack } from '../support/stack';
 import { SentinelProcess, TEST_SECRETS } from '../support/sentinel-process';
 
 /**
- * The security-matrix cases (reference/security-matrix.md) that were proved only at the unit level
+ * The security-matrix cases (docs/security-cases.md) that were proved only at the unit level
  * or only in part: 3, 4, 6, 14 (webhook bodies), 17 (unknown user) and 19 (SSRF through the
  * running server). Everything runs against the BUILT server; one Sentinel that trusts 127.0.0.10
  * as its reverse proxy (TRUSTED_PROXY_IPS), so requests from 127.0.0.10 carry the client address
@@ -150,7 +150,7 @@ describe('security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => 
 
   it('case 6: `2001:DB8:0::1` is the stored `2001:db8::1` — the default /64 binding and an exact /128 binding', async () => {
     if (!stack) return;
-    // Default (design §3): an IPv6 client binds its /64.
+    // Default (README, Rules): an IPv6 client binds its /64.
     const k64 = newKey();
     expect((await viaProxy(k64, '2001:db8::1')).status).toBe(200);
     expect(await bindingRows(k64)).toEqual([{ e: '{2001:db8::/64}' }]);

@@ -8,9 +8,9 @@ import { RealStack } from '../support/stack';
 import { SentinelProcess, TEST_SECRETS } from '../support/sentinel-process';
 
 /**
- * reference/security-matrix.md as named tests against the BUILT server (dist/apps/sentinel).
+ * docs/security-cases.md as named tests against the BUILT server (dist/apps/sentinel).
  * Cases proven at length elsewhere are re-proved here by their essential assertion; see
- * SECURITY.md for the full map. Needs PostgreSQL and Redis (skips unless REQUIRE_SERVICES=1 and
+ * docs/SECURITY.md for the full map. Needs PostgreSQL and Redis (skips unless REQUIRE_SERVICES=1 and
  * they are missing).
  */
 
@@ -54,7 +54,7 @@ function raw(port: number, bytes: string | Buffer, waitMs = 3_000): Promise<stri
 /** Short, so case 29's slow-header 408 comes quickly; every other request sends its headers at once. */
 const HEADERS_TIMEOUT_MS = 3_000;
 
-describe('security matrix (reference/security-matrix.md)', () => {
+describe('security matrix (docs/security-cases.md)', () => {
   let stack: RealStack | null = null;
   let s: SentinelProcess;
   let base: string;
@@ -241,7 +241,7 @@ describe('security matrix (reference/security-matrix.md)', () => {
     expect(await bindingOf(k)).toBeNull();
     // A bad chunk size is only seen after the headers were accepted, so the guard has already
     // decided (and bound chunkKey to this client's own address) when the parser refuses the body.
-    // Harmless — the key came from this client — but noted in SECURITY.md.
+    // Harmless — the key came from this client — but noted in docs/SECURITY.md.
   });
 
   it('case 29: headers over 16 KiB → 431', async () => {

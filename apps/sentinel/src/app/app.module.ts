@@ -12,7 +12,7 @@ import { StorageModule } from '@sentinel/server-storage';
 
 /**
  * Wiring only: which modules make up the Sentinel server. Each one lives in its own library
- * under libs/server/<module>; see the README's architecture section.
+ * under libs/server/<module>; see docs/architecture.md.
  */
 @Module({})
 export class AppModule {

@@ -85,7 +85,7 @@ describe('parseCidr', () => {
   });
 });
 
-describe('cidrContains (security-matrix.md case 8)', () => {
+describe('cidrContains (security-cases.md case 8)', () => {
   it.each([
     // /32 and /128: exactly one address
     ['1.2.3.4/32', '1.2.3.4', true],
@@ -120,11 +120,11 @@ describe('cidrContains (security-matrix.md case 8)', () => {
     ['0.0.0.0/0', '2001:db8::1', false],
     ['::/0', '1.2.3.4', false],
     ['::/0', '::ffff:1.2.3.4', false], // mapped is IPv4
-    // mapped clients match IPv4 rules (security-matrix.md case 5)
+    // mapped clients match IPv4 rules (security-cases.md case 5)
     ['10.0.0.0/8', '::ffff:10.0.0.5', true],
     ['::ffff:10.0.0.0/104', '10.0.0.5', true],
     ['::ffff:10.0.0.0/104', '::ffff:10.0.0.5', true],
-    // upper-case IPv6 (security-matrix.md case 6)
+    // upper-case IPv6 (security-cases.md case 6)
     ['2001:db8::1/128', '2001:DB8:0::1', true],
     ['2001:DB8:0::1', '2001:db8::1', true],
   ])('%s contains %s: %s', (net, address, expected) => {

@@ -11,7 +11,7 @@ import { compileRule } from './matcher';
 const SEED = 0x5e471e1;
 const RUNS = 400;
 
-/** Every address-like string of security-matrix.md, plus their close neighbours. */
+/** Every address-like string of security-cases.md, plus their close neighbours. */
 const CORPUS: readonly string[] = [
   '1.2.3.4',
   '012.0.0.1',

@@ -14,7 +14,7 @@ describe('parseIp — IPv4', () => {
     expect(ip).toEqual({ family: 4, w0: 0, w1: 0, w2: 0, w3: value, canonical: text });
   });
 
-  // security-matrix.md case 4 and the netmask CVE-2021-28918 class.
+  // security-cases.md case 4 and the netmask CVE-2021-28918 class.
   it.each([
     ['012.0.0.1', 'leading zero (octal in inet_aton)'],
     ['127.0.0.01', 'leading zero in the last octet'],
@@ -52,7 +52,7 @@ describe('parseIp — IPv6', () => {
     ['::1', '::1'],
     ['1::', '1::'],
     ['2001:db8::1', '2001:db8::1'],
-    ['2001:DB8:0::1', '2001:db8::1'], // security-matrix.md case 6
+    ['2001:DB8:0::1', '2001:db8::1'], // security-cases.md case 6
     ['2001:0db8:0000:0000:0000:0000:0000:0001', '2001:db8::1'],
     ['fe80::1', 'fe80::1'],
     ['1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8'],
@@ -97,7 +97,7 @@ describe('parseIp — IPv6', () => {
   });
 });
 
-describe('IPv4-mapped IPv6 (security-matrix.md case 5)', () => {
+describe('IPv4-mapped IPv6 (security-cases.md case 5)', () => {
   it.each([
     '::ffff:1.2.3.4',
     '::FFFF:1.2.3.4',
@@ -223,7 +223,7 @@ describe('agreement with Node (inet_pton) on generated text', () => {
   });
 });
 
-describe('robustness (security-matrix.md case 31)', () => {
+describe('robustness (security-cases.md case 31)', () => {
   it('never throws and answers the same every time', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 60 }), (s) => {

@@ -33,7 +33,7 @@ export class AdminAuthService {
   private readonly verifier: PasswordVerifier;
   private readonly fingerprint: string;
   private readonly lockout: LoginLockout;
-  /** Redis down: lockout falls back to this instance's memory (design.md §4: it degrades). */
+  /** Redis down: lockout falls back to this instance's memory (docs/degraded-modes.md: it degrades). */
   private readonly fallback: LoginLockout;
 
   constructor(

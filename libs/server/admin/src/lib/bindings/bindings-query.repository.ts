@@ -67,7 +67,7 @@ function toSummary(r: SummaryRow): BindingSummary {
  * Read-only binding queries for the console (plain parameterised SQL; writes go through
  * BindingService, which invalidates the caches). Pages by keyset when given a cursor (any depth
  * costs one index seek plus the page), by offset otherwise (cost grows with the offset). The
- * total is exact up to EXACT_TOTAL_LIMIT, estimated above; see the README for measured costs.
+ * total is exact up to EXACT_TOTAL_LIMIT, estimated above; see docs/performance.md for measured costs.
  */
 @Injectable()
 export class BindingsQueryRepository {

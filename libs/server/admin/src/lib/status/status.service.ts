@@ -7,7 +7,7 @@ import { INSTANCE_ID } from '../common/instance-id';
 
 const PING_MS = 1_000;
 
-/** The degraded-mode state of this instance (design.md §4), probed live. */
+/** The degraded-mode state of this instance (docs/degraded-modes.md), probed live. */
 @Injectable()
 export class StatusService {
   constructor(

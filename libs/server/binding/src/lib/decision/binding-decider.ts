@@ -16,7 +16,7 @@ export type Resolution =
 
 /**
  * Finds the binding for a token: L1 (in process) → Redis → PostgreSQL, binding it on first use.
- * Degraded modes (design.md §4): Redis down → PostgreSQL; PostgreSQL down → caches only.
+ * Degraded modes (docs/degraded-modes.md): Redis down → PostgreSQL; PostgreSQL down → caches only.
  */
 @Injectable()
 export class BindingDecider implements OnModuleInit, OnModuleDestroy {
@@ -125,7 +125,7 @@ export class BindingDecider implements OnModuleInit, OnModuleDestroy {
     let state: BindingState | null;
     let created = false;
     try {
-      // One statement: the row, or the first use's atomic insert (design.md §3 step 4).
+      // One statement: the row, or the first use's atomic insert (docs/architecture.md, request step 8).
       const s = this.settings.current;
       const entry = firstUseEntry(ip, s.bindIpv4Prefix, s.bindIpv6Prefix);
       this.io.postgresReads++;

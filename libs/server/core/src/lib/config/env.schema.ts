@@ -9,8 +9,10 @@ import {
   ValidateBy,
   ValidationOptions,
   buildMessage,
+  getMetadataStorage,
 } from 'class-validator';
 import { parseCidr } from '@sentinel/net';
+import { EnvVariable, envVariableDeclarations, type EnvVariableDeclaration } from './env-metadata';
 
 /** Every environment variable Sentinel reads, validated once at boot. */
 
@@ -112,137 +114,356 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Raw environment, after string → number conversion. Property names are the variable names,
- * so every validation message names the variable.
+ * so every validation message names the variable. Each property is the one declaration of its
+ * variable: validation rules, default (the initialiser) and meaning (`@EnvVariable`), from which
+ * the README table and `.env.example` are generated (docs/extending.md, "A new environment
+ * variable").
  */
 export class EnvironmentVariables {
+  @EnvVariable({
+    group: 'operations',
+    description: '`production` refuses missing, placeholder (`replace-with-…`) or short secrets.',
+    defaultLabel: 'unset',
+    example: { value: 'production', comment: ['production refuses missing or weak secrets.'] },
+  })
   @IsOptional()
   @IsIn(['production', 'development', 'test'])
   NODE_ENV?: string;
 
+  @EnvVariable({
+    group: 'traffic',
+    description: "New API's address (`http://new-api:3000` on `shared_network`).",
+    example: {
+      value: 'http://new-api:3000',
+      comment: ["The New API service, by its name on shared_network (the container's internal port)."],
+    },
+  })
   @IsHttpUrl()
   DOWNSTREAM_URL = 'http://127.0.0.1:3000';
 
+  @EnvVariable({
+    group: 'storage',
+    description: '`redis://host:6379` or `redis://host:6379/<db>` (`rediss://` for TLS).',
+    defaultLabel: 'unset: in-process',
+    example: {
+      value: 'redis://redis:6379',
+      comment: ['Redis: redis://host:6379 or redis://host:6379/<db>. Unset: served in-process (one instance only).'],
+    },
+  })
   @IsOptional()
   @IsRedisUrl()
   REDIS_ADDR?: string;
 
+  @EnvVariable({
+    group: 'storage',
+    description: 'Redis password.',
+    secret: true,
+    example: { comment: ['Redis password, if any.'] },
+  })
   @IsOptional()
   @IsString()
   REDIS_PASSWORD?: string;
 
+  @EnvVariable({
+    group: 'storage',
+    description: 'Prefix of every Redis key and pub/sub channel.',
+    example: { comment: ['Prefix of every Redis key and channel Sentinel uses.'] },
+  })
   @IsString()
   @MaxLength(64)
   REDIS_KEY_PREFIX = 'sentinel:';
 
+  @EnvVariable({
+    group: 'storage',
+    description: '`postgresql://`, `postgres://` or `postgresql+asyncpg://user:pass@host:5432/db`.',
+    secret: true,
+    defaultLabel: 'unset: embedded PGlite',
+    example: {
+      value: 'postgresql://sentinel:replace-with-a-db-password@postgres:5432/sentinel',
+      comment: [
+        "PostgreSQL: postgresql://, postgres:// or the original's postgresql+asyncpg:// form.",
+        'Unset: embedded PostgreSQL (PGlite) under DATA_DIR.',
+      ],
+    },
+  })
   @IsOptional()
   @IsPgDsn()
   PG_DSN?: string;
 
+  @EnvVariable({
+    group: 'storage',
+    description: "docker-compose only: the `postgres` container's password; `PG_DSN` must use the same one.",
+    secret: true,
+    composeOnly: true,
+    defaultLabel: 'none',
+    example: {
+      value: 'replace-with-a-db-password',
+      comment: ["docker-compose only: the postgres container's password (the same as in PG_DSN above)."],
+    },
+  })
+  @IsOptional()
+  @IsString()
+  POSTGRES_PASSWORD?: string;
+
+  @EnvVariable({
+    group: 'secrets',
+    description:
+      'Key of the HMAC-SHA256 that turns an API key into its stored id; ≥ 32 bytes. Changing it forgets every binding.',
+    secret: true,
+    defaultLabel: 'generated in quick start',
+    example: {
+      value: 'replace-with-a-random-32-byte-secret',
+      comment: ['Key of the HMAC that turns an API key into its stored id. Changing it forgets every binding.'],
+    },
+  })
   @IsOptional()
   @IsString()
   SENTINEL_HMAC_SECRET?: string;
 
+  @EnvVariable({
+    group: 'secrets',
+    description: 'The console password.',
+    secret: true,
+    defaultLabel: 'generated in quick start',
+    example: { value: 'replace-with-a-strong-password', comment: ['The admin console password.'] },
+  })
   @IsOptional()
   @IsString()
   ADMIN_PASSWORD?: string;
 
+  @EnvVariable({
+    group: 'secrets',
+    description: 'Signs admin JWTs (HS256); ≥ 32 bytes.',
+    secret: true,
+    defaultLabel: 'generated in quick start',
+    example: { value: 'replace-with-a-random-jwt-secret', comment: ['Signs admin JWTs (HS256).'] },
+  })
   @IsOptional()
   @IsString()
   ADMIN_JWT_SECRET?: string;
 
+  @EnvVariable({
+    group: 'clientIp',
+    description: 'Comma-separated IPs/CIDRs allowed to set `X-Real-IP` (the nginx network).',
+    defaultLabel: 'empty: trust nobody',
+    example: {
+      value: '172.30.0.0/24',
+      comment: [
+        'Peers allowed to set X-Real-IP: the sentinel_internal network that docker-compose.yml pins',
+        '(nginx itself is 172.30.0.10 on it).',
+        'Empty: trust nobody (Sentinel faces clients directly).',
+      ],
+    },
+  })
   @IsIpOrCidrList()
   TRUSTED_PROXY_IPS = '';
 
+  @EnvVariable({
+    group: 'behaviour',
+    description:
+      'When storage cannot decide on a new token: `closed` → 503 + `Retry-After`, `open` → pass without binding (counted).',
+    live: true,
+    example: {
+      comment: [
+        'When PostgreSQL cannot be asked about a new token (and Redis does not know it):',
+        'closed = 503 + Retry-After, open = pass without binding (counted).',
+      ],
+    },
+  })
   @IsIn(FAILSAFE_MODES)
   SENTINEL_FAILSAFE_MODE: FailsafeMode = 'closed';
 
+  @EnvVariable({
+    group: 'traffic',
+    description: 'Port Sentinel listens on.',
+    example: { comment: ['Port Sentinel listens on (nginx forwards to it).'] },
+  })
   @IsInt()
   @Min(1)
   @Max(65535)
   APP_PORT = 7000;
 
+  @EnvVariable({ group: 'traffic', description: 'Address Sentinel listens on.' })
   @IsString()
   APP_HOST = '0.0.0.0';
 
-  /** A client must send its whole header block within this time, or gets 408 (slowloris). */
+  @EnvVariable({
+    group: 'traffic',
+    description:
+      'A client must send its whole header block within this time, else 408 (slow-header attacks); checked at least every second. 1000–300000.',
+    example: { comment: ['A client must send its whole header block within this many ms, else 408 (slow headers).'] },
+  })
   @IsInt()
   @Min(1_000)
   @Max(300_000)
   APP_HEADERS_TIMEOUT_MS = 20_000;
 
+  @EnvVariable({
+    group: 'behaviour',
+    description: 'Alert webhook.',
+    live: true,
+    example: { comment: ['Alert webhook; empty = no alerts.'] },
+  })
   @IsOptional()
   @IsHttpUrl()
   ALERT_WEBHOOK_URL?: string;
 
-  /** Public base URL of this Sentinel (e.g. https://sentinel.example.com): alerts link to the console. */
+  @EnvVariable({
+    group: 'behaviour',
+    description: 'Public base URL of this Sentinel; alerts link to the binding in the console.',
+    example: { comment: ['Public base URL of this Sentinel; alerts then link to the console. Empty = no links.'] },
+  })
   @IsOptional()
   @IsHttpUrl()
   PUBLIC_URL?: string;
 
+  @EnvVariable({
+    group: 'behaviour',
+    description: 'Intercepts of one token that trigger an alert…',
+    live: true,
+    example: { comment: ['Alert after this many intercepts of one token…'] },
+  })
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   ALERT_THRESHOLD_COUNT = 5;
 
+  @EnvVariable({
+    group: 'behaviour',
+    description: '…within this window.',
+    live: true,
+    example: { comment: ['…within this many seconds.'] },
+  })
   @IsInt()
   @Min(1)
   @Max(86_400 * 7)
   ALERT_THRESHOLD_SECONDS = 300;
 
+  @EnvVariable({
+    group: 'behaviour',
+    description: 'Bindings unused this long are archived; the token binds again on next use.',
+    live: true,
+    example: { comment: ['Bindings unused for this many days are archived (the token binds again on next use).'] },
+  })
   @IsInt()
   @Min(1)
   @Max(36_500)
   ARCHIVE_DAYS = 90;
 
+  @EnvVariable({
+    group: 'storage',
+    description: 'Embedded database and generated quick-start secrets.',
+    example: { comment: ['Data directory: embedded database and generated secrets (quick start only).'] },
+  })
   @IsString()
   DATA_DIR = './data';
 
+  @EnvVariable({
+    group: 'operations',
+    description: '`debug`, `info`, `warn`, `error`; JSON lines on stdout.',
+    example: { comment: ['debug | info | warn | error (JSON lines on stdout).'] },
+  })
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
-  /** Upstream idle timeout: long enough for hour-long LLM streams. */
+  @EnvVariable({
+    group: 'traffic',
+    description: 'Upstream idle timeout (hour-long LLM streams).',
+    example: { comment: ['Upstream idle timeout in ms: long enough for hour-long LLM streams.'] },
+  })
   @IsInt()
   @Min(1_000)
   @Max(24 * 3_600_000)
   UPSTREAM_TIMEOUT_MS = 3_600_000;
 
+  @EnvVariable({
+    group: 'traffic',
+    description: 'Upstream connect timeout.',
+    example: { comment: ['Upstream connect timeout in ms.'] },
+  })
   @IsInt()
   @Min(100)
   @Max(60_000)
   UPSTREAM_CONNECT_TIMEOUT_MS = 10_000;
 
-  /** How long SIGTERM waits for in-flight requests and streams before closing them. */
+  @EnvVariable({
+    group: 'operations',
+    description: 'SIGTERM waits this long for in-flight requests and streams.',
+    example: { comment: ['SIGTERM waits this long (ms) for in-flight requests and streams.'] },
+  })
   @IsInt()
   @Min(0)
   @Max(3_600_000)
   SHUTDOWN_GRACE_MS = 30_000;
 
-  /** Intercept rows held in memory while PostgreSQL is down; beyond it they are counted as dropped. */
+  @EnvVariable({
+    group: 'operations',
+    description:
+      'Intercept rows held in memory while PostgreSQL is down; overflow is counted (`sentinel_intercepts_dropped`) and logged.',
+    example: {
+      comment: [
+        'Intercept rows kept in memory while PostgreSQL is down; beyond it they are dropped, counted in',
+        'sentinel_intercepts_dropped and logged.',
+      ],
+    },
+  })
   @IsInt()
   @Min(1)
   @Max(10_000_000)
   INTERCEPT_QUEUE_MAX = 100_000;
 
-  /** Metrics are served on their own listener, loopback by default, never on the public port. */
+  @EnvVariable({
+    group: 'operations',
+    description: 'Prometheus metrics listener, separate from the public port; `0` disables.',
+    example: { comment: ['Prometheus metrics listener (not on the public port); 0 disables.'] },
+  })
   @IsInt()
   @Min(0)
   @Max(65535)
   METRICS_PORT = 9464;
 
+  @EnvVariable({
+    group: 'operations',
+    description: 'Its bind address (`0.0.0.0` in a container for a scraper).',
+    example: {
+      comment: [
+        'Bind address of the metrics listener (0.0.0.0 inside a container for a scraper on the network;',
+        'nginx never forwards /metrics).',
+      ],
+    },
+  })
   @IsString()
   METRICS_HOST = '127.0.0.1';
 }
 
-/** Variables whose values are parsed as integers before validation. */
-export const INTEGER_VARIABLES: ReadonlySet<keyof EnvironmentVariables> = new Set([
-  'APP_PORT',
-  'APP_HEADERS_TIMEOUT_MS',
-  'ALERT_THRESHOLD_COUNT',
-  'ALERT_THRESHOLD_SECONDS',
-  'ARCHIVE_DAYS',
-  'UPSTREAM_TIMEOUT_MS',
-  'UPSTREAM_CONNECT_TIMEOUT_MS',
-  'SHUTDOWN_GRACE_MS',
-  'INTERCEPT_QUEUE_MAX',
-  'METRICS_PORT',
-]);
+/** One variable as the docs show it: its declaration and its default (`undefined`: none). */
+export interface EnvVariableDescription extends EnvVariableDeclaration {
+  readonly default: string | number | undefined;
+}
+
+const defaults = new EnvironmentVariables() as unknown as Record<string, string | number | undefined>;
+
+/** Every variable, in declaration order. */
+export const ENV_VARIABLES: readonly EnvVariableDescription[] = envVariableDeclarations().map((d) => ({
+  ...d,
+  default: defaults[d.name],
+}));
+
+const validations = getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false);
+
+/**
+ * Validated properties without `@EnvVariable`. They are still read (so a variable added without
+ * its declaration keeps working), but they cannot be documented: `node tools/docs/config-docs.mjs`
+ * and env-docs.spec.ts fail while this list is not empty.
+ */
+export const UNDECLARED_ENV_VARIABLES: readonly string[] = [...new Set(validations.map((m) => m.propertyName))].filter(
+  (name) => !ENV_VARIABLES.some((v) => v.name === name),
+);
+
+/** The names loadConfig reads from the environment. */
+export const ENV_VARIABLE_NAMES: readonly string[] = [...ENV_VARIABLES.map((v) => v.name), ...UNDECLARED_ENV_VARIABLES];
+
+/** Variables whose values are parsed as integers before validation: those validated with `@IsInt()`. */
+export const INTEGER_VARIABLES: ReadonlySet<keyof EnvironmentVariables> = new Set(
+  validations.filter((m) => m.name === 'isInt').map((m) => m.propertyName as keyof EnvironmentVariables),
+);

@@ -5,7 +5,7 @@ import { parse as parseDotEnv } from 'dotenv';
 import { validateSync } from 'class-validator';
 import { parseCidr } from '@sentinel/net';
 import { AppConfig } from './app-config';
-import { EnvironmentVariables, INTEGER_VARIABLES, splitList } from './env.schema';
+import { ENV_VARIABLE_NAMES, EnvironmentVariables, INTEGER_VARIABLES, splitList } from './env.schema';
 
 /** A configuration problem: the process must not start. The message names every bad variable. */
 export class ConfigError extends Error {
@@ -106,7 +106,7 @@ function mergeDotEnv(
 function toEnvironmentVariables(raw: Record<string, string | undefined>): EnvironmentVariables {
   const vars = new EnvironmentVariables();
   const target = vars as unknown as Record<string, unknown>;
-  for (const key of Object.keys(vars).concat(OPTIONAL_KEYS)) {
+  for (const key of ENV_VARIABLE_NAMES) {
     const value = raw[key];
     if (value === undefined) continue;
     const trimmed = value.trim();
@@ -120,19 +120,6 @@ function toEnvironmentVariables(raw: Record<string, string | undefined>): Enviro
   }
   return vars;
 }
-
-/** Optional variables have no initialiser, so Object.keys() does not list them. */
-const OPTIONAL_KEYS = [
-  'NODE_ENV',
-  'REDIS_ADDR',
-  'REDIS_PASSWORD',
-  'PG_DSN',
-  'SENTINEL_HMAC_SECRET',
-  'ADMIN_PASSWORD',
-  'ADMIN_JWT_SECRET',
-  'ALERT_WEBHOOK_URL',
-  'PUBLIC_URL',
-];
 
 interface Secrets {
   hmacSecret: string;

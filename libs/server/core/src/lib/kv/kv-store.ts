@@ -4,7 +4,7 @@
  *
  * Keys are given without the global prefix; the adapter applies REDIS_KEY_PREFIX.
  * Every method rejects quickly when the backend is unreachable (no offline queue), so callers can
- * fall back (design.md §4) instead of waiting.
+ * fall back (docs/degraded-modes.md) instead of waiting.
  */
 export interface KvSetOptions {
   /** Expire after this many milliseconds. */

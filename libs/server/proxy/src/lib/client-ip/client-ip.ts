@@ -3,7 +3,7 @@ import { compileRule, parseIp, type Ip, type IpMatcher } from '@sentinel/net';
 export type ClientIpResult = { readonly ok: true; readonly ip: Ip } | { readonly ok: false; readonly message: string };
 
 /**
- * The client's address (design.md §3.1, nginx realip semantics): the socket peer, unless the
+ * The client's address (docs/security-cases.md cases 1–7, nginx realip semantics): the socket peer, unless the
  * peer is inside TRUSTED_PROXY_IPS — then exactly one valid X-Real-IP. X-Forwarded-For is never
  * read. A trusted peer without a usable X-Real-IP is refused (400), never bound to the proxy's
  * own address.

@@ -230,7 +230,7 @@ describe('extractCredential vs a literal transcription of New API TokenAuth', ()
     );
   });
 
-  it('answers the same every time and never throws on arbitrary input (security-matrix.md case 31)', () => {
+  it('answers the same every time and never throws on arbitrary input (security-cases.md case 31)', () => {
     const anyHeaders = fc.array(
       fc.tuple(fc.oneof(fc.constantFrom(...Object.values(spellings).flat()), fc.string()), fc.string()),
       { maxLength: 6 },

@@ -432,7 +432,7 @@ describe('bytes that Go, Node and the database could read differently', () => {
   });
 });
 
-describe('size limits (security-matrix.md case 15)', () => {
+describe('size limits (security-cases.md case 15)', () => {
   it('refuses a 10 KB token without binding it, quickly', () => {
     const huge = `sk-${'a'.repeat(10 * 1024)}`;
     const started = Date.now();

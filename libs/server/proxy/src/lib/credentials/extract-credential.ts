@@ -2,7 +2,7 @@ import { classifyRoute, parseRequestTarget, percentDecode, type RequestTarget, t
 
 /**
  * The effective New API relay key of a request, computed as New API's `TokenAuth()` computes it
- * (reference/new-api-credentials.md), fail-closed across New API versions.
+ * (docs/new-api-credentials.md), fail-closed across New API versions.
  *
  * New API reads up to six places, each later one overwriting `Authorization`:
  *   1. `Sec-WebSocket-Protocol` (every guarded route): the part after `openai-insecure-api-key.`,

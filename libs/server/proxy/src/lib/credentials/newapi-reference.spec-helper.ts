@@ -5,7 +5,7 @@
  * by line against the Go source. Test oracle only: it is not used by Sentinel at run time.
  *
  * Two versions of TokenAuth are modelled:
- * - `doc-2026-02`: as reference/new-api-credentials.md describes it (and as the code read then):
+ * - `doc-2026-02`: as docs/new-api-credentials.md describes it (and as the code read then):
  *   `Sec-WebSocket-Protocol` first value, prefix test without the dot, whole value as fallback;
  *   the exact path `/v1/models` does not read `?key=`.
  * - `upstream-latest`: QuantumNous/new-api main as stored later: all `Sec-WebSocket-Protocol`
