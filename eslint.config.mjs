@@ -61,6 +61,23 @@ export default [
     },
   },
   {
+    // Type-aware rules for the server and shared code: a promise is awaited, returned or handed to
+    // something that handles its rejection, and never passed where a void callback is expected.
+    // projectService finds each file's nearest tsconfig.json (its project's lib and spec configs).
+    files: ['libs/server/**/*.ts', 'libs/shared/**/*.ts', 'apps/sentinel/src/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        // The net bench script belongs to no tsconfig; it is checked with the default options.
+        projectService: { allowDefaultProject: ['libs/shared/net/bench/*.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // Typed configuration only: nothing but the config loader reads the environment.
     files: ['libs/**/*.ts', 'apps/sentinel/src/**/*.ts', 'apps/console/src/**/*.ts'],
     ignores: ['libs/server/core/src/lib/config/**', '**/*.spec.ts', '**/testing/**'],
