@@ -4,8 +4,8 @@ import { pgDsnFor, testAdminDsn } from './services';
 
 export interface E2eDatabase {
   readonly name: string;
-  /** The database's DSN on the test server, or through `port` (a relay on loopback). */
-  dsn(port?: number): string;
+  /** The database's DSN on the test server, or through a relay on 127.0.0.1:`relayPort`. */
+  dsn(relayPort?: number): string;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Closes the query client and drops the database WITH (FORCE). */
   drop(): Promise<void>;
@@ -45,3 +45,10 @@ async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     await client.end().catch(() => undefined);
   }
 }
+
+/** The throw-away secrets every e2e Sentinel boots with (never a production value). */
+export const E2E_SECRETS = {
+  SENTINEL_HMAC_SECRET: 'e2e-hmac-secret-0123456789abcdef0123456789',
+  ADMIN_JWT_SECRET: 'e2e-jwt-secret-0123456789abcdef0123456789ab',
+  ADMIN_PASSWORD: 'e2e-admin-password',
+} as const;

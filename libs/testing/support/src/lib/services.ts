@@ -28,18 +28,24 @@ export function testRedisUrl(): string {
   return env('TEST_REDIS_URL') ?? DEFAULT_REDIS_URL;
 }
 
-/** The admin DSN pointed at `database`, optionally through another port (a relay on loopback). */
-export function pgDsnFor(database: string, port?: number): string {
+/** The admin DSN pointed at `database`; with `relayPort`, through a relay on 127.0.0.1:relayPort. */
+export function pgDsnFor(database: string, relayPort?: number): string {
   const url = new URL(testAdminDsn());
   url.pathname = `/${database}`;
-  if (port !== undefined) url.port = String(port);
+  if (relayPort !== undefined) {
+    url.hostname = '127.0.0.1';
+    url.port = String(relayPort);
+  }
   return url.toString();
 }
 
-/** The Redis URL, optionally through another port (a relay on loopback). */
-export function redisUrlFor(port?: number): string {
+/** The Redis URL; with `relayPort`, through a relay on 127.0.0.1:relayPort. */
+export function redisUrlFor(relayPort?: number): string {
   const url = new URL(testRedisUrl());
-  if (port !== undefined) url.port = String(port);
+  if (relayPort !== undefined) {
+    url.hostname = '127.0.0.1';
+    url.port = String(relayPort);
+  }
   return url.toString();
 }
 
@@ -129,14 +135,19 @@ export function serviceAvailable(service: TestService): boolean {
     case 'redis':
       return probeNetworkServices()[service];
     case 'nginx':
-      return nginxPath() !== undefined;
+      return executable(nginxPath());
     case 'chromium':
-      try {
-        accessSync(chromiumPath(), constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
+      return executable(chromiumPath());
+  }
+}
+
+function executable(path: string | undefined): boolean {
+  if (!path) return false;
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
