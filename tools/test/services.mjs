@@ -22,18 +22,24 @@ export const TEST_KEY_PREFIXES = ['sentinel-int:', 'sentinel-e2e:', 'sentinel-co
 export const testPgAdminDsn = () => process.env.TEST_PG_ADMIN_DSN?.trim() || DEFAULT_PG_ADMIN_DSN;
 export const testRedisUrl = () => process.env.TEST_REDIS_URL?.trim() || DEFAULT_REDIS_URL;
 
-/** The admin DSN pointed at another database (and optionally another port, e.g. a relay on loopback). */
-export function pgDsnFor(database, port) {
+/** The admin DSN pointed at `database`; with `relayPort`, through a relay on 127.0.0.1:relayPort. */
+export function pgDsnFor(database, relayPort) {
   const url = new URL(testPgAdminDsn());
   url.pathname = `/${database}`;
-  if (port !== undefined) url.port = String(port);
+  if (relayPort !== undefined) {
+    url.hostname = '127.0.0.1';
+    url.port = String(relayPort);
+  }
   return url.toString();
 }
 
-/** The Redis URL, optionally with another port (a relay on loopback). */
-export function redisUrlFor(port) {
+/** The Redis URL; with `relayPort`, through a relay on 127.0.0.1:relayPort. */
+export function redisUrlFor(relayPort) {
   const url = new URL(testRedisUrl());
-  if (port !== undefined) url.port = String(port);
+  if (relayPort !== undefined) {
+    url.hostname = '127.0.0.1';
+    url.port = String(relayPort);
+  }
   return url.toString();
 }
 
@@ -46,7 +52,7 @@ export function hostPort(urlText) {
 }
 
 export const nginxPath = () =>
-  process.env.NGINX_PATH || ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) || null;
+  process.env.NGINX_PATH?.trim() || ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) || null;
 export const chromiumPath = () => process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 function reachable(urlText, timeoutMs = 500) {
@@ -62,7 +68,8 @@ function reachable(urlText, timeoutMs = 500) {
 
 export async function world() {
   const [postgres, redis] = await Promise.all([reachable(testPgAdminDsn()), reachable(testRedisUrl())]);
-  return { postgres, redis, nginx: nginxPath() !== null, chromium: existsSync(chromiumPath()) };
+  const nginx = nginxPath();
+  return { postgres, redis, nginx: nginx !== null && existsSync(nginx), chromium: existsSync(chromiumPath()) };
 }
 
 /** Keys under the test prefixes (at most `limit`), or null when Redis is not reachable. */
@@ -85,6 +92,26 @@ export async function leftoverKeys(limit = 20) {
     redis.disconnect();
   }
   return found.slice(0, limit);
+}
+
+/** Deletes every key under `prefix` (one made with a TEST_KEY_PREFIXES tier): SCAN + DEL, never a flush. */
+export async function deleteTestKeys(prefix) {
+  if (!TEST_KEY_PREFIXES.some((p) => prefix.startsWith(p)) || prefix.length < 16) {
+    throw new Error(`refusing to delete keys under ${JSON.stringify(prefix)}: not a test prefix`);
+  }
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
