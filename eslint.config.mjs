@@ -6,6 +6,8 @@ import nx from '@nx/eslint-plugin';
  *    The console never imports server code and vice versa; both may use shared.
  *  - type: app → feature → data-access → util. A layer may only reach down.
  * The shared libraries are framework-free: no Nest, Angular, TypeORM, ioredis, express.
+ *  - scope:testing (libs/testing/*): test support. Server and console projects may use it, but only
+ *    from specs, testing/ folders and the e2e apps — never from code that ships (rule below).
  */
 const frameworkPackages = [
   '@nestjs/*',
@@ -41,8 +43,15 @@ export default [
               onlyDependOnLibsWithTags: ['scope:shared'],
               bannedExternalImports: frameworkPackages,
             },
-            { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:server', 'scope:shared'] },
-            { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:console', 'scope:shared'] },
+            {
+              sourceTag: 'scope:server',
+              onlyDependOnLibsWithTags: ['scope:server', 'scope:shared', 'scope:testing'],
+            },
+            {
+              sourceTag: 'scope:console',
+              onlyDependOnLibsWithTags: ['scope:console', 'scope:shared', 'scope:testing'],
+            },
+            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util'] },
@@ -61,9 +70,39 @@ export default [
     },
   },
   {
+    // Type-aware rules for the server and shared code: a promise is awaited, returned or handed to
+    // something that handles its rejection, and never passed where a void callback is expected.
+    // projectService finds each file's nearest tsconfig.json (its project's lib and spec configs).
+    files: ['libs/server/**/*.ts', 'libs/shared/**/*.ts', 'libs/testing/**/*.ts', 'apps/sentinel/src/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        // The net bench script belongs to no tsconfig; it is checked with the default options.
+        projectService: { allowDefaultProject: ['libs/shared/net/bench/*.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
+    // Test support stays out of the code that ships.
+    files: ['libs/**/*.ts', 'apps/sentinel/src/**/*.ts', 'apps/console/src/**/*.ts'],
+    ignores: ['libs/testing/**', '**/*.spec.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['@sentinel/testing-*'], message: 'Test support: only specs and testing/ may use it.' }],
+        },
+      ],
+    },
+  },
+  {
     // Typed configuration only: nothing but the config loader reads the environment.
     files: ['libs/**/*.ts', 'apps/sentinel/src/**/*.ts', 'apps/console/src/**/*.ts'],
-    ignores: ['libs/server/core/src/lib/config/**', '**/*.spec.ts', '**/testing/**'],
+    ignores: ['libs/server/core/src/lib/config/**', '**/*.spec.ts', '**/testing/**', 'libs/testing/**'],
     rules: {
       'no-restricted-properties': [
         'error',

@@ -19,6 +19,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { pgDsnFor, testPgAdminDsn, testRedisUrl } from '../test/services.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const N_BINDINGS = Number(process.env.ADMIN_SCALE_BINDINGS ?? 1_000_000);
@@ -43,7 +44,7 @@ if (!existsSync(main)) {
 // --- database, server ----------------------------------------------------------------------
 const dbName = `sentinel_bench_${randomBytes(5).toString('hex')}`;
 const prefix = `sentinel-bench:${randomBytes(5).toString('hex')}:`;
-const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+const admin = new pg.Client({ connectionString: testPgAdminDsn() });
 await admin.connect();
 await admin.query(`CREATE DATABASE ${dbName}`);
 const dataDir = mkdtempSync(join(os.tmpdir(), 'sentinel-admin-scale-'));
@@ -61,7 +62,7 @@ async function cleanup() {
   rmSync(dataDir, { recursive: true, force: true });
   try {
     const { default: Redis } = await import('ioredis');
-    const r = new Redis('redis://127.0.0.1:6379/0', { lazyConnect: true, maxRetriesPerRequest: 1 });
+    const r = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
     await r.connect();
     let cursor = '0';
     do {
@@ -101,8 +102,8 @@ async function run() {
       APP_PORT: String(port),
       APP_HOST: '127.0.0.1',
       DOWNSTREAM_URL: 'http://127.0.0.1:9',
-      PG_DSN: `postgresql://postgres@127.0.0.1:5432/${dbName}`,
-      REDIS_ADDR: 'redis://127.0.0.1:6379/0',
+      PG_DSN: pgDsnFor(dbName),
+      REDIS_ADDR: testRedisUrl(),
       REDIS_KEY_PREFIX: prefix,
       SENTINEL_HMAC_SECRET: 'bench-hmac-secret-0123456789abcdef0123456789',
       ADMIN_JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789ab',
@@ -125,7 +126,7 @@ async function run() {
   log(`server up (pid ${sentinel.pid}), database ${dbName} migrated`);
 
   // --- bulk load (the server has run the migrations; triggers stay on) ----------------------
-  db = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:5432/${dbName}` });
+  db = new pg.Client({ connectionString: pgDsnFor(dbName) });
   await db.connect();
   const t0 = Date.now();
   await db.query(`SET synchronous_commit = off`);

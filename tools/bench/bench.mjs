@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { countingRelay } from './counting-relay.mjs';
+import { hostPort, pgDsnFor, redisUrlFor, testPgAdminDsn, testRedisUrl } from '../test/services.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -91,7 +92,7 @@ if (!NGINX_BIN) throw new Error('nginx is not installed (apt-get install nginx)'
 
 const loadBefore = os.loadavg();
 const dbName = `sentinel_bench_${randomBytes(5).toString('hex')}`;
-const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+const admin = new pg.Client({ connectionString: testPgAdminDsn() });
 await admin.connect();
 await admin.query(`CREATE DATABASE ${dbName}`);
 const prefix = `sentinel-bench:${randomBytes(5).toString('hex')}:`;
@@ -124,15 +125,17 @@ function child(args, name) {
 const upstream = await child([join(root, 'tools/bench/servers.mjs'), 'upstream'], 'upstream');
 const bare = await child([join(root, 'tools/bench/servers.mjs'), 'bare', String(upstream.port)], 'http-proxy');
 
-const pgRelay = await countingRelay(5432, 'postgres');
-const redisRelay = await countingRelay(6379, 'redis');
+const pgTarget = hostPort(testPgAdminDsn());
+const redisTarget = hostPort(testRedisUrl());
+const pgRelay = await countingRelay(pgTarget.port, 'postgres', pgTarget.host);
+const redisRelay = await countingRelay(redisTarget.port, 'redis', redisTarget.host);
 cleanups.push(
   async () => pgRelay.close(),
   async () => redisRelay.close(),
 );
 cleanups.push(async () => {
   const { default: Redis } = await import('ioredis');
-  const r = new Redis('redis://127.0.0.1:6379/0');
+  const r = new Redis(testRedisUrl());
   let cursor = '0';
   do {
     const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
@@ -159,8 +162,8 @@ async function startSentinel(name, { pgPort, redisPort }) {
       APP_PORT: String(port),
       APP_HOST: '127.0.0.1',
       DOWNSTREAM_URL: `http://127.0.0.1:${upstream.port}`,
-      PG_DSN: `postgresql://postgres@127.0.0.1:${pgPort}/${dbName}`,
-      REDIS_ADDR: `redis://127.0.0.1:${redisPort}/0`,
+      PG_DSN: pgDsnFor(dbName, pgPort), // pgPort/redisPort: a relay on 127.0.0.1; undefined: direct
+      REDIS_ADDR: redisUrlFor(redisPort),
       REDIS_KEY_PREFIX: prefix,
       // nginx in front: trusted, and its X-Real-IP is the client. The load generator sends the
       // same X-Real-IP when it talks to Sentinel directly.
@@ -229,7 +232,7 @@ async function startNginx(name, upstreams) {
 
 log('starting Sentinel ×2, nginx ×3');
 const sentinelA = await startSentinel('a', { pgPort: pgRelay.port, redisPort: redisRelay.port });
-const sentinelB = await startSentinel('b', { pgPort: 5432, redisPort: 6379 });
+const sentinelB = await startSentinel('b', {});
 const nginxDirect = await startNginx('direct', [`127.0.0.1:${upstream.port}`]);
 const nginxSentinel = await startNginx('sentinel', [`127.0.0.1:${sentinelA.port}`]);
 const nginxTwo = await startNginx('two', [`127.0.0.1:${sentinelA.port}`, `127.0.0.1:${sentinelB.port}`]);
@@ -702,7 +705,7 @@ if (section('bind')) {
   // The floor under those figures: one round trip to the same PostgreSQL, and one commit (a bind
   // needs one) — on a shared or busy server this, not Sentinel, sets the bind latency.
   const PROBES = 300; // a p99 from 300 samples, as the serial binds'
-  const probe = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:5432/${dbName}` });
+  const probe = new pg.Client({ connectionString: pgDsnFor(dbName) });
   await probe.connect();
   await probe.query('CREATE TABLE bench_commit_probe (id bigserial PRIMARY KEY, k text UNIQUE)');
   const timed = async (sql, args) => {

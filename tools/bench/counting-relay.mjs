@@ -3,10 +3,10 @@
 // round trips per request from the wire, independent of other users of the shared servers.
 import net from 'node:net';
 
-export function countingRelay(targetPort, protocol) {
+export function countingRelay(targetPort, protocol, targetHost = '127.0.0.1') {
   const counts = { commands: 0 };
   const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
+    const upstream = net.connect(targetPort, targetHost);
     const parser = protocol === 'redis' ? redisCounter(counts) : postgresCounter(counts);
     client.on('data', (chunk) => {
       parser(chunk);

@@ -19,6 +19,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { deleteTestKeys, pgDsnFor, testPgAdminDsn, testRedisUrl } from '../test/services.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const N = Number(process.argv[2] ?? 2000);
@@ -114,9 +115,10 @@ async function measure(label, args, env, portOf) {
   return r;
 }
 
-const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+const admin = new pg.Client({ connectionString: testPgAdminDsn() });
 await admin.connect();
 const db = `sentinel_callgrind_${randomBytes(4).toString('hex')}`;
+const keyPrefix = `sentinel-bench:callgrind-${randomBytes(4).toString('hex')}:`;
 await admin.query(`CREATE DATABASE ${db}`);
 try {
   const bare = await measure(
@@ -134,9 +136,9 @@ try {
       APP_PORT: String(port),
       APP_HOST: '127.0.0.1',
       DOWNSTREAM_URL: `http://127.0.0.1:${upPort}`,
-      PG_DSN: `postgresql://postgres@127.0.0.1:5432/${db}`,
-      REDIS_ADDR: 'redis://127.0.0.1:6379/0',
-      REDIS_KEY_PREFIX: `sentinel-callgrind:${randomBytes(4).toString('hex')}:`,
+      PG_DSN: pgDsnFor(db),
+      REDIS_ADDR: testRedisUrl(),
+      REDIS_KEY_PREFIX: keyPrefix,
       TRUSTED_PROXY_IPS: '127.0.0.1',
       SENTINEL_HMAC_SECRET: 'bench-hmac-secret-0123456789abcdef0123456789',
       ADMIN_JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789ab',
@@ -155,6 +157,7 @@ try {
   agent.destroy();
   await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   await admin.end();
+  await deleteTestKeys(keyPrefix).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(0);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 
 import { VIEWPORT, launchChromium, parseCsv, refreshUntil, screenshot } from './support/browser';
-import { realServicesAvailable } from './support/services';
+import { describeWithServices } from '@sentinel/testing-support';
 import { ConsoleStack, SECRETS, tokenIdOf } from './support/stack';
 
 /*
@@ -26,8 +26,11 @@ const KEY = newKey('main');
 const OTHER_KEYS = [newKey('labs'), newKey('ci00')];
 const TOKEN_ID = tokenIdOf(KEY.slice(3)); // the HMAC of the key without its `sk-` prefix
 
-describe('the console, built and served by the built server on PostgreSQL and Redis', () => {
-  let enabled = false;
+/** Collected only with PostgreSQL, Redis and Chromium there: otherwise skipped (failed with REQUIRE_SERVICES=1). */
+const describeInBrowser = (name: string, fn: () => void) =>
+  describeWithServices(['postgres', 'redis', 'chromium'], name, fn);
+
+describeInBrowser('the console, built and served by the built server on PostgreSQL and Redis', () => {
   let stack: ConsoleStack;
   let browser: Browser;
   let context: BrowserContext;
@@ -71,8 +74,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   }
 
   beforeAll(async () => {
-    enabled = await realServicesAvailable();
-    if (!enabled) return;
     stack = await new ConsoleStack().start();
     browser = await launchChromium();
     context = await browser.newContext({ locale: 'en-US', viewport: VIEWPORT, acceptDownloads: true });
@@ -92,7 +93,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   });
 
   it('shows the wrong-password message, then signs in and returns to the deep link', async () => {
-    if (!enabled) return;
     // A deep link while signed out goes to the login page, and back there after signing in.
     await page.goto(`${stack.url}/admin/ui/bindings?token=${TOKEN_ID}`);
     const password = page.getByLabel('Admin password');
@@ -123,7 +123,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   });
 
   it('counts a proxied request on the dashboard', async () => {
-    if (!enabled) return;
     await nav('Dashboard').click();
     const refresh = page.getByRole('button', { name: 'Refresh' });
     const card = (id: string, value: number) =>
@@ -141,7 +140,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   });
 
   it('finds the binding a proxied request created and opens its detail', async () => {
-    if (!enabled) return;
     await nav('Bindings').click();
     await bindingRow('127.0.0.6').waitFor();
     // The admin knows the start of the key: the mask prefix finds it.
@@ -165,7 +163,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   });
 
   it('edits the rule to multiple in the dialog, flagging an invalid entry as it is typed, and the second IP passes', async () => {
-    if (!enabled) return;
     const openDialog = async () => {
       await rowActions(bindingRow('127.0.0.2')).click();
       await page.getByRole('menuitem', { name: 'Edit rule' }).click();
@@ -209,7 +206,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   });
 
   it('bans the binding: the next proxied request gets 403 and is listed in Logs, and the CSV export has it', async () => {
-    if (!enabled) return;
     await rowActions(bindingRow('127.0.0.2')).click();
     await page.getByRole('menuitem', { name: 'Ban' }).click();
     const confirm = page.getByRole('alertdialog', { name: 'Ban this token?' });
@@ -256,7 +252,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   });
 
   it('unbans (traffic passes again), shows the history in the detail, and unbinds (the next request binds anew)', async () => {
-    if (!enabled) return;
     await nav('Bindings').click();
     await rowActions(bindingRow('127.0.0.2')).click();
     await page.getByRole('menuitem', { name: 'Unban' }).click();
@@ -288,7 +283,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   });
 
   it('switches to Simplified Chinese and the dark theme, both remembered after a reload', async () => {
-    if (!enabled) return;
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     await page.locator('html.theme-dark').waitFor({ state: 'attached' });
     await page.getByRole('button', { name: /^Language: / }).click();
@@ -320,7 +314,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   });
 
   it('shows the audit trail of what the admin did', async () => {
-    if (!enabled) return;
     await nav('Audit').click();
     const table = page.getByTestId('audit-table');
     for (const action of ['Signed in', 'Failed sign-in', 'Rule changed', 'Ban', 'Unban', 'Unbind']) {
@@ -334,7 +327,6 @@ describe('the console, built and served by the built server on PostgreSQL and Re
   });
 
   it('changes a live setting and sees it applied: a lower lockout threshold locks the next sign-ins, with when to retry', async () => {
-    if (!enabled) return;
     await nav('Settings').click();
     const threshold = page.getByRole('spinbutton', { name: 'Login failures before lock' });
     await threshold.fill('0');

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromiumPath } from '@sentinel/testing-support';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 import { WORKSPACE } from './stack';
@@ -12,7 +13,7 @@ export const VIEWPORT = { width: 1280, height: 800 };
 export function launchChromium(): Promise<Browser> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    executablePath: chromiumPath(),
     args: [
       '--headless=new',
       '--no-sandbox',

@@ -6,18 +6,21 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { cleanupRedisPrefix, createTestDatabase, redisPrefix, type TestDatabase } from './services';
+import {
+  E2E_SECRETS,
+  createE2eDatabase,
+  deleteRedisKeys,
+  testRedisPrefix,
+  testRedisUrl,
+  type E2eDatabase,
+} from '@sentinel/testing-support';
 
 export const WORKSPACE = resolve(__dirname, '../../../..');
 const SERVER_MAIN = join(WORKSPACE, 'dist/apps/sentinel/main.js');
 const CONSOLE_INDEX = join(WORKSPACE, 'dist/apps/console/browser/index.html');
 
-/** The same throw-away secrets as apps/sentinel-e2e (TEST_SECRETS). */
-export const SECRETS = {
-  SENTINEL_HMAC_SECRET: 'e2e-hmac-secret-0123456789abcdef0123456789',
-  ADMIN_JWT_SECRET: 'e2e-jwt-secret-0123456789abcdef0123456789ab',
-  ADMIN_PASSWORD: 'e2e-admin-password',
-};
+/** The same throw-away secrets as apps/sentinel-e2e. */
+export const SECRETS = E2E_SECRETS;
 
 export function tokenIdOf(key: string): string {
   return createHmac('sha256', SECRETS.SENTINEL_HMAC_SECRET).update(key).digest('hex');
@@ -57,7 +60,7 @@ export function relay(base: string, key: string, from: string): Promise<number> 
 export class ConsoleStack {
   private upstream!: Server;
   private child!: ChildProcess;
-  private db: TestDatabase | undefined;
+  private db: E2eDatabase | undefined;
   private prefix = '';
   private dataDir = '';
   private exited: number | null = null;
@@ -70,8 +73,8 @@ export class ConsoleStack {
     for (const file of [SERVER_MAIN, CONSOLE_INDEX]) {
       if (!existsSync(file)) throw new Error(`${file} is missing: build sentinel and console first`);
     }
-    this.db = await createTestDatabase();
-    this.prefix = redisPrefix();
+    this.db = await createE2eDatabase('sentinel_console_e2e');
+    this.prefix = testRedisPrefix('sentinel-console-e2e');
     this.upstream = createServer((req, res) => {
       this.upstreamRequests++;
       req.resume();
@@ -96,8 +99,8 @@ export class ConsoleStack {
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: '3000',
         DOWNSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
-        PG_DSN: this.db.dsn,
-        REDIS_ADDR: 'redis://127.0.0.1:6379/0',
+        PG_DSN: this.db.dsn(),
+        REDIS_ADDR: testRedisUrl(),
         REDIS_KEY_PREFIX: this.prefix,
         ...SECRETS,
       },
@@ -138,7 +141,7 @@ export class ConsoleStack {
     await new Promise((r) => (this.upstream ? this.upstream.close(r) : r(undefined)));
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
     await this.db?.drop();
-    if (this.prefix) await cleanupRedisPrefix(this.prefix);
+    if (this.prefix) await deleteRedisKeys(this.prefix);
   }
 
   /** A proxied GET /v1/models with `key`, sent from the loopback address `from`. */

@@ -13,10 +13,11 @@ import { createHmac } from 'node:crypto';
 import { http } from '../support/http';
 import { TEST_SECRETS } from '../support/sentinel-process';
 import { api, b64url, eventually, login, relay, startCluster, tokenIdOf, type AdminCluster } from './admin-support';
+import { describeWithServices, testRedisUrl } from '@sentinel/testing-support';
 
 const key = (n: number) => `adm${String(n).padStart(45, '0')}`; // 48 chars like New API's keys
 
-describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
+describeWithServices(['postgres', 'redis'], 'the admin API on two instances sharing PostgreSQL and Redis', () => {
   let cluster: AdminCluster | null = null;
   let A = '';
   let B = '';
@@ -550,7 +551,7 @@ describe('the admin API on two instances sharing PostgreSQL and Redis', () => {
         env: {
           DOWNSTREAM_URL: cluster.upstream.url,
           PG_DSN: cluster.db.dsn(),
-          REDIS_ADDR: 'redis://127.0.0.1:6379/0',
+          REDIS_ADDR: testRedisUrl(),
           REDIS_KEY_PREFIX: cluster.prefix,
         },
       }).start();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { login, startCluster, type AdminCluster } from './admin-support';
+import { describeWithServices } from '@sentinel/testing-support';
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -15,7 +16,7 @@ function peakRssMiB(pid: number): number {
 const ROWS = 300_000;
 
 /** The CSV export streams from the database in batches: memory stays flat whatever the size. */
-describe('intercept log export of a large set', () => {
+describeWithServices(['postgres', 'redis'], 'intercept log export of a large set', () => {
   let cluster: AdminCluster | null;
   beforeAll(async () => {
     cluster = await startCluster(1);

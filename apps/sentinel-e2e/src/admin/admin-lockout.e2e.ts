@@ -1,8 +1,9 @@
 import type { AdminErrorBody, AuditListResponse } from '@sentinel/admin-contract';
 import { TEST_SECRETS } from '../support/sentinel-process';
 import { api, startCluster, type AdminCluster } from './admin-support';
+import { describeWithServices, testRedisUrl } from '@sentinel/testing-support';
 
-describe('admin login lockout (two instances, one Redis)', () => {
+describeWithServices(['postgres', 'redis'], 'admin login lockout (two instances, one Redis)', () => {
   let cluster: AdminCluster | null = null;
 
   beforeAll(async () => {
@@ -55,7 +56,7 @@ describe('admin login lockout (two instances, one Redis)', () => {
   it('the lock lifts when its key expires; a success then signs in and is audited', async () => {
     if (!cluster) return;
     const { default: Redis } = await import('ioredis');
-    const redis = new Redis('redis://127.0.0.1:6379/0');
+    const redis = new Redis(testRedisUrl());
     try {
       const keys = await redis.keys(`${cluster.prefix}admin:login:*`);
       expect(keys.length).toBe(2);

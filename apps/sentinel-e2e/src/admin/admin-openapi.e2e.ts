@@ -1,6 +1,7 @@
 import { ADMIN_OPERATIONS } from '@sentinel/admin-contract';
 import { api, login, relay, startCluster, type AdminCluster } from './admin-support';
 import { schemaProblems, type Schema } from './json-schema';
+import { describeWithServices } from '@sentinel/testing-support';
 
 type Operation = {
   operationId: string;
@@ -10,7 +11,7 @@ type Operation = {
 type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: Record<string, unknown> };
 
 /** The admin API's OpenAPI document as an integrator fetches and uses it. */
-describe('GET /admin/api/openapi.json', () => {
+describeWithServices(['postgres', 'redis'], 'GET /admin/api/openapi.json', () => {
   let cluster: AdminCluster | null = null;
   let base = '';
   let token = '';

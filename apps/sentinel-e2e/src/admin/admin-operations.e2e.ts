@@ -6,9 +6,10 @@ import type {
   AuditListResponse,
 } from '@sentinel/admin-contract';
 import { api, login, relay, startCluster, type AdminCluster } from './admin-support';
+import { describeWithServices } from '@sentinel/testing-support';
 
 /** What an admin triggers by hand from the console's settings page. */
-describe('admin operations: test alert and archive run', () => {
+describeWithServices(['postgres', 'redis'], 'admin operations: test alert and archive run', () => {
   let cluster: AdminCluster | null;
   let base: string;
   let token: string;

@@ -9,6 +9,7 @@ import {
   redisPrefix,
   type TestDatabase,
 } from '../support/services';
+import { testRedisUrl } from '@sentinel/testing-support';
 
 export interface AdminCluster {
   upstream: FakeUpstream;
@@ -28,7 +29,7 @@ export async function startCluster(count: number, env: Record<string, string> = 
   const common = {
     DOWNSTREAM_URL: upstream.url,
     PG_DSN: db.dsn(),
-    REDIS_ADDR: 'redis://127.0.0.1:6379/0',
+    REDIS_ADDR: testRedisUrl(),
     REDIS_KEY_PREFIX: prefix,
     ...env,
   };

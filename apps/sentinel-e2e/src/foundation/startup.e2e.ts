@@ -12,6 +12,7 @@ import {
 } from '../support/services';
 import { TcpRelay } from '../support/tcp-relay';
 import { FakeUpstream } from '../support/fake-upstream';
+import { describeWithServices, testRedisUrl } from '@sentinel/testing-support';
 
 describe('start-up and configuration', () => {
   it.each([
@@ -90,7 +91,7 @@ describe('embedded quick start (no PG_DSN, no REDIS_ADDR, no secrets)', () => {
   });
 });
 
-describe('real PostgreSQL and Redis', () => {
+describeWithServices(['postgres', 'redis'], 'real PostgreSQL and Redis', () => {
   let enabled = false;
   let db: TestDatabase;
   let relay: TcpRelay;
@@ -101,13 +102,13 @@ describe('real PostgreSQL and Redis', () => {
     enabled = await realServicesAvailable();
     if (!enabled) return;
     db = await createTestDatabase();
-    relay = await new TcpRelay(5432).start();
+    relay = await TcpRelay.to('postgres').start();
     prefix = redisPrefix();
     sentinel = await new SentinelProcess({
       env: {
         // The original tool's DSN form is accepted as is.
         PG_DSN: `postgresql+asyncpg://postgres@127.0.0.1:${relay.port}/${db.name}`,
-        REDIS_ADDR: 'redis://127.0.0.1:6379/0',
+        REDIS_ADDR: testRedisUrl(),
         REDIS_KEY_PREFIX: prefix,
       },
     }).start();

@@ -7,10 +7,11 @@ import { http } from '../support/http';
 import { SentinelProcess } from '../support/sentinel-process';
 import type { TestDatabase } from '../support/services';
 import { RealStack } from '../support/stack';
+import { describeWithServices } from '@sentinel/testing-support';
 
 const key = (n: number) => `k${String(n).padStart(47, '0')}`; // 48 chars like New API's keys
 
-describe('the guarded proxy on real PostgreSQL and Redis', () => {
+describeWithServices(['postgres', 'redis'], 'the guarded proxy on real PostgreSQL and Redis', () => {
   let enabled = false;
   let stack: RealStack;
   let upstream: FakeUpstream;

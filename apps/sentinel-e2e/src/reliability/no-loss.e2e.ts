@@ -17,6 +17,7 @@ import {
   until,
   type Instance,
 } from './reliability-support';
+import { describeWithServices } from '@sentinel/testing-support';
 
 const OWN = '127.0.0.2';
 const OTHER = '127.0.0.3';
@@ -70,7 +71,7 @@ async function staleLastUsed(db: TestDatabase, lastSent: Map<string, number>): P
   return [...lastSent].filter(([k, sentAt]) => (used.get(k) ?? 0) < sentAt - 1).map(([k]) => k);
 }
 
-describe('reliability: nothing lost (SIGTERM under load, PostgreSQL outage)', () => {
+describeWithServices(['postgres', 'redis'], 'reliability: nothing lost (SIGTERM under load, PostgreSQL outage)', () => {
   let enabled = false;
   let stack: RealStack;
   let db: TestDatabase;
@@ -144,7 +145,7 @@ describe('reliability: nothing lost (SIGTERM under load, PostgreSQL outage)', ()
 
   it('PostgreSQL outage: rows queue (bounded), the overflow is counted and logged, the queue and last_used_at are written once it returns', async () => {
     if (!enabled) return;
-    const pg = await new TcpRelay(5432).start();
+    const pg = await TcpRelay.to('postgres').start();
     let s: Instance | undefined;
     try {
       s = await bootInstance(stack, { INTERCEPT_QUEUE_MAX: '50' }, { pg: pg.port });

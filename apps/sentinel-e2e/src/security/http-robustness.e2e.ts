@@ -6,6 +6,7 @@ import { http, type HttpResult } from '../support/http';
 import { MisbehavingUpstream } from '../support/misbehaving-upstream';
 import type { SentinelProcess } from '../support/sentinel-process';
 import { RealStack } from '../support/stack';
+import { describeWithServices } from '@sentinel/testing-support';
 
 /**
  * HTTP robustness (issue #8; security matrix cases 28–30): request smuggling forms, bad chunking,
@@ -76,7 +77,7 @@ function readSse(base: string, headers: Record<string, string>): Promise<{ statu
   });
 }
 
-describe('HTTP robustness (security matrix cases 28–30, issue #8)', () => {
+describeWithServices(['postgres', 'redis'], 'HTTP robustness (security matrix cases 28–30, issue #8)', () => {
   let stack: RealStack | null = null;
   let upstream: MisbehavingUpstream;
   /** Default timeouts. */

@@ -6,6 +6,7 @@ import { api, login } from '../admin/admin-support';
 import { http, type HttpResult } from '../support/http';
 import { RealStack } from '../support/stack';
 import { SentinelProcess, TEST_SECRETS } from '../support/sentinel-process';
+import { describeWithServices } from '@sentinel/testing-support';
 
 /**
  * The security-matrix cases (docs/security-cases.md) that were proved only at the unit level
@@ -51,7 +52,7 @@ class Receiver {
   }
 }
 
-describe('security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => {
+describeWithServices(['postgres', 'redis'], 'security matrix — the remaining cases (3, 4, 6, 14, 17, 19)', () => {
   let stack: RealStack | null = null;
   let s: SentinelProcess;
   let base: string;

@@ -6,6 +6,7 @@ import { HeldRelay } from '../support/held-relay';
 import { http, type HttpResult } from '../support/http';
 import { RealStack } from '../support/stack';
 import { SentinelProcess, TEST_SECRETS } from '../support/sentinel-process';
+import { describeWithServices, testRedisUrl } from '@sentinel/testing-support';
 
 /**
  * docs/security-cases.md as named tests against the BUILT server (dist/apps/sentinel).
@@ -54,7 +55,7 @@ function raw(port: number, bytes: string | Buffer, waitMs = 3_000): Promise<stri
 /** Short, so case 29's slow-header 408 comes quickly; every other request sends its headers at once. */
 const HEADERS_TIMEOUT_MS = 3_000;
 
-describe('security matrix (docs/security-cases.md)', () => {
+describeWithServices(['postgres', 'redis'], 'security matrix (docs/security-cases.md)', () => {
   let stack: RealStack | null = null;
   let s: SentinelProcess;
   let base: string;
@@ -304,7 +305,7 @@ describe('security matrix (docs/security-cases.md)', () => {
 
     // Redis: every key and value under the test prefix.
     const { default: Redis } = await import('ioredis');
-    const redis = new Redis('redis://127.0.0.1:6379/0', { maxRetriesPerRequest: 1 });
+    const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
     try {
       let cursor = '0';
       let redisText = '';
@@ -342,9 +343,9 @@ describe('security matrix (docs/security-cases.md)', () => {
     if (!stack) return;
     // Instance B reaches PostgreSQL through a relay that can hold the answers to one token's
     // lookups; A (the admin's instance) and both instances' Redis are direct.
-    const relay = await new HeldRelay(5432).start();
+    const relay = await HeldRelay.to('postgres').start();
     const { default: Redis } = await import('ioredis');
-    const redis = new Redis('redis://127.0.0.1:6379/0', { maxRetriesPerRequest: 1 });
+    const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
     try {
       const b = await stack.sentinel({ APP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) }, { pg: relay.port });
       const hashOf = (key: string) =>

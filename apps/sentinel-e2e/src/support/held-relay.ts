@@ -1,4 +1,5 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { serviceAddress } from '@sentinel/testing-support';
 
 interface Link {
   client: Socket;
@@ -26,6 +27,12 @@ export class HeldRelay {
     private readonly targetPort: number,
     private readonly targetHost = '127.0.0.1',
   ) {}
+
+  /** A relay to the test PostgreSQL or Redis (TEST_PG_ADMIN_DSN / TEST_REDIS_URL). */
+  static to(service: 'postgres' | 'redis'): HeldRelay {
+    const { host, port } = serviceAddress(service);
+    return new HeldRelay(port, host);
+  }
 
   async start(): Promise<this> {
     this.server = createServer((client) => {

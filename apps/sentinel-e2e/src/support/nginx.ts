@@ -1,21 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nginxPath } from '@sentinel/testing-support';
 import { freePort } from './free-port';
 import { WORKSPACE } from './sentinel-process';
 
-export const NGINX_BIN = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+/** NGINX_PATH, or Debian's nginx; suites that run it declare describeWithServices([…, 'nginx'], …). */
+export const NGINX_BIN = nginxPath();
 
 /**
  * The project's own nginx/nginx.conf, run by Debian's nginx. Only ports and paths are

@@ -4,15 +4,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './free-port';
+import { E2E_SECRETS } from '@sentinel/testing-support';
 
 export const WORKSPACE = resolve(__dirname, '../../../..');
 export const SERVER_MAIN = join(WORKSPACE, 'dist/apps/sentinel/main.js');
 
-export const TEST_SECRETS = {
-  SENTINEL_HMAC_SECRET: 'e2e-hmac-secret-0123456789abcdef0123456789',
-  ADMIN_JWT_SECRET: 'e2e-jwt-secret-0123456789abcdef0123456789ab',
-  ADMIN_PASSWORD: 'e2e-admin-password',
-};
+export const TEST_SECRETS = E2E_SECRETS;
 
 export interface SentinelOptions {
   env?: Record<string, string | undefined>;

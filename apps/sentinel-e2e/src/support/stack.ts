@@ -5,6 +5,7 @@ import {
   createTestDatabase,
   realServicesAvailable,
   redisPrefix,
+  redisUrlFor,
   type TestDatabase,
 } from './services';
 
@@ -35,7 +36,7 @@ export class RealStack {
     return {
       DOWNSTREAM_URL: this.upstream.url,
       PG_DSN: this.db.dsn(ports.pg),
-      REDIS_ADDR: `redis://127.0.0.1:${ports.redis ?? 6379}/0`,
+      REDIS_ADDR: redisUrlFor(ports.redis),
       REDIS_KEY_PREFIX: this.prefix,
       ...extra,
     };

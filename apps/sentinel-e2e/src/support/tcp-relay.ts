@@ -1,5 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { serviceAddress } from '@sentinel/testing-support';
 
 /**
  * A TCP relay the test owns, between Sentinel and a shared service (PostgreSQL, Redis), so a
@@ -25,6 +26,12 @@ export class TcpRelay {
     private readonly targetPort: number,
     private readonly targetHost = '127.0.0.1',
   ) {}
+
+  /** A relay to the test PostgreSQL or Redis (TEST_PG_ADMIN_DSN / TEST_REDIS_URL). */
+  static to(service: 'postgres' | 'redis'): TcpRelay {
+    const { host, port } = serviceAddress(service);
+    return new TcpRelay(port, host);
+  }
 
   async start(): Promise<this> {
     this.server = createServer((client) => {

@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { BindingEvents, type InterceptEvent } from '@sentinel/server-binding';
-import { AppLogger, MemoryKvStore, RedisKvStore, loadConfig, type KvStore } from '@sentinel/server-core';
+import { AppLogger, type KvStore } from '@sentinel/server-core';
 import { defaultsFromEnvironment, type RuntimeSettingsValues } from '@sentinel/server-settings';
-import {
-  createEmbeddedTestDataSource,
-  createPostgresTestDataSource,
-  postgresTier,
-} from '@sentinel/server-storage/testing';
-import type { DataSource } from 'typeorm';
+import { describeEachBackend, testConfig } from '@sentinel/server-storage/testing';
 import { WebhookReceiver } from '../testing/webhook-receiver';
 import { DEFAULT_ALERT_OPTIONS, type AlertOptions } from './alert.options';
 import { AlertService } from './alert.service';
@@ -15,15 +10,7 @@ import type { AlertPayload } from './alert.types';
 import { verifySignature } from './signature';
 
 const silent = new AppLogger('error', () => undefined);
-const config = loadConfig({
-  env: {
-    SENTINEL_HMAC_SECRET: 'int-hmac-0123456789abcdef0123456789abcdef',
-    ADMIN_JWT_SECRET: 'int-jwt-0123456789abcdef0123456789abcdef00',
-    ADMIN_PASSWORD: 'int-test-password',
-  },
-  dotEnvPath: null,
-  notice: () => undefined,
-});
+const config = testConfig();
 
 class TestSettings {
   current: Readonly<RuntimeSettingsValues> = defaultsFromEnvironment(config);
@@ -31,42 +18,6 @@ class TestSettings {
     this.current = Object.freeze({ ...this.current, ...p });
   }
 }
-
-interface Backend {
-  dataSource: DataSource;
-  kv: KvStore;
-  /** A second client on the same store (another instance's connection to the same Redis). */
-  kv2: KvStore;
-  close(): Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend | null>][] = [
-  [
-    'embedded PGlite + in-process Redis role',
-    async () => {
-      const db = await createEmbeddedTestDataSource();
-      const kv = new MemoryKvStore();
-      return { dataSource: db.dataSource, kv, kv2: kv, close: async () => (await kv.close(), await db.close()) };
-    },
-  ],
-  [
-    'PostgreSQL + Redis',
-    async () => {
-      if (postgresTier() === 'skip') return null;
-      const db = await createPostgresTestDataSource();
-      const keyPrefix = `sentinel-int:${randomBytes(6).toString('hex')}:`;
-      const kv = new RedisKvStore({ url: 'redis://127.0.0.1:6379/0', keyPrefix });
-      const kv2 = new RedisKvStore({ url: 'redis://127.0.0.1:6379/0', keyPrefix });
-      await Promise.all([kv.waitReady(), kv2.waitReady()]);
-      return {
-        dataSource: db.dataSource,
-        kv,
-        kv2,
-        close: async () => (await kv.close(), await kv2.close(), await db.close()),
-      };
-    },
-  ],
-];
 
 const RAW_KEY = 'sk-abcd1234abcd1234abcd1234abcd1234abcd1234abcd';
 
@@ -89,14 +40,13 @@ function intercept(tokenHash: string, clientIp: string, at = new Date()): Interc
 
 const newToken = () => randomBytes(32).toString('hex');
 
-describe.each(backends)('AlertService on %s', (_name, make) => {
-  let backend: Backend | null;
+describeEachBackend('AlertService on %s', { kv: true }, (backend) => {
   let receiver: WebhookReceiver;
   let settings: TestSettings;
   const services: AlertService[] = [];
 
   const service = (options: Partial<AlertOptions> = {}, kv?: KvStore): AlertService => {
-    const b = backend as Backend;
+    const b = backend();
     const s = new AlertService(kv ?? b.kv, b.dataSource, settings, new BindingEvents(), silent, {
       ...DEFAULT_ALERT_OPTIONS,
       baseDelayMs: 20,
@@ -110,17 +60,11 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
   };
 
   const deliveriesFor = async (tokenHash: string) =>
-    (backend as Backend).dataSource.query(
+    backend().dataSource.query(
       `SELECT status, attempts, last_error, payload FROM alert_deliveries WHERE token_hash = $1 ORDER BY id`,
       [tokenHash],
     ) as Promise<{ status: string; attempts: number; last_error: string | null; payload: AlertPayload | string }[]>;
 
-  beforeAll(async () => {
-    backend = await make();
-  });
-  afterAll(async () => {
-    await backend?.close();
-  });
   beforeEach(async () => {
     settings = new TestSettings();
     receiver = await new WebhookReceiver().start();
@@ -136,9 +80,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     await receiver.stop();
   });
 
-  const maybe = (name: string, fn: () => Promise<void>) => it(name, async () => (backend ? fn() : undefined));
-
-  maybe('N-1 intercepts send nothing; the Nth sends exactly one alert with the full payload', async () => {
+  it('N-1 intercepts send nothing; the Nth sends exactly one alert with the full payload', async () => {
     const alerts = service();
     const h = newToken();
     for (let i = 0; i < 4; i++)
@@ -179,9 +121,9 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     expect(receiver.requests).toHaveLength(1);
   });
 
-  maybe('3N intercepts across two instances sharing one store in one window: one alert', async () => {
+  it('3N intercepts across two instances sharing one store in one window: one alert', async () => {
     const a = service({ instanceId: 'instance-a' });
-    const b = service({ instanceId: 'instance-b' }, (backend as Backend).kv2);
+    const b = service({ instanceId: 'instance-b' }, await backend().anotherKv());
     const h = newToken();
     for (let i = 0; i < 15; i++) (i % 2 ? a : b).enqueueIntercept(intercept(h, `198.51.100.${(i % 3) + 1}`));
     await Promise.all([a.whenIdle(), b.whenIdle()]);
@@ -190,13 +132,13 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     expect(a.stats.alertsTriggered + b.stats.alertsTriggered).toBe(1);
   });
 
-  maybe('the intercepts subscriber only enqueues: a hanging webhook never slows the caller', async () => {
+  it('the intercepts subscriber only enqueues: a hanging webhook never slows the caller', async () => {
     receiver.respond(() => ({ hang: true }));
     settings.set({ alertThresholdCount: 1 });
     const events = new BindingEvents();
     // Count every KvStore call, to prove none happens on the emitting (request) side.
     let kvCalls = 0;
-    const real = (backend as Backend).kv;
+    const real = backend().kv;
     const countingKv = new Proxy(real, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
@@ -207,7 +149,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
         };
       },
     });
-    const alerts = new AlertService(countingKv, (backend as Backend).dataSource, settings, events, silent, {
+    const alerts = new AlertService(countingKv, backend().dataSource, settings, events, silent, {
       ...DEFAULT_ALERT_OPTIONS,
       attemptTimeoutMs: 300,
       maxAttempts: 2,
@@ -233,7 +175,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     expect(rows[0].last_error).toMatch(/timed out after 300 ms/);
   });
 
-  maybe('signs deliveries when a secret is set; the receiver verifies them', async () => {
+  it('signs deliveries when a secret is set; the receiver verifies them', async () => {
     settings.set({ alertWebhookSecret: 'whsec-int', alertThresholdCount: 1 });
     const alerts = service();
     alerts.enqueueIntercept(intercept(newToken(), '198.51.100.1'));
@@ -246,7 +188,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     expect(verifySignature('whsec-int', header, req.body + ' ', 300)).toBe(false);
   });
 
-  maybe('retries 5xx/429 with exponential backoff, then records success', async () => {
+  it('retries 5xx/429 with exponential backoff, then records success', async () => {
     receiver.respond((n) => (n === 1 ? { status: 503, body: 'busy' } : n === 2 ? { status: 429 } : { status: 204 }));
     settings.set({ alertThresholdCount: 1 });
     const alerts = service({ baseDelayMs: 100, maxDelayMs: 1_000 });
@@ -262,7 +204,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     expect(await deliveriesFor(h)).toMatchObject([{ status: 'sent', attempts: 3, last_error: null }]);
   });
 
-  maybe('gives up after the attempt cap and records the reason', async () => {
+  it('gives up after the attempt cap and records the reason', async () => {
     receiver.respond(() => ({ status: 500, body: 'boom' }));
     settings.set({ alertThresholdCount: 1 });
     const alerts = service({ maxAttempts: 4 });
@@ -273,7 +215,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     expect(await deliveriesFor(h)).toMatchObject([{ status: 'failed', attempts: 4, last_error: 'HTTP 500: boom' }]);
   });
 
-  maybe('does not retry a 400 (or any 4xx other than 408/429)', async () => {
+  it('does not retry a 400 (or any 4xx other than 408/429)', async () => {
     receiver.respond(() => ({ status: 400, body: '{"error":"bad"}' }));
     settings.set({ alertThresholdCount: 1 });
     const alerts = service();
@@ -284,7 +226,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     expect(await deliveriesFor(h)).toMatchObject([{ status: 'failed', attempts: 1 }]);
   });
 
-  maybe('the SSRF guard refuses the loopback receiver by default and records why', async () => {
+  it('the SSRF guard refuses the loopback receiver by default and records why', async () => {
     settings.set({ alertThresholdCount: 1, alertAllowPrivateTargets: false });
     const alerts = service();
     const h = newToken();
@@ -296,7 +238,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     expect(rows[0].last_error).toMatch(/refused: 127\.0\.0\.1, a loopback address/);
   });
 
-  maybe('redirects are not followed', async () => {
+  it('redirects are not followed', async () => {
     const target = await new WebhookReceiver().start();
     try {
       receiver.respond(() => ({ status: 302, headers: { location: target.url('/internal') } }));
@@ -315,7 +257,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     }
   });
 
-  maybe('sendTestAlert delivers in the configured format and recentDeliveries lists it', async () => {
+  it('sendTestAlert delivers in the configured format and recentDeliveries lists it', async () => {
     settings.set({ alertFormat: 'slack' });
     const alerts = service();
     const outcome = await alerts.sendTestAlert();
@@ -329,7 +271,7 @@ describe.each(backends)('AlertService on %s', (_name, make) => {
     expect(await alerts.sendTestAlert()).toMatchObject({ status: 'failed', attempts: 0, deliveryId: null });
   });
 
-  maybe('without a webhook URL nothing is counted', async () => {
+  it('without a webhook URL nothing is counted', async () => {
     settings.set({ alertWebhookUrl: null, alertThresholdCount: 1 });
     const alerts = service();
     alerts.enqueueIntercept(intercept(newToken(), '198.51.100.1'));

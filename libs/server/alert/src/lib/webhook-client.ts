@@ -80,7 +80,7 @@ function post(target: ResolvedTarget, a: WebhookAttempt): Promise<AttemptResult>
       options.auth = `${decodeURIComponent(target.url.username)}:${decodeURIComponent(target.url.password)}`;
     }
     const send = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(options, (res) => readResponse(res, a.bodyError).then(finish));
+    const req = send(options, (res) => void readResponse(res, a.bodyError).then(finish));
     const timer = setTimeout(() => {
       req.destroy();
       finish({ ok: false, retryable: true, error: `timed out after ${a.timeoutMs} ms` });

@@ -1,97 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseIp, type Ip } from '@sentinel/net';
 import { BindingDecider, BindingEvents, BindingRepository, DEFAULT_BINDING_OPTIONS } from '@sentinel/server-binding';
-import {
-  AppLogger,
-  DependencyHealth,
-  MemoryKvStore,
-  RedisKvStore,
-  loadConfig,
-  type KvStore,
-} from '@sentinel/server-core';
+import { AppLogger, DependencyHealth } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
-import { createDataSource } from '@sentinel/server-storage';
-import {
-  createEmbeddedTestDataSource,
-  createPostgresTestDataSource,
-  postgresTier,
-} from '@sentinel/server-storage/testing';
+import { describeEachBackend, testConfig } from '@sentinel/server-storage/testing';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './archive.options';
 import { ARCHIVE_BATCH_SQL, ARCHIVE_INTERVAL_NAME, ARCHIVE_LOCK_KEY, ArchiveService } from './archive.service';
 
 const silent = new AppLogger('error', () => undefined);
-const config = loadConfig({
-  env: {
-    SENTINEL_HMAC_SECRET: 'int-hmac-0123456789abcdef0123456789abcdef',
-    ADMIN_JWT_SECRET: 'int-jwt-0123456789abcdef0123456789abcdef00',
-    ADMIN_PASSWORD: 'int-test-password',
-  },
-  dotEnvPath: null,
-  notice: () => undefined,
-});
+const config = testConfig();
 const ip = (s: string) => parseIp(s) as Ip;
 const tokenHash = () => randomBytes(32).toString('hex');
 
-interface Backend {
-  kind: 'pglite' | 'postgres';
-  dataSource: DataSource;
-  kv: KvStore;
-  /** Another instance's connection pool to the same database (PostgreSQL only). */
-  second(): Promise<DataSource>;
-  close(): Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend | null>][] = [
-  [
-    'embedded PGlite + in-process Redis role',
-    async () => {
-      const db = await createEmbeddedTestDataSource();
-      const kv = new MemoryKvStore();
-      return {
-        kind: 'pglite',
-        dataSource: db.dataSource,
-        kv,
-        second: async () => db.dataSource,
-        close: async () => (await kv.close(), await db.close()),
-      };
-    },
-  ],
-  [
-    'PostgreSQL + Redis',
-    async () => {
-      if (postgresTier() === 'skip') return null;
-      const db = await createPostgresTestDataSource();
-      const kv = new RedisKvStore({
-        url: 'redis://127.0.0.1:6379/0',
-        keyPrefix: `sentinel-int:${randomBytes(6).toString('hex')}:`,
-      });
-      await kv.waitReady();
-      const extra: DataSource[] = [];
-      return {
-        kind: 'postgres',
-        dataSource: db.dataSource,
-        kv,
-        second: async () => {
-          const ds = await createDataSource({ pgDsn: db.database.dsn, dataDir: tmpdir(), poolSize: 4 });
-          extra.push(ds);
-          return ds;
-        },
-        close: async () => {
-          for (const ds of extra) await ds.destroy();
-          await kv.close();
-          await db.close();
-        },
-      };
-    },
-  ],
-];
-
-describe.each(backends)('ArchiveService on %s', (_name, make) => {
-  let backend: Backend | null;
-  const be = () => backend as Backend;
+describeEachBackend('ArchiveService on %s', { kv: true }, (be, kind) => {
+  const onPostgres = kind === 'postgres' ? it : it.skip; // PGlite: one process, one session
   let settings: RuntimeSettings;
   let decider: BindingDecider;
   const deciders: BindingDecider[] = [];
@@ -148,99 +72,90 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     );
 
   beforeAll(async () => {
-    backend = await make();
-    if (!backend) return;
     settings = new RuntimeSettings(config);
     decider = await newDecider();
   });
   afterAll(async () => {
     for (const d of deciders) await d.onModuleDestroy();
-    await backend?.close();
   });
   beforeEach(async () => {
-    if (!backend) return;
     settings.apply({ archiveDays: 90, interceptRetentionDays: 180 });
     for (const t of ['token_bindings', 'archived_bindings', 'intercept_logs', 'archive_runs'])
       await q(`DELETE FROM ${t}`);
   });
 
-  const run = (name: string, fn: () => Promise<void>) => it(name, async () => (backend ? fn() : undefined));
+  it('archives old and never-used-old bindings; keeps recent, never-used-new and banned ones; records the run', async () => {
+    const old = await insertBinding({ lastUsedDaysAgo: 100, createdDaysAgo: 300 });
+    const recentlyUsed = await insertBinding({ lastUsedDaysAgo: 1, createdDaysAgo: 300 });
+    const neverUsedOld = await insertBinding({ lastUsedDaysAgo: null, createdDaysAgo: 91 });
+    const neverUsedNew = await insertBinding({ lastUsedDaysAgo: null, createdDaysAgo: 89 });
+    const bannedOld = await insertBinding({ lastUsedDaysAgo: 400, createdDaysAgo: 400, status: 'banned' });
+    const before = await q<{ id: string; token_hash: string; version: string }>(
+      `SELECT id::text, token_hash, version::text FROM token_bindings`,
+    );
 
-  run(
-    'archives old and never-used-old bindings; keeps recent, never-used-new and banned ones; records the run',
-    async () => {
-      const old = await insertBinding({ lastUsedDaysAgo: 100, createdDaysAgo: 300 });
-      const recentlyUsed = await insertBinding({ lastUsedDaysAgo: 1, createdDaysAgo: 300 });
-      const neverUsedOld = await insertBinding({ lastUsedDaysAgo: null, createdDaysAgo: 91 });
-      const neverUsedNew = await insertBinding({ lastUsedDaysAgo: null, createdDaysAgo: 89 });
-      const bannedOld = await insertBinding({ lastUsedDaysAgo: 400, createdDaysAgo: 400, status: 'banned' });
-      const before = await q<{ id: string; token_hash: string; version: string }>(
-        `SELECT id::text, token_hash, version::text FROM token_bindings`,
-      );
+    const archive = service({ instanceId: 'test-instance' });
+    const summary = await archive.runNow();
+    expect(summary).toMatchObject({
+      status: 'completed',
+      rowsArchived: 2,
+      logsDeleted: 0,
+      error: null,
+      instanceId: 'test-instance',
+    });
 
-      const archive = service({ instanceId: 'test-instance' });
-      const summary = await archive.runNow();
-      expect(summary).toMatchObject({
-        status: 'completed',
-        rowsArchived: 2,
-        logsDeleted: 0,
-        error: null,
-        instanceId: 'test-instance',
-      });
-
-      const left = (await q<{ token_hash: string }>(`SELECT token_hash FROM token_bindings`))
-        .map((r) => r.token_hash)
-        .sort();
-      expect(left).toEqual([recentlyUsed, neverUsedNew, bannedOld].sort());
-      const archived = await q<{
-        binding_id: string;
-        token_hash: string;
-        rule_kind: string;
-        rule_entries: string;
-        status: string;
-        first_ip: string;
-        last_ip: string | null;
-        last_used_at: Date | null;
-        note: string;
-        version: string;
-        archive_reason: string;
-      }>(
-        `SELECT binding_id::text, token_hash, rule_kind, rule_entries::text, status, host(first_ip) AS first_ip, host(last_ip) AS last_ip,
+    const left = (await q<{ token_hash: string }>(`SELECT token_hash FROM token_bindings`))
+      .map((r) => r.token_hash)
+      .sort();
+    expect(left).toEqual([recentlyUsed, neverUsedNew, bannedOld].sort());
+    const archived = await q<{
+      binding_id: string;
+      token_hash: string;
+      rule_kind: string;
+      rule_entries: string;
+      status: string;
+      first_ip: string;
+      last_ip: string | null;
+      last_used_at: Date | null;
+      note: string;
+      version: string;
+      archive_reason: string;
+    }>(
+      `SELECT binding_id::text, token_hash, rule_kind, rule_entries::text, status, host(first_ip) AS first_ip, host(last_ip) AS last_ip,
               last_used_at, note, version::text, archive_reason FROM archived_bindings ORDER BY token_hash`,
-      );
-      expect(archived.map((r) => r.token_hash).sort()).toEqual([old, neverUsedOld].sort());
-      for (const r of archived) {
-        const src = before.find((b) => b.token_hash === r.token_hash) as (typeof before)[number];
-        expect(r).toMatchObject({
-          binding_id: src.id,
-          version: src.version,
-          rule_kind: 'multiple',
-          rule_entries: '{10.0.0.0/24,192.0.2.7/32}',
-          status: 'active',
-          first_ip: '10.0.0.1',
-          last_ip: '10.0.0.2',
-          note: 'a note',
-          archive_reason: 'retention',
-        });
-      }
-      expect(archived.find((r) => r.token_hash === neverUsedOld)?.last_used_at).toBeNull();
-
-      const last = await archive.lastRun();
-      expect(last).toMatchObject({
-        id: summary.runId,
-        instanceId: 'test-instance',
-        rowsArchived: 2,
-        logsDeleted: 0,
-        error: null,
+    );
+    expect(archived.map((r) => r.token_hash).sort()).toEqual([old, neverUsedOld].sort());
+    for (const r of archived) {
+      const src = before.find((b) => b.token_hash === r.token_hash) as (typeof before)[number];
+      expect(r).toMatchObject({
+        binding_id: src.id,
+        version: src.version,
+        rule_kind: 'multiple',
+        rule_entries: '{10.0.0.0/24,192.0.2.7/32}',
+        status: 'active',
+        first_ip: '10.0.0.1',
+        last_ip: '10.0.0.2',
+        note: 'a note',
+        archive_reason: 'retention',
       });
-      expect(last?.finishedAt).not.toBeNull();
+    }
+    expect(archived.find((r) => r.token_hash === neverUsedOld)?.last_used_at).toBeNull();
 
-      // Nothing left to do: a second run archives nothing.
-      expect(await archive.runNow()).toMatchObject({ status: 'completed', rowsArchived: 0 });
-    },
-  );
+    const last = await archive.lastRun();
+    expect(last).toMatchObject({
+      id: summary.runId,
+      instanceId: 'test-instance',
+      rowsArchived: 2,
+      logsDeleted: 0,
+      error: null,
+    });
+    expect(last?.finishedAt).not.toBeNull();
 
-  run('works in bounded batches (batch size 10 over 35 rows → 4 statements)', async () => {
+    // Nothing left to do: a second run archives nothing.
+    expect(await archive.runNow()).toMatchObject({ status: 'completed', rowsArchived: 0 });
+  });
+
+  it('works in bounded batches (batch size 10 over 35 rows → 4 statements)', async () => {
     await insertMany(35, 120);
     await insertMany(5, 10);
     const summary = await service({ batchSize: 10 }).runNow();
@@ -250,9 +165,9 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     expect((await q<{ n: string }>(`SELECT rows_archived::text AS n FROM archive_runs`))[0].n).toBe('35');
   });
 
-  run('two services running the job at once archive every row exactly once', async () => {
+  it('two services running the job at once archive every row exactly once', async () => {
     await insertMany(60, 120);
-    const other = await be().second();
+    const other = await be().anotherDataSource();
     const a = service({ batchSize: 5, instanceId: 'a' });
     const b = service({ batchSize: 5, instanceId: 'b' }, other, await newDecider(other));
     const [ra, rb] = await Promise.all([a.runNow(), b.runNow()]);
@@ -269,9 +184,9 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     }
   });
 
-  run('without the lock, concurrent batches still never archive a row twice (SKIP LOCKED)', async () => {
+  it('without the lock, concurrent batches still never archive a row twice (SKIP LOCKED)', async () => {
     await insertMany(90, 120);
-    const other = await be().second();
+    const other = await be().anotherDataSource();
     const cutoff = new Date(Date.now() - 90 * 86_400_000).toISOString();
     const drain = async (ds: DataSource) => {
       let total = 0;
@@ -289,10 +204,9 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     expect([n, d]).toEqual([90, 90]);
   });
 
-  run('an instance that cannot take the advisory lock skips the run', async () => {
-    if (be().kind !== 'postgres') return; // PGlite: one process, one session
+  onPostgres('an instance that cannot take the advisory lock skips the run', async () => {
     await insertMany(3, 120);
-    const other = await be().second();
+    const other = await be().anotherDataSource();
     const runner = other.createQueryRunner();
     await runner.connect();
     try {
@@ -310,7 +224,7 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     }
   });
 
-  run('archived tokens lose every cached decision and bind again on first use', async () => {
+  it('archived tokens lose every cached decision and bind again on first use', async () => {
     const h = tokenHash();
     const first = await decider.resolve(h, 'sk-reb…ind1', ip('203.0.113.10'));
     expect(first.kind === 'binding' && first.created).toBe(true);
@@ -344,7 +258,7 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     ).toBe(1);
   });
 
-  run('deletes intercept logs older than interceptRetentionDays, in batches', async () => {
+  it('deletes intercept logs older than interceptRetentionDays, in batches', async () => {
     const insertLogs = (n: number, daysAgo: number) =>
       q(
         `INSERT INTO intercept_logs (token_hash, token_mask, client_ip, rule_kind, rule_entries, binding_status, reason, method, path, created_at)
@@ -366,7 +280,7 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     expect(await service().runNow()).toMatchObject({ logsDeleted: 0, logCutoff: null });
   });
 
-  run('schedules on archiveIntervalMinutes and re-arms when the setting changes', async () => {
+  it('schedules on archiveIntervalMinutes and re-arms when the setting changes', async () => {
     const registry = new SchedulerRegistry();
     const archive = new ArchiveService(be().dataSource, settings, registry, decider, silent, {
       ...DEFAULT_ARCHIVE_OPTIONS,
@@ -386,7 +300,7 @@ describe.each(backends)('ArchiveService on %s', (_name, make) => {
     expect(registry.getTimeouts()).toEqual([]);
   });
 
-  run('concurrent runNow() calls on one instance join the same run', async () => {
+  it('concurrent runNow() calls on one instance join the same run', async () => {
     await insertMany(4, 120);
     const archive = service();
     const [x, y] = await Promise.all([archive.runNow(), archive.runNow()]);

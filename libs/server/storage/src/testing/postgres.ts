@@ -1,108 +1,36 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { Client } from 'pg';
+import { describeWithServices, serviceTier, testAdminDsn } from '@sentinel/testing-support';
 import { SentinelDataSource, createDataSource } from '../lib/data-source';
-import { redactDsn } from '../lib/dsn';
 import { runMigrations } from '../lib/migrate';
 
 /**
  * The real-PostgreSQL test tier. It RUNS when PostgreSQL is reachable; when it is not, it is
- * skipped with a loud message — unless REQUIRE_SERVICES=1, in which case it FAILS.
+ * skipped with a loud message — unless REQUIRE_SERVICES=1, in which case it FAILS. Whether a
+ * service is there is decided by @sentinel/testing-support (TEST_PG_ADMIN_DSN, TEST_REDIS_URL).
  *
- * The server is TEST_PG_ADMIN_DSN (default postgresql://postgres@127.0.0.1:5432/postgres); each
- * test database is created as sentinel_t_<random> and dropped WITH (FORCE) afterwards. Nothing
- * else on the server is touched.
+ * Each test database is created as sentinel_t_<random> and dropped WITH (FORCE) afterwards.
+ * Nothing else on the server is touched.
  */
 
-const DEFAULT_ADMIN_DSN = 'postgresql://postgres@127.0.0.1:5432/postgres';
 const TEST_DB_NAME = /^sentinel_t_[0-9a-f]{16}$/;
 
-export function testAdminDsn(): string {
-  return process.env['TEST_PG_ADMIN_DSN']?.trim() || DEFAULT_ADMIN_DSN;
-}
-
-/** REQUIRE_SERVICES=1: an unreachable service fails the run instead of skipping its tests. */
-export function servicesRequired(): boolean {
-  return process.env['REQUIRE_SERVICES'] === '1';
-}
-
-/** Whether the test PostgreSQL answers `SELECT 1` within `timeoutMs`. */
-export async function postgresAvailable(timeoutMs = 2_000): Promise<boolean> {
-  const client = new Client({ connectionString: testAdminDsn(), connectionTimeoutMillis: timeoutMs });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-let availableSync: boolean | undefined;
-
-/**
- * postgresAvailable() for test-collection time (Jest collects describe blocks synchronously):
- * probes in a child process once per process and caches the answer.
- */
-export function postgresAvailableSync(): boolean {
-  if (availableSync === undefined) {
-    const script =
-      `const {Client}=require(${JSON.stringify(require.resolve('pg'))});` +
-      `const c=new Client({connectionString:process.env.DSN,connectionTimeoutMillis:2000});` +
-      `c.on('error',()=>{});` +
-      `c.connect().then(()=>c.query('SELECT 1')).then(()=>c.end()).then(()=>process.exit(0),()=>process.exit(1));`;
-    try {
-      execFileSync(process.execPath, ['-e', script], {
-        env: { ...process.env, DSN: testAdminDsn() },
-        stdio: 'ignore',
-        timeout: 5_000,
-      });
-      availableSync = true;
-    } catch {
-      availableSync = false;
-    }
-  }
-  return availableSync;
-}
+export { servicesRequired, testAdminDsn } from '@sentinel/testing-support';
 
 export type PostgresTier = 'run' | 'skip' | 'fail';
 
-/** What the real-PostgreSQL tests of this process do; warns loudly when they are skipped. */
-export function postgresTier(): PostgresTier {
-  if (postgresAvailableSync()) return 'run';
-  if (servicesRequired()) return 'fail';
-  warnOnce(
-    `\n*** PostgreSQL is not reachable at ${redactedAdminDsn()}: the real-PostgreSQL tests are SKIPPED. ***\n` +
-      `*** Start PostgreSQL (or set TEST_PG_ADMIN_DSN), or set REQUIRE_SERVICES=1 to make this a failure. ***\n`,
-  );
-  return 'skip';
+/** What the real-PostgreSQL tests of this file do; warns loudly when they are skipped. */
+export function postgresTier(what = 'the real-PostgreSQL tests'): PostgresTier {
+  return serviceTier(['postgres'], what);
 }
-
-type Describe = ((name: string, fn: () => void) => void) & { skip: (name: string, fn: () => void) => void };
-type It = (name: string, fn: () => void) => void;
 
 /**
  * `describe` for the real-PostgreSQL tier: runs, skips (loudly) or — with REQUIRE_SERVICES=1 and
  * no PostgreSQL — registers one failing test saying why.
  */
 export function describeWithPostgres(name: string, fn: () => void): void {
-  const { describe, it } = globalThis as unknown as { describe: Describe; it: It };
-  const tier = postgresTier();
-  if (tier === 'run') {
-    describe(name, fn);
-  } else if (tier === 'skip') {
-    describe.skip(name, fn);
-  } else {
-    describe(name, () => {
-      it('needs PostgreSQL (REQUIRE_SERVICES=1)', () => {
-        throw new Error(`REQUIRE_SERVICES=1 but PostgreSQL is not reachable at ${redactedAdminDsn()}`);
-      });
-    });
-  }
+  describeWithServices(['postgres'], name, fn);
 }
 
 export interface TestDatabase {
@@ -176,15 +104,4 @@ async function withAdminClient<T>(fn: (client: Client) => Promise<T>): Promise<T
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-function redactedAdminDsn(): string {
-  return redactDsn(testAdminDsn());
-}
-
-let warned = false;
-function warnOnce(message: string): void {
-  if (warned) return;
-  warned = true;
-  process.stderr.write(message);
 }

@@ -6,38 +6,10 @@ import {
   type SortOrder,
 } from '@sentinel/admin-contract';
 import { BindingRepository, type InterceptEvent } from '@sentinel/server-binding';
-import {
-  createEmbeddedTestDataSource,
-  createPostgresTestDataSource,
-  postgresTier,
-} from '@sentinel/server-storage/testing';
-import type { DataSource } from 'typeorm';
+import { describeEachBackend } from '@sentinel/server-storage/testing';
 import { AdminApiError } from '../common/admin-errors';
 import { LogsRepository } from '../logs/logs.repository';
 import { BindingsQueryRepository } from './bindings-query.repository';
-
-interface Backend {
-  dataSource: DataSource;
-  close(): Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend | null>][] = [
-  [
-    'embedded PGlite',
-    async () => {
-      const db = await createEmbeddedTestDataSource();
-      return { dataSource: db.dataSource, close: () => db.close() };
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      if (postgresTier() === 'skip') return null;
-      const db = await createPostgresTestDataSource();
-      return { dataSource: db.dataSource, close: () => db.close() };
-    },
-  ],
-];
 
 const tokenHash = () => randomBytes(32).toString('hex');
 
@@ -58,13 +30,12 @@ function intercept(h: string, at: Date, clientIp = '198.51.100.9'): InterceptEve
   };
 }
 
-describe.each(backends)('admin paging and the intercept counter on %s', (_name, make) => {
-  let backend: Backend | null;
+describeEachBackend('admin paging and the intercept counter on %s', (backend) => {
   let bindings: BindingsQueryRepository;
   let logs: LogsRepository;
   let writer: BindingRepository;
   const q = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
-    (backend as Backend).dataSource.query(sql, params) as Promise<T[]>;
+    backend().dataSource.query(sql, params) as Promise<T[]>;
 
   const insertBinding = async (o: {
     lastUsedMinutesAgo: number | null;
@@ -91,28 +62,13 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     Number((await q<{ n: string }>(`SELECT count(*)::text AS n FROM intercept_logs WHERE token_hash = $1`, [h]))[0].n);
 
   beforeAll(async () => {
-    backend = await make();
-    if (!backend) return;
-    bindings = new BindingsQueryRepository(backend.dataSource);
-    logs = new LogsRepository(backend.dataSource);
-    writer = new BindingRepository(backend.dataSource);
-  }, 120_000);
-
-  afterAll(async () => {
-    await backend?.close();
+    bindings = new BindingsQueryRepository(backend().dataSource);
+    logs = new LogsRepository(backend().dataSource);
+    writer = new BindingRepository(backend().dataSource);
   });
-
-  const skip = () => {
-    if (!backend) {
-      console.warn('PostgreSQL unavailable: skipped');
-      return true;
-    }
-    return false;
-  };
 
   describe('intercept_count', () => {
     it('follows batched intercept inserts, retention deletes and a re-bind', async () => {
-      if (skip()) return;
       const a = await insertBinding({ lastUsedMinutesAgo: 1, createdMinutesAgo: 10 });
       const b = await insertBinding({ lastUsedMinutesAgo: 1, createdMinutesAgo: 10 });
       expect(await countOf(a.hash)).toBe(0);
@@ -158,7 +114,6 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     });
 
     it('does not bump the binding version (caches are not invalidated by intercepts)', async () => {
-      if (skip()) return;
       const a = await insertBinding({ lastUsedMinutesAgo: 1, createdMinutesAgo: 1 });
       const version = async () =>
         (await q<{ v: string }>(`SELECT version::text AS v FROM token_bindings WHERE id = $1::bigint`, [a.id]))[0].v;
@@ -173,7 +128,6 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     let ids: Set<string>;
 
     beforeAll(async () => {
-      if (!backend) return;
       await q(`DELETE FROM intercept_logs`);
       await q(`DELETE FROM token_bindings`);
       ids = new Set();
@@ -221,7 +175,6 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     ];
 
     it.each(sorts)('sort %s %s: cursor pages are the offset pages, every row once, in order', async (sort, order) => {
-      if (skip()) return;
       const { byCursor, byOffset } = await walk({ sort, order }, 5);
       expect(byCursor).toEqual(byOffset);
       expect(new Set(byCursor)).toEqual(ids);
@@ -254,7 +207,6 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     });
 
     it('keeps filters across cursor pages and ends with a null cursor', async () => {
-      if (skip()) return;
       const { byCursor, byOffset } = await walk({ status: 'active', sort: 'intercepts' }, 4);
       expect(byCursor).toEqual(byOffset);
       const active = (await bindings.list({ status: 'active', pageSize: 200 })).items;
@@ -280,7 +232,6 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     });
 
     it('refuses a cursor issued for another sort or order, and a forged one', async () => {
-      if (skip()) return;
       const first = await bindings.list({ sort: 'created', order: 'desc', pageSize: 3 });
       const cursor = first.nextCursor as string;
       expect(cursor).toEqual(expect.any(String));
@@ -301,7 +252,6 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
 
   describe('log list keyset paging', () => {
     it('walks every row once newest first, by cursor as by offset, with filters', async () => {
-      if (skip()) return;
       const h = tokenHash();
       const base = Date.now() - 60_000;
       // Same-millisecond timestamps: the id breaks ties.
@@ -342,7 +292,6 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     });
 
     it('orders ties in time by numeric id (9 < 10 < 100 as numbers, not as text), in pages and in the export', async () => {
-      if (skip()) return;
       const h = tokenHash();
       const ids = ['9000000000000000', '10000000000000000', '100000000000000000'];
       for (const id of ids) {
@@ -378,7 +327,6 @@ describe.each(backends)('admin paging and the intercept counter on %s', (_name, 
     });
 
     it(`counts exactly up to ${EXACT_TOTAL_LIMIT} matches and estimates above`, async () => {
-      if (skip()) return;
       await q(
         `INSERT INTO intercept_logs (token_hash, token_mask, client_ip, rule_kind, binding_status, reason, method, path, created_at)
          SELECT $1, 'sk-many…', '203.0.113.5', 'all', 'active', 'banned', 'GET', '/v1/models', now() - g * interval '1 second'

@@ -1,15 +1,5 @@
-import {
-  createEmbeddedTestDataSource,
-  createPostgresTestDataSource,
-  postgresTier,
-} from '@sentinel/server-storage/testing';
-import type { DataSource } from 'typeorm';
+import { describeEachBackend } from '@sentinel/server-storage/testing';
 import { csvCell, csvRow, csvRowSql } from './csv';
-
-const backends: [string, () => Promise<{ dataSource: DataSource; close(): Promise<void> } | null>][] = [
-  ['embedded PGlite', async () => createEmbeddedTestDataSource()],
-  ['PostgreSQL', async () => (postgresTier() === 'skip' ? null : createPostgresTestDataSource())],
-];
 
 /** Cells a spreadsheet or a naive parser gets wrong: formulas, quotes, separators, line breaks. */
 const CELLS: (string | null)[] = [
@@ -31,24 +21,14 @@ const CELLS: (string | null)[] = [
   "'single",
 ];
 
-describe.each(backends)('csvRowSql on %s', (_name, make) => {
-  let db: { dataSource: DataSource; close(): Promise<void> } | null;
-
-  beforeAll(async () => {
-    db = await make();
-  }, 120_000);
-  afterAll(async () => {
-    await db?.close();
-  });
-
+describeEachBackend('csvRowSql on %s', (db) => {
   it('formats every cell exactly as csvCell/csvRow do', async () => {
-    if (!db) return console.warn('PostgreSQL unavailable: skipped');
     const params = CELLS.map((c) => c);
     const exprs = CELLS.map((_, i) => `$${i + 1}::text`);
-    const [row] = await db.dataSource.query(`SELECT ${csvRowSql(exprs)} AS line`, params);
+    const [row] = await db().dataSource.query(`SELECT ${csvRowSql(exprs)} AS line`, params);
     expect(row.line).toBe(csvRow(CELLS));
     for (const c of CELLS) {
-      const [one] = await db.dataSource.query(`SELECT ${csvRowSql(['$1::text'])} AS line`, [c]);
+      const [one] = await db().dataSource.query(`SELECT ${csvRowSql(['$1::text'])} AS line`, [c]);
       expect(one.line).toBe(`${csvCell(c)}\r\n`);
     }
   });

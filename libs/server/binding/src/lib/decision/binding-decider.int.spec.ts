@@ -1,20 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseIp, type Ip } from '@sentinel/net';
-import {
-  AppLogger,
-  DependencyHealth,
-  MemoryKvStore,
-  RedisKvStore,
-  loadConfig,
-  type KvStore,
-} from '@sentinel/server-core';
+import { AppLogger, DependencyHealth, type KvStore } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
-import type { DataSource } from 'typeorm';
-import {
-  createEmbeddedTestDataSource,
-  createPostgresTestDataSource,
-  postgresTier,
-} from '@sentinel/server-storage/testing';
+import { describeEachBackend, testConfig } from '@sentinel/server-storage/testing';
 import { BindingService } from '../binding.service';
 import { DEFAULT_BINDING_OPTIONS } from '../binding.options';
 import { BindingEvents } from '../events/binding-events';
@@ -24,46 +12,7 @@ import { BindingDecider } from './binding-decider';
 
 const ip = (s: string): Ip => parseIp(s) as Ip;
 const silent = new AppLogger('error', () => undefined);
-const config = loadConfig({
-  env: {
-    SENTINEL_HMAC_SECRET: 'int-hmac-0123456789abcdef0123456789abcdef',
-    ADMIN_JWT_SECRET: 'int-jwt-0123456789abcdef0123456789abcdef00',
-    ADMIN_PASSWORD: 'int-test-password',
-  },
-  dotEnvPath: null,
-  notice: () => undefined,
-});
-
-interface Backend {
-  dataSource: DataSource;
-  kv: KvStore;
-  close(): Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend | null>][] = [
-  [
-    'embedded PGlite + in-process Redis role',
-    async () => {
-      const db = await createEmbeddedTestDataSource();
-      const kv = new MemoryKvStore();
-      return { dataSource: db.dataSource, kv, close: async () => (await kv.close(), await db.close()) };
-    },
-  ],
-  [
-    'PostgreSQL + Redis',
-    async () => {
-      const tier = postgresTier();
-      if (tier === 'skip') return null;
-      const db = await createPostgresTestDataSource();
-      const kv = new RedisKvStore({
-        url: 'redis://127.0.0.1:6379/0',
-        keyPrefix: `sentinel-int:${randomBytes(6).toString('hex')}:`,
-      });
-      await kv.waitReady();
-      return { dataSource: db.dataSource, kv, close: async () => (await kv.close(), await db.close()) };
-    },
-  ],
-];
+const config = testConfig();
 
 const tokenHash = () => randomBytes(32).toString('hex');
 
@@ -73,8 +22,10 @@ function must<T>(value: T | null | undefined, what = 'value'): T {
   return value;
 }
 
-describe.each(backends)('BindingDecider on %s', (_name, make) => {
-  let backend: Backend | null;
+describeEachBackend('BindingDecider on %s', { kv: true }, (backend, kind) => {
+  // Two sessions needed: the embedded database has one.
+  const withTwoSessions = kind === 'embedded' ? it.skip : it;
+
   let repo: BindingRepository;
   let health: DependencyHealth;
   let settings: RuntimeSettings;
@@ -87,23 +38,18 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
   };
 
   beforeAll(async () => {
-    backend = await make();
-    if (!backend) return;
-    repo = new BindingRepository(backend.dataSource);
+    repo = new BindingRepository(backend().dataSource);
     health = new DependencyHealth(0);
     settings = new RuntimeSettings(config);
-    decider = newDecider(backend.kv);
+    decider = newDecider(backend().kv);
     await decider.onModuleInit();
     service = new BindingService(repo, decider, silent);
   });
   afterAll(async () => {
     await decider?.onModuleDestroy();
-    await backend?.close();
   });
 
-  const run = (name: string, fn: () => Promise<void>) => it(name, async () => (backend ? fn() : undefined));
-
-  run('binds on first use, then answers from L1 without touching storage', async () => {
+  it('binds on first use, then answers from L1 without touching storage', async () => {
     const h = tokenHash();
     const r = await decider.resolve(h, 'sk-test…mask', ip('203.0.113.9'));
     expect(r.kind).toBe('binding');
@@ -118,7 +64,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect(decider.io).toEqual(io);
   });
 
-  run('concurrent misses for one token share one lookup; only one request reports the binding created', async () => {
+  it('concurrent misses for one token share one lookup; only one request reports the binding created', async () => {
     const h = tokenHash();
     const before = { ...decider.io };
     const first = await Promise.all(
@@ -143,7 +89,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect(decider.io.sharedLookups - mid.sharedLookups).toBe(49);
   });
 
-  run('a retried intercept batch (its first INSERT committed, the reply lost) adds no duplicate rows', async () => {
+  it('a retried intercept batch (its first INSERT committed, the reply lost) adds no duplicate rows', async () => {
     const h = tokenHash();
     const event = (requestId: string) => ({
       tokenHash: h,
@@ -162,44 +108,44 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     const batch = [event(`${h.slice(0, 8)}-1`), event(`${h.slice(0, 8)}-2`)];
     await repo.insertIntercepts(batch);
     await repo.insertIntercepts([...batch, event(`${h.slice(0, 8)}-3`)]); // the retry, plus a new one
-    const rows: { request_id: string }[] = await must(backend).dataSource.query(
+    const rows: { request_id: string }[] = await backend().dataSource.query(
       `SELECT request_id FROM intercept_logs WHERE token_hash = $1 ORDER BY request_id`,
       [h],
     );
     expect(rows.map((r) => r.request_id)).toEqual([`${h.slice(0, 8)}-1`, `${h.slice(0, 8)}-2`, `${h.slice(0, 8)}-3`]);
   });
 
-  run('an IPv6 client binds its /64', async () => {
+  it('an IPv6 client binds its /64', async () => {
     const h = tokenHash();
     const r = await decider.resolve(h, 'm', ip('2001:db8:aa:bb:1:2:3:4'));
     expect(r.kind === 'binding' && r.binding.state.ruleEntries).toEqual(['2001:db8:aa:bb::/64']);
   });
 
-  run('a second instance finds the binding in Redis (or PostgreSQL) and agrees', async () => {
+  it('a second instance finds the binding in Redis (or PostgreSQL) and agrees', async () => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('198.51.100.1'));
-    const other = newDecider(must(backend).kv);
+    const other = newDecider(backend().kv);
     const r = await other.resolve(h, 'm', ip('198.51.100.2'));
     expect(r.kind === 'binding' && r.created).toBe(false);
     expect(r.kind === 'binding' && evaluate(r.binding, ip('198.51.100.2'))).toBe('ip_not_allowed');
   });
 
-  run('a token known to PostgreSQL but not to Redis costs one statement and creates nothing', async () => {
+  it('a token known to PostgreSQL but not to Redis costs one statement and creates nothing', async () => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('198.51.100.61'));
-    const other = newDecider(must(backend).kv);
+    const other = newDecider(backend().kv);
     for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++)
       await new Promise((r) => setTimeout(r, 10));
-    await must(backend).kv.del(`binding:${h}`); // as after a Redis flush or the entry's expiry
+    await backend().kv.del(`binding:${h}`); // as after a Redis flush or the entry's expiry
     const r = await other.resolve(h, 'm', ip('198.51.100.62'));
     expect(r.kind === 'binding' && r.created).toBe(false);
     expect(r.kind === 'binding' && r.binding.state.ruleEntries).toEqual(['198.51.100.61/32']);
     expect(other.io).toMatchObject({ redisLookups: 1, postgresReads: 1, postgresInserts: 0 });
   });
 
-  run('100 concurrent first uses from two addresses on two instances → one binding', async () => {
+  it('100 concurrent first uses from two addresses on two instances → one binding', async () => {
     const h = tokenHash();
-    const other = newDecider(must(backend).kv);
+    const other = newDecider(backend().kv);
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         (i % 2 ? decider : other).resolve(h, 'm', ip(i % 2 ? '10.9.0.1' : '10.9.0.2')),
@@ -207,7 +153,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     );
     const created = results.filter((r) => r.kind === 'binding' && r.created);
     expect(created).toHaveLength(1);
-    const rows = await must(backend).dataSource.query(
+    const rows = await backend().dataSource.query(
       `SELECT count(*)::int AS n FROM token_bindings WHERE token_hash = $1`,
       [h],
     );
@@ -216,11 +162,10 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect(entries.size).toBe(1);
   });
 
-  run(
+  withTwoSessions(
     'a first use that loses the race to a commit after its snapshot re-reads the winner in a separate statement',
     async () => {
-      if (_name.startsWith('embedded')) return; // two sessions needed: the embedded database has one
-      const ds = must(backend).dataSource;
+      const ds = backend().dataSource;
       const h = tokenHash();
       const winner = ds.createQueryRunner(); // another instance's first use, not yet committed
       await winner.connect();
@@ -257,7 +202,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     },
   );
 
-  run('an unbind while a cache fill is in flight is not undone by the fill', async () => {
+  it('an unbind while a cache fill is in flight is not undone by the fill', async () => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('192.0.2.1'));
     const binding = await repo.findByTokenHash(h);
@@ -271,12 +216,12 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
       await gate; // …and is delayed past the admin's change
       return found;
     };
-    const slow = newDecider(must(backend).kv, slowRepo);
+    const slow = newDecider(backend().kv, slowRepo);
     await slow.onModuleInit();
     // Let the first fill land, then drop it: the slow instance must go to PostgreSQL.
     for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++)
       await new Promise((r) => setTimeout(r, 10));
-    await must(backend).kv.del(`binding:${h}`);
+    await backend().kv.del(`binding:${h}`);
     let gatedReads = 0;
     const countingFind = slowRepo.findOrBind;
     slowRepo.findOrBind = (...args) => (gatedReads++, countingFind(...args));
@@ -301,46 +246,43 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     await slow.onModuleDestroy();
   });
 
-  run(
-    'a lookup that straddles a ban is repeated once the invalidation arrives: the request itself is decided on the ban',
-    async () => {
-      const h = tokenHash();
-      await decider.resolve(h, 'm', ip('192.0.2.9'));
-      const binding = await repo.findByTokenHash(h);
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      let reads = 0;
-      const slowRepo = Object.create(repo) as BindingRepository;
-      slowRepo.findOrBind = async (...args) => {
-        const found = await repo.findOrBind(...args);
-        if (++reads === 1) await gate; // only the first read straddles the ban
-        return found;
-      };
-      const slow = newDecider(must(backend).kv, slowRepo);
-      await slow.onModuleInit();
-      for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++)
-        await new Promise((r) => setTimeout(r, 10));
-      await must(backend).kv.del(`binding:${h}`); // the slow instance must go to PostgreSQL
-      const epochBefore = slow.l1.epoch;
-      const inFlight = slow.resolve(h, 'm', ip('192.0.2.9'));
-      for (let i = 0; i < 200 && reads === 0; i++) await new Promise((r) => setTimeout(r, 5));
-      expect(reads).toBe(1); // the old row has been read and is held
-
-      await service.ban(must(binding).id);
-      for (let i = 0; i < 200 && slow.l1.epoch === epochBefore; i++) await new Promise((r) => setTimeout(r, 5));
-      expect(slow.l1.epoch).toBeGreaterThan(epochBefore); // the invalidation reached the slow instance
-      release();
-      const r = await inFlight;
-      expect(reads).toBe(2); // read again after the invalidation
-      expect(slow.io.staleRereads).toBe(1);
-      expect(r.kind === 'binding' && evaluate(r.binding, ip('192.0.2.9'))).toBe('banned');
-      await slow.onModuleDestroy();
-    },
-  );
-
-  run('admin changes reach every instance’s L1 before the call returns', async () => {
+  it('a lookup that straddles a ban is repeated once the invalidation arrives: the request itself is decided on the ban', async () => {
     const h = tokenHash();
-    const other = newDecider(must(backend).kv);
+    await decider.resolve(h, 'm', ip('192.0.2.9'));
+    const binding = await repo.findByTokenHash(h);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const slowRepo = Object.create(repo) as BindingRepository;
+    slowRepo.findOrBind = async (...args) => {
+      const found = await repo.findOrBind(...args);
+      if (++reads === 1) await gate; // only the first read straddles the ban
+      return found;
+    };
+    const slow = newDecider(backend().kv, slowRepo);
+    await slow.onModuleInit();
+    for (let i = 0; i < 50 && (await decider.shared.lookup(h)).state === null; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await backend().kv.del(`binding:${h}`); // the slow instance must go to PostgreSQL
+    const epochBefore = slow.l1.epoch;
+    const inFlight = slow.resolve(h, 'm', ip('192.0.2.9'));
+    for (let i = 0; i < 200 && reads === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(reads).toBe(1); // the old row has been read and is held
+
+    await service.ban(must(binding).id);
+    for (let i = 0; i < 200 && slow.l1.epoch === epochBefore; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(slow.l1.epoch).toBeGreaterThan(epochBefore); // the invalidation reached the slow instance
+    release();
+    const r = await inFlight;
+    expect(reads).toBe(2); // read again after the invalidation
+    expect(slow.io.staleRereads).toBe(1);
+    expect(r.kind === 'binding' && evaluate(r.binding, ip('192.0.2.9'))).toBe('banned');
+    await slow.onModuleDestroy();
+  });
+
+  it('admin changes reach every instance’s L1 before the call returns', async () => {
+    const h = tokenHash();
+    const other = newDecider(backend().kv);
     await other.onModuleInit();
     await decider.resolve(h, 'm', ip('192.0.2.50'));
     await other.resolve(h, 'm', ip('192.0.2.50'));
@@ -355,10 +297,10 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     await other.onModuleDestroy();
   });
 
-  run('Redis down: decisions come from PostgreSQL', async () => {
+  it('Redis down: decisions come from PostgreSQL', async () => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('192.0.2.77'));
-    const deadRedis = Object.assign(Object.create(must(backend).kv), {
+    const deadRedis = Object.assign(Object.create(backend().kv), {
       isUp: () => false,
       mget: () => Promise.reject(new Error('down')),
     }) as KvStore;
@@ -369,7 +311,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect(fresh.kind === 'binding' && fresh.created).toBe(true);
   });
 
-  run('PostgreSQL down: known tokens from Redis, new tokens unavailable (failsafe decides)', async () => {
+  it('PostgreSQL down: known tokens from Redis, new tokens unavailable (failsafe decides)', async () => {
     const h = tokenHash();
     await decider.resolve(h, 'm', ip('192.0.2.90'));
     // Let the fire-and-forget Redis fill land.
@@ -381,7 +323,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     const localHealth = new DependencyHealth(60_000);
     const d = new BindingDecider(
       deadDb,
-      must(backend).kv,
+      backend().kv,
       localHealth,
       settings,
       new BindingEvents(),
@@ -396,7 +338,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
     expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');
   });
 
-  run('the in-process matcher and PostgreSQL’s inet <<= ANY(cidr[]) agree', async () => {
+  it('the in-process matcher and PostgreSQL’s inet <<= ANY(cidr[]) agree', async () => {
     // A fixed-seed generator: addresses near rule boundaries, both families, mapped forms.
     let seed = 42;
     const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
@@ -421,7 +363,7 @@ describe.each(backends)('BindingDecider on %s', (_name, make) => {
       const state = await repo.updateRule(must(created).id, 'multiple', entries);
       const binding = compileBinding(must(state));
       const ips = addresses.map((a) => ip(a));
-      const sql: { ip: string; inside: boolean }[] = await must(backend).dataSource.query(
+      const sql: { ip: string; inside: boolean }[] = await backend().dataSource.query(
         `SELECT a.ip, (a.ip::inet <<= ANY(b.rule_entries)) AS inside
            FROM token_bindings b, unnest($2::text[]) AS a(ip) WHERE b.token_hash = $1`,
         [h, ips.map((x) => x.canonical)],

@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import {
-  createEmbeddedTestDataSource,
-  createPostgresTestDataSource,
-  postgresTier,
-} from '@sentinel/server-storage/testing';
+import { describeEachBackend } from '@sentinel/server-storage/testing';
 import type { InterceptEvent } from '../events/binding-events';
 import { BindingRepository } from './binding.repository';
 
@@ -13,24 +8,6 @@ import { BindingRepository } from './binding.repository';
  * intercept batch (whose trigger maintains token_bindings.intercept_count) write the same binding
  * rows from different timers — on every instance — so they must never deadlock.
  */
-const backends: [string, () => Promise<{ ds: DataSource; close(): Promise<void> } | null>][] = [
-  [
-    'embedded PGlite',
-    async () => {
-      const db = await createEmbeddedTestDataSource();
-      return { ds: db.dataSource, close: () => db.close() };
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      if (postgresTier() === 'skip') return null;
-      const db = await createPostgresTestDataSource();
-      return { ds: db.dataSource, close: () => db.close() };
-    },
-  ],
-];
-
 const hash = () => randomBytes(32).toString('hex');
 let seq = 0;
 const intercept = (tokenHash: string): InterceptEvent => ({
@@ -48,22 +25,19 @@ const intercept = (tokenHash: string): InterceptEvent => ({
   at: new Date(),
 });
 
-describe.each(backends)('BindingRepository batch writers on %s', (_name, make) => {
-  let backend: { ds: DataSource; close(): Promise<void> } | null;
+describeEachBackend('BindingRepository batch writers on %s', (backend) => {
   let repo: BindingRepository;
 
   beforeAll(async () => {
-    backend = await make();
-    if (backend) repo = new BindingRepository(backend.ds);
+    repo = new BindingRepository(backend().dataSource);
   }, 120_000);
-  afterAll(async () => backend?.close());
 
   async function bind(tokenHash: string): Promise<void> {
     const found = await repo.findOrBind(tokenHash, 'sk-ab12…9xyz', '198.51.100.1/32', '198.51.100.1');
     expect(found?.created).toBe(true);
   }
   async function row(tokenHash: string): Promise<{ last_used_at: Date; last_ip: string; intercept_count: string }> {
-    const rows = await (backend as { ds: DataSource }).ds.query(
+    const rows = await backend().dataSource.query(
       `SELECT last_used_at, host(last_ip) AS last_ip, intercept_count::text FROM token_bindings WHERE token_hash = $1`,
       [tokenHash],
     );
@@ -71,7 +45,6 @@ describe.each(backends)('BindingRepository batch writers on %s', (_name, make) =
   }
 
   it('the last-use flush only moves last_used_at forward', async () => {
-    if (!backend) return;
     const a = hash();
     const b = hash();
     await bind(a);
@@ -92,7 +65,6 @@ describe.each(backends)('BindingRepository batch writers on %s', (_name, make) =
   });
 
   it('intercept batches count per binding, and a retried batch counts nothing twice', async () => {
-    if (!backend) return;
     const a = hash();
     await bind(a);
     const batch = [intercept(a), intercept(a), intercept(a)];
@@ -102,7 +74,6 @@ describe.each(backends)('BindingRepository batch writers on %s', (_name, make) =
   });
 
   it('usage flushes and intercept batches over the same bindings, in opposite orders, never deadlock', async () => {
-    if (!backend) return;
     const tokens = Array.from({ length: 40 }, hash);
     for (const t of tokens) await bind(t);
     const reversed = [...tokens].reverse();
@@ -121,21 +92,19 @@ describe.each(backends)('BindingRepository batch writers on %s', (_name, make) =
   }, 120_000);
 });
 
-describe.each(backends)('BindingRepository.findOrBind on %s', (name, make) => {
-  let backend: { ds: DataSource; close(): Promise<void> } | null;
+describeEachBackend('BindingRepository.findOrBind on %s', (backend, kind) => {
+  // Two sessions are needed for the race: the embedded database has one.
+  const withTwoSessions = kind === 'postgres' ? it : it.skip;
   let repo: BindingRepository;
 
   beforeAll(async () => {
-    backend = await make();
-    if (backend) repo = new BindingRepository(backend.ds);
+    repo = new BindingRepository(backend().dataSource);
   }, 120_000);
-  afterAll(async () => backend?.close());
 
   const lastId = async (): Promise<string> =>
-    (await (backend as { ds: DataSource }).ds.query(`SELECT last_value::text AS v FROM token_bindings_id_seq`))[0].v;
+    (await backend().dataSource.query(`SELECT last_value::text AS v FROM token_bindings_id_seq`))[0].v;
 
   it('binds a new token; an existing one comes back unchanged with created false, inserting nothing', async () => {
-    if (!backend) return;
     const h = hash();
     const first = await repo.findOrBind(h, 'sk-ab12…9xyz', '198.51.100.1/32', '198.51.100.1');
     expect(first?.created).toBe(true);
@@ -154,38 +123,39 @@ describe.each(backends)('BindingRepository.findOrBind on %s', (name, make) => {
     expect(await repo.findByTokenHash(h)).toEqual(first?.state);
   });
 
-  it('the race loser (a first use committed after its snapshot) gets no row; the re-read sees the winner', async () => {
-    // Two sessions are needed: the embedded database has one.
-    if (!backend || name === 'embedded PGlite') return;
-    const ds = backend.ds;
-    const h = hash();
-    const winner = ds.createQueryRunner();
-    await winner.connect();
-    try {
-      await winner.startTransaction();
-      await winner.query(
-        `INSERT INTO token_bindings (token_hash, token_mask, rule_kind, rule_entries, first_ip)
+  withTwoSessions(
+    'the race loser (a first use committed after its snapshot) gets no row; the re-read sees the winner',
+    async () => {
+      const ds = backend().dataSource;
+      const h = hash();
+      const winner = ds.createQueryRunner();
+      await winner.connect();
+      try {
+        await winner.startTransaction();
+        await winner.query(
+          `INSERT INTO token_bindings (token_hash, token_mask, rule_kind, rule_entries, first_ip)
          VALUES ($1, 'sk-win…ner1', 'single', '{198.51.100.10/32}', '198.51.100.10')`,
-        [h],
-      );
-      const loser = repo.findOrBind(h, 'sk-los…ser1', '198.51.100.20/32', '198.51.100.20');
-      // The loser's INSERT waits on the winner's uncommitted row (its snapshot predates the commit).
-      let waiting = 0;
-      for (let i = 0; i < 400 && waiting === 0; i++) {
-        await new Promise((r) => setTimeout(r, 5));
-        const rows = await ds.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH existing AS%'`,
+          [h],
         );
-        waiting = rows[0].n;
+        const loser = repo.findOrBind(h, 'sk-los…ser1', '198.51.100.20/32', '198.51.100.20');
+        // The loser's INSERT waits on the winner's uncommitted row (its snapshot predates the commit).
+        let waiting = 0;
+        for (let i = 0; i < 400 && waiting === 0; i++) {
+          await new Promise((r) => setTimeout(r, 5));
+          const rows = await ds.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH existing AS%'`,
+          );
+          waiting = rows[0].n;
+        }
+        expect(waiting).toBe(1);
+        await winner.commitTransaction();
+        expect(await loser).toBeNull();
+        expect((await repo.findByTokenHash(h))?.ruleEntries).toEqual(['198.51.100.10/32']);
+      } finally {
+        if (winner.isTransactionActive) await winner.rollbackTransaction();
+        await winner.release();
       }
-      expect(waiting).toBe(1);
-      await winner.commitTransaction();
-      expect(await loser).toBeNull();
-      expect((await repo.findByTokenHash(h))?.ruleEntries).toEqual(['198.51.100.10/32']);
-    } finally {
-      if (winner.isTransactionActive) await winner.rollbackTransaction();
-      await winner.release();
-    }
-  });
+    },
+  );
 });

@@ -1,42 +1,42 @@
 import { randomUUID } from 'node:crypto';
-import { Socket } from 'node:net';
+import {
+  deleteRedisKeys,
+  describeWithServices,
+  serviceAvailable,
+  testRedisPrefix,
+  testRedisUrl,
+  type TestService,
+} from '@sentinel/testing-support';
 import type { KvStore } from './kv-store';
 import { MemoryKvStore } from './memory-kv-store';
 import { RedisKvStore } from './redis-kv-store';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/0';
-
-function redisReachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.setTimeout(500);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-    s.connect(6379, '127.0.0.1');
-  });
-}
-
-/** The same contract, run against both adapters. Real Redis uses its own random key prefix. */
-const adapters: [string, () => Promise<KvStore | null>][] = [
-  ['memory', async () => new MemoryKvStore()],
+/**
+ * The same contract, run against both adapters. Real Redis (TEST_REDIS_URL) uses a key prefix of
+ * its own, deleted afterwards; without Redis its tests are skipped (or fail, REQUIRE_SERVICES=1).
+ */
+const prefix = testRedisPrefix();
+const adapters: [string, TestService[], () => Promise<KvStore>][] = [
+  ['memory', [], async () => new MemoryKvStore()],
   [
     'redis',
+    ['redis'],
     async () => {
-      if (!(await redisReachable())) {
-        if (process.env['REQUIRE_SERVICES'] === '1')
-          throw new Error('Redis is required (REQUIRE_SERVICES=1) but not reachable on 127.0.0.1:6379');
-        console.warn('SKIPPING real-Redis tier: Redis not reachable on 127.0.0.1:6379');
-        return null;
-      }
-      const kv = new RedisKvStore({ url: REDIS_URL, keyPrefix: `sentinel-test:${randomUUID()}:` });
+      const kv = new RedisKvStore({ url: testRedisUrl(), keyPrefix: prefix });
       await kv.waitReady();
       return kv;
     },
   ],
 ];
 
-describe.each(adapters)('KvStore contract: %s', (_name, make) => {
+for (const [name, needs, make] of adapters) {
+  describeWithServices(needs, `KvStore contract: ${name}`, () => contract(make));
+}
+afterAll(async () => {
+  if (serviceAvailable('redis')) await deleteRedisKeys(prefix);
+});
+
+function contract(make: () => Promise<KvStore>): void {
   let kv: KvStore | null;
   const keys: string[] = [];
   const k = (s: string) => (keys.push(s), s);
@@ -123,4 +123,4 @@ describe.each(adapters)('KvStore contract: %s', (_name, make) => {
     await kv.ping();
     expect(kv.isUp()).toBe(true);
   });
-});
+}

@@ -1,7 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { provideNoopAnimations } from '@angular/platform-browser/animations';
+import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 import { provideAdminClient } from '@sentinel/admin-client';
 
 import { OperationsCard } from './operations-card';
@@ -12,7 +12,12 @@ describe('OperationsCard', () => {
   beforeEach(() => {
     TestBed.configureTestingModule({
       imports: [OperationsCard],
-      providers: [provideHttpClient(), provideHttpClientTesting(), provideAdminClient(), provideNoopAnimations()],
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideAdminClient(),
+        { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
+      ],
     });
     backend = TestBed.inject(HttpTestingController);
   });

@@ -1,0 +1,3 @@
+export * from './lib/services';
+export * from './lib/redis-keys';
+export * from './lib/database';
