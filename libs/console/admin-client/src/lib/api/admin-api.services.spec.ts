@@ -64,7 +64,14 @@ describe('admin API services', () => {
     const req = backend.expectOne((r) => r.url === '/admin/api/bindings');
     expect(req.request.params.toString()).toBe('page=2&pageSize=20&sort=intercepts&ip=10.0.0.1');
     expect(req.request.headers.get('Authorization')).toBe('Bearer t.o.k');
-    const page: BindingListResponse = { items: [], page: 2, pageSize: 20, total: 0 };
+    const page: BindingListResponse = {
+      items: [],
+      page: 2,
+      pageSize: 20,
+      total: 0,
+      nextCursor: null,
+      totalExact: true,
+    };
     req.flush(page);
     expect(await list).toEqual(page);
 
