@@ -1,5 +1,11 @@
 import nx from '@nx/eslint-plugin';
 
+/** Binding caches are the binding module's own state (docs/architecture.md, "One owner for binding state"). */
+const BINDING_CACHE_INTERNALS = {
+  group: ['**/cache/l1-cache', '**/cache/shared-cache', '**/cache/binding-caches', '@sentinel/server-binding/src/**'],
+  message: 'Only the binding module touches its caches: inject BindingInvalidator from @sentinel/server-binding.',
+};
+
 /**
  * Module boundaries, in two dimensions:
  *  - scope: server code, console code and shared (framework-free) code.
@@ -110,6 +116,34 @@ export default [
           object: 'process',
           property: 'env',
           message: 'Read configuration through AppConfig (libs/server/core/src/lib/config).',
+        },
+      ],
+    },
+  },
+  {
+    // One owner for binding state: the L1 / Redis binding caches live in libs/server/binding and
+    // nowhere else reaches them. Other modules call BindingInvalidator (invalidate, stats).
+    files: ['**/*.ts'],
+    ignores: ['**/server/binding/src/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [BINDING_CACHE_INTERNALS] }],
+    },
+  },
+  {
+    // …and the test-only entry point that hands specs the cache owner stays out of production code.
+    files: ['**/*.ts'],
+    ignores: ['**/server/binding/src/**', '**/*.spec.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            BINDING_CACHE_INTERNALS,
+            {
+              group: ['@sentinel/server-binding/testing'],
+              message: 'Test-only entry point: production code drops bindings through BindingInvalidator.',
+            },
+          ],
         },
       ],
     },

@@ -172,6 +172,7 @@ async function startSentinel(name, { pgPort, redisPort }) {
       ADMIN_JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789ab',
       ADMIN_PASSWORD: 'bench-admin-password',
       METRICS_PORT: '0',
+      BIND_RATE_PER_ADDRESS: '0', // the bench binds many keys from one address
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
     },

@@ -98,6 +98,7 @@ export class ConsoleStack {
         METRICS_PORT: '0',
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: '3000',
+        BIND_RATE_PER_ADDRESS: '0', // tests bind many keys from loopback
         DOWNSTREAM_URL: `http://127.0.0.1:${upstreamPort}`,
         PG_DSN: this.db.dsn(),
         REDIS_ADDR: testRedisUrl(),

@@ -52,6 +52,8 @@ export class SentinelProcess {
       METRICS_PORT: '0',
       LOG_LEVEL: 'info',
       SHUTDOWN_GRACE_MS: '5000',
+      // Suites bind many keys from loopback; the first-use bound is off unless a test sets it.
+      BIND_RATE_PER_ADDRESS: '0',
       ...TEST_SECRETS,
     };
     for (const [k, v] of Object.entries(this.options.env ?? {})) {

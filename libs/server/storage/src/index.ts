@@ -7,6 +7,7 @@ export type { CreateDataSourceOptions, PgPool, StorageBackend } from './lib/data
 export { runMigrations } from './lib/migrate';
 export type { RunMigrationsOptions } from './lib/migrate';
 export { MIGRATION_LOCK_KEY, advisoryLockKey, withLongRunningSession } from './lib/session';
+export { pgArray } from './lib/pg-array';
 export { silentLogger } from './lib/logger';
 export type { StorageLogger } from './lib/logger';
 export { DATA_SOURCE, StorageModule } from './lib/storage.module';

@@ -29,6 +29,8 @@ export interface AlertOptions {
   /** Backoff before retry n: min(maxDelayMs, baseDelayMs * 2^(n-1)), with jitter. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** The alert-flood window: at most alertBurstMax individual alerts per window, then one digest. */
+  burstWindowMs: number;
   /** Offending addresses kept per token (capped Redis list). */
   recentIpsMax: number;
   /** Resolver used by the SSRF guard (tests inject one). Default: dns.lookup({ all: true }). */
@@ -54,6 +56,7 @@ export const DEFAULT_ALERT_OPTIONS: AlertOptions = {
   baseDelayMs: 1_000,
   maxDelayMs: 30_000,
   recentIpsMax: 20,
+  burstWindowMs: 60_000,
 };
 
 export const ALERT_OPTIONS = Symbol('ALERT_OPTIONS');

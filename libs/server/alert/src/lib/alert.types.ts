@@ -12,7 +12,7 @@ export interface AlertIntercept {
  * of the key) and its mask.
  */
 export interface AlertPayload {
-  event: 'intercept_threshold' | 'test';
+  event: 'intercept_threshold' | 'alert_digest' | 'test';
   version: 1;
   token: { id: string; mask: string };
   rule: { kind: string; entries: readonly string[]; status: string };
@@ -29,10 +29,31 @@ export interface AlertPayload {
     /** The most recent intercepts (capped), most recent first. */
     recent: readonly AlertIntercept[];
   };
+  /** `alert_digest` only: the alerts of one burst window that were not sent one by one. */
+  digest?: AlertDigest;
   instanceId: string;
   /** Link to the token in the admin console, when a public URL is configured. */
   consoleUrl: string | null;
   generatedAt: string;
+}
+
+/** The alerts folded into one digest when more than alertBurstMax fired in a window. */
+export interface AlertDigest {
+  /** Alerts not sent individually in the window. */
+  suppressed: number;
+  from: string;
+  to: string;
+  /** The suppressed tokens with the most intercepts (at most 5). */
+  topTokens: readonly AlertDigestToken[];
+}
+
+export interface AlertDigestToken {
+  id: string;
+  mask: string;
+  reason: string;
+  /** Intercepts counted when its threshold was reached. */
+  count: number;
+  ips: readonly string[];
 }
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';

@@ -133,6 +133,9 @@ const MAX_IPS_IN_TEXT = 10;
 
 export function title(p: AlertPayload): string {
   if (p.event === 'test') return 'Sentinel test alert';
+  if (p.event === 'alert_digest' && p.digest) {
+    return `Sentinel: ${p.digest.suppressed} more alerts in ${p.intercepts.windowSeconds} s (alert flood, digest)`;
+  }
   return `Sentinel: token ${p.token.mask} refused ${p.intercepts.count} times in ${p.intercepts.windowSeconds} s`;
 }
 
@@ -155,6 +158,20 @@ function lines(p: AlertPayload): [string, string][] {
       ['Instance', p.instanceId],
       ['Time', p.generatedAt],
     ];
+  }
+  if (p.event === 'alert_digest' && p.digest) {
+    const d = p.digest;
+    const rows: [string, string][] = [
+      ['Alerts suppressed', String(d.suppressed)],
+      ['Window', `${d.from} – ${d.to}`],
+      ...d.topTokens.map((t, i): [string, string] => [
+        `Top token ${i + 1}`,
+        `${t.mask} (id ${t.id.slice(0, 12)}): ${t.count} intercepts, ${t.reason}, from ${t.ips.join(', ') || '-'}`,
+      ]),
+      ['Instance', p.instanceId],
+    ];
+    if (p.consoleUrl) rows.push(['Console', p.consoleUrl]);
+    return rows;
   }
   const rows: [string, string][] = [
     ['Token', `${p.token.mask} (id ${p.token.id.slice(0, 12)})`],

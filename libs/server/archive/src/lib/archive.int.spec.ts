@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { parseIp, type Ip } from '@sentinel/net';
-import { BindingDecider, BindingEvents, BindingRepository, DEFAULT_BINDING_OPTIONS } from '@sentinel/server-binding';
+import {
+  BindingDecider,
+  BindingEvents,
+  BindingRepository,
+  DEFAULT_BINDING_OPTIONS,
+  FirstUseLimiter,
+} from '@sentinel/server-binding';
+import { BindingCaches } from '@sentinel/server-binding/testing';
 import { AppLogger, DependencyHealth } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
 import { describeEachBackend, testConfig } from '@sentinel/server-storage/testing';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './archive.options';
-import { ARCHIVE_BATCH_SQL, ARCHIVE_INTERVAL_NAME, ARCHIVE_LOCK_KEY, ArchiveService } from './archive.service';
+import { ARCHIVE_BATCH_SQL, ARCHIVE_LOCK_KEY, ArchiveRepository } from './archive.repository';
+import { ARCHIVE_INTERVAL_NAME, ArchiveService } from './archive.service';
 
 const silent = new AppLogger('error', () => undefined);
 const config = testConfig();
@@ -17,25 +25,40 @@ const tokenHash = () => randomBytes(32).toString('hex');
 describeEachBackend('ArchiveService on %s', { kv: true }, (be, kind) => {
   const onPostgres = kind === 'postgres' ? it : it.skip; // PGlite: one process, one session
   let settings: RuntimeSettings;
-  let decider: BindingDecider;
-  const deciders: BindingDecider[] = [];
-
-  const newDecider = async (ds: DataSource = be().dataSource) => {
+  /** One instance: its decider beside the caches the binding module gives it. */
+  interface Instance {
+    caches: BindingCaches;
+    resolve: BindingDecider['resolve'];
+    cached: BindingDecider['cached'];
+    shared: BindingCaches['shared'];
+    onModuleDestroy(): Promise<void>;
+  }
+  const deciders: Instance[] = [];
+  let decider: Instance;
+  const newDecider = async (ds: DataSource = be().dataSource): Promise<Instance> => {
+    const caches = new BindingCaches(be().kv, DEFAULT_BINDING_OPTIONS, silent);
     const d = new BindingDecider(
       new BindingRepository(ds),
-      be().kv,
+      caches,
       new DependencyHealth(0),
       settings,
       new BindingEvents(),
       silent,
-      DEFAULT_BINDING_OPTIONS,
+      new FirstUseLimiter(be().kv, settings, silent),
     );
-    await d.onModuleInit();
-    deciders.push(d);
-    return d;
+    await caches.onModuleInit();
+    const instance: Instance = {
+      caches,
+      resolve: d.resolve.bind(d),
+      cached: d.cached.bind(d),
+      shared: caches.shared,
+      onModuleDestroy: () => caches.onModuleDestroy(),
+    };
+    deciders.push(instance);
+    return instance;
   };
-  const service = (options: Partial<ArchiveOptions> = {}, ds: DataSource = be().dataSource, caches = decider) =>
-    new ArchiveService(ds, settings, new SchedulerRegistry(), caches, silent, {
+  const service = (options: Partial<ArchiveOptions> = {}, ds: DataSource = be().dataSource, instance = decider) =>
+    new ArchiveService(new ArchiveRepository(ds), settings, new SchedulerRegistry(), instance.caches, silent, {
       ...DEFAULT_ARCHIVE_OPTIONS,
       schedule: false,
       ...options,
@@ -282,11 +305,18 @@ describeEachBackend('ArchiveService on %s', { kv: true }, (be, kind) => {
 
   it('schedules on archiveIntervalMinutes and re-arms when the setting changes', async () => {
     const registry = new SchedulerRegistry();
-    const archive = new ArchiveService(be().dataSource, settings, registry, decider, silent, {
-      ...DEFAULT_ARCHIVE_OPTIONS,
-      schedule: true,
-      initialDelayMs: 3_600_000,
-    });
+    const archive = new ArchiveService(
+      new ArchiveRepository(be().dataSource),
+      settings,
+      registry,
+      decider.caches,
+      silent,
+      {
+        ...DEFAULT_ARCHIVE_OPTIONS,
+        schedule: true,
+        initialDelayMs: 3_600_000,
+      },
+    );
     settings.apply({ archiveIntervalMinutes: 60 });
     archive.onApplicationBootstrap();
     expect(registry.doesExist('interval', ARCHIVE_INTERVAL_NAME)).toBe(true);

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ARCHIVE_OPTIONS, DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from './archive.options';
+import { ArchiveRepository } from './archive.repository';
 import { ArchiveService } from './archive.service';
 
 /**
@@ -10,7 +11,7 @@ import { ArchiveService } from './archive.service';
 // Global: the admin API injects its service; importing the module twice would double its subscriptions.
 @Global()
 @Module({
-  providers: [{ provide: ARCHIVE_OPTIONS, useValue: DEFAULT_ARCHIVE_OPTIONS }, ArchiveService],
+  providers: [{ provide: ARCHIVE_OPTIONS, useValue: DEFAULT_ARCHIVE_OPTIONS }, ArchiveRepository, ArchiveService],
   exports: [ArchiveService],
 })
 export class ArchiveModule {
@@ -18,7 +19,11 @@ export class ArchiveModule {
     return {
       module: ArchiveModule,
       global: true,
-      providers: [{ provide: ARCHIVE_OPTIONS, useValue: { ...DEFAULT_ARCHIVE_OPTIONS, ...options } }, ArchiveService],
+      providers: [
+        { provide: ARCHIVE_OPTIONS, useValue: { ...DEFAULT_ARCHIVE_OPTIONS, ...options } },
+        ArchiveRepository,
+        ArchiveService,
+      ],
       exports: [ArchiveService],
     };
   }

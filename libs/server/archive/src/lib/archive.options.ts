@@ -10,8 +10,6 @@ export interface ArchiveOptions {
   logBatchSize: number;
   /** statement_timeout of the job's dedicated session (PostgreSQL). */
   statementTimeoutMs: number;
-  /** Concurrent Redis invalidations while a batch's caches are dropped. */
-  invalidationConcurrency: number;
   /** Arm the interval from archiveIntervalMinutes (off in tests that call runNow()). */
   schedule: boolean;
   /** First run after start-up, so restarts more frequent than the interval still run the job. */
@@ -23,7 +21,6 @@ export const DEFAULT_ARCHIVE_OPTIONS: ArchiveOptions = {
   batchSize: 1_000,
   logBatchSize: 5_000,
   statementTimeoutMs: 120_000,
-  invalidationConcurrency: 32,
   schedule: true,
   initialDelayMs: 60_000,
 };

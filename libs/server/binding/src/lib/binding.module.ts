@@ -3,9 +3,12 @@ import { AppConfig } from '@sentinel/server-core';
 import { SettingsModule } from '@sentinel/server-settings';
 import { BINDING_OPTIONS, DEFAULT_BINDING_OPTIONS, type BindingOptions } from './binding.options';
 import { BindingService } from './binding.service';
+import { BindingCaches } from './cache/binding-caches';
+import { BindingInvalidator } from './cache/binding-invalidator';
 import { InterceptRecorder } from './bookkeeping/intercept-recorder';
 import { UsageRecorder } from './bookkeeping/usage-recorder';
 import { BindingDecider } from './decision/binding-decider';
+import { FirstUseLimiter } from './decision/first-use-limiter';
 import { BindingEvents } from './events/binding-events';
 import { BindingRepository } from './repository/binding.repository';
 import { TokenIdentifier } from './token/token-id';
@@ -27,6 +30,10 @@ export class BindingModule {
         },
         BindingRepository,
         BindingEvents,
+        // The caches' one owner; other modules get its invalidate()/stats face only.
+        BindingCaches,
+        { provide: BindingInvalidator, useExisting: BindingCaches },
+        FirstUseLimiter,
         BindingDecider,
         UsageRecorder,
         InterceptRecorder,
@@ -36,6 +43,8 @@ export class BindingModule {
         TokenIdentifier,
         BindingRepository,
         BindingEvents,
+        BindingInvalidator,
+        FirstUseLimiter,
         BindingDecider,
         UsageRecorder,
         InterceptRecorder,

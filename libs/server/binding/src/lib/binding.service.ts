@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppLogger } from '@sentinel/server-core';
-import { BindingDecider } from './decision/binding-decider';
+import { BindingInvalidator, type Propagation } from './cache/binding-invalidator';
 import { BindingRepository } from './repository/binding.repository';
 import { normaliseRule, type BindingState, type RuleKind } from './rules/binding-rule';
 
@@ -15,9 +14,7 @@ export interface BindingChange {
   before: BindingState;
   /** null when the binding was removed. */
   after: BindingState | null;
-  /** 'all-instances' when the invalidation was broadcast; 'local' when Redis was unreachable
-   *  (other instances then converge within the L1 TTL). */
-  propagated: 'all-instances' | 'local';
+  propagated: Propagation;
 }
 
 const TOKEN_HASH = /^[0-9a-f]{64}$/;
@@ -30,8 +27,7 @@ const TOKEN_HASH = /^[0-9a-f]{64}$/;
 export class BindingService {
   constructor(
     private readonly repo: BindingRepository,
-    private readonly decider: BindingDecider,
-    private readonly logger: AppLogger,
+    private readonly caches: BindingInvalidator,
   ) {}
 
   /** A binding by its numeric id or by its token id (the 64-hex HMAC). */
@@ -76,21 +72,7 @@ export class BindingService {
     return found;
   }
 
-  private async invalidate(tokenHash: string): Promise<'all-instances' | 'local'> {
-    this.decider.l1.invalidate(tokenHash);
-    try {
-      await this.decider.shared.invalidate(tokenHash);
-      return 'all-instances';
-    } catch (e) {
-      this.logger.warn(
-        'Invalidation not broadcast (Redis unreachable); other instances converge within the L1 TTL',
-        'Binding',
-        {
-          tokenId: tokenHash.slice(0, 12),
-          error: (e as Error).message,
-        },
-      );
-      return 'local';
-    }
+  private invalidate(tokenHash: string): Promise<Propagation> {
+    return this.caches.invalidate([tokenHash]);
   }
 }

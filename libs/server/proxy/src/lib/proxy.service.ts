@@ -22,6 +22,9 @@ import { bodyFramingOk } from './forwarding/body-framing';
 import { Forwarder } from './forwarding/forwarder';
 import { ProxyMetrics } from './metrics/proxy-metrics';
 
+/** The 429 for an unknown key past its address's first-use rate (bindRatePerAddress). */
+const FIRST_USE_LIMITED = 'Too many new keys from this address; retry later';
+
 /** What happens to one request, decided before anything is forwarded. */
 type Gate =
   | { kind: 'sentinel' }
@@ -105,6 +108,10 @@ export class ProxyService implements OnApplicationShutdown {
         return this.forwarder.ws(req, socket, head, gate.ip.canonical);
       case 'guard': {
         const go = (r: Resolution) => {
+          if (r.kind === 'rate_limited') {
+            this.metrics.decisions.rate_limited.inc();
+            return rejectUpgrade(socket, 429, 'rate_limit_exceeded', FIRST_USE_LIMITED, nextRequestId());
+          }
           if (r.kind === 'unavailable') {
             if (this.settings.current.failsafeMode === 'open') {
               this.countFailsafe(gate);
@@ -192,6 +199,11 @@ export class ProxyService implements OnApplicationShutdown {
     res: ServerResponse,
   ): void {
     if (res.destroyed) return; // the client left while we were deciding
+    if (r.kind === 'rate_limited') {
+      this.metrics.decisions.rate_limited.inc();
+      const retryAfter = { 'retry-after': String(r.retryAfterSeconds) };
+      return sendNewApiError(res, 429, 'rate_limit_exceeded', FIRST_USE_LIMITED, nextRequestId(), retryAfter);
+    }
     if (r.kind === 'unavailable') {
       if (this.settings.current.failsafeMode === 'open') {
         this.countFailsafe(gate);

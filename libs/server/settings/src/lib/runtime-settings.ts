@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, type FailsafeMode } from '@sentinel/server-core';
-import { ALERT_FORMAT_NAMES, type AlertFormatName } from '@sentinel/admin-contract';
+import { AppConfig } from '@sentinel/server-core';
+import { ALERT_FORMAT_NAMES, type AdminSettingsValues, type AlertFormatName } from '@sentinel/admin-contract';
 
 /**
  * The live runtime settings. The environment gives the defaults; admin overrides (persisted in
@@ -9,30 +9,7 @@ import { ALERT_FORMAT_NAMES, type AlertFormatName } from '@sentinel/admin-contra
  * Readers on the hot path read `current`, a frozen snapshot replaced as a whole on change, so a
  * request never sees a half-applied update and reading costs one property access.
  */
-export interface RuntimeSettingsValues {
-  failsafeMode: FailsafeMode;
-  alertWebhookUrl: string | null;
-  alertThresholdCount: number;
-  alertThresholdSeconds: number;
-  archiveDays: number;
-  /** First use binds the client's address with this prefix (32 = the exact IPv4 address). */
-  bindIpv4Prefix: number;
-  /** IPv6 privacy addresses rotate inside a /64, so the default binds the /64. */
-  bindIpv6Prefix: number;
-  loginMaxFailures: number;
-  loginWindowSeconds: number;
-  loginLockSeconds: number;
-  /** HMAC-SHA256 key for the webhook signature header; null = deliveries are unsigned. */
-  alertWebhookSecret: string | null;
-  /** Payload format of the alert webhook. */
-  alertFormat: AlertFormat;
-  /** Allow webhook targets on loopback / private / link-local / ULA addresses (SSRF guard off). */
-  alertAllowPrivateTargets: boolean;
-  /** How often the archive job runs. */
-  archiveIntervalMinutes: number;
-  /** Intercept log rows older than this are deleted by the archive job. */
-  interceptRetentionDays: number;
-}
+export type RuntimeSettingsValues = AdminSettingsValues;
 
 /** Alert format names: defined once, in the admin contract (ALERT_FORMAT_NAMES). */
 export const ALERT_FORMATS = ALERT_FORMAT_NAMES;
@@ -57,6 +34,9 @@ export function defaultsFromEnvironment(config: AppConfig): RuntimeSettingsValue
     alertAllowPrivateTargets: false,
     archiveIntervalMinutes: 60,
     interceptRetentionDays: 180,
+    alertBurstMax: 3,
+    bindRatePerAddress: config.bindRatePerAddress,
+    bindBurstPerAddress: 30,
   };
 }
 

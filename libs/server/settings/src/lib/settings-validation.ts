@@ -3,17 +3,10 @@ import {
   FAILSAFE_MODES,
   SETTING_INTEGER_BOUNDS,
   SETTING_KEYS,
-  type AdminSettingsValues,
   type IntegerSettingKey,
   type SettingKey,
 } from '@sentinel/admin-contract';
 import type { RuntimeSettingsValues } from './runtime-settings';
-
-// The contract and the server agree on every key and type, in both directions: a new runtime
-// setting that the contract does not describe (or the reverse) fails the build here.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const contractMatchesServer: Same<RuntimeSettingsValues, AdminSettingsValues> = true;
-void contractMatchesServer;
 
 export type SettingValidation<K extends SettingKey = SettingKey> =
   | { ok: true; value: RuntimeSettingsValues[K] }

@@ -1,22 +1,41 @@
 import type { AlertFormatName, FailsafeModeName, SettingSource } from './enums';
 
-/** Every runtime setting an admin can change live (the server's RuntimeSettingsValues). */
+/**
+ * Every runtime setting an admin can change live. The server's RuntimeSettingsValues is this
+ * type (one declaration for both ends).
+ */
 export interface AdminSettingsValues {
   failsafeMode: FailsafeModeName;
   alertWebhookUrl: string | null;
   alertThresholdCount: number;
   alertThresholdSeconds: number;
   archiveDays: number;
+  /** First use binds the client's address with this prefix (32 = the exact IPv4 address). */
   bindIpv4Prefix: number;
+  /** IPv6 privacy addresses rotate inside a /64, so the default binds the /64. */
   bindIpv6Prefix: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
   loginLockSeconds: number;
+  /** HMAC-SHA256 key for the webhook signature header; null = deliveries are unsigned. */
   alertWebhookSecret: string | null;
+  /** Payload format of the alert webhook. */
   alertFormat: AlertFormatName;
+  /** Allow webhook targets on loopback / private / link-local / ULA addresses (SSRF guard off). */
   alertAllowPrivateTargets: boolean;
+  /** How often the archive job runs. */
   archiveIntervalMinutes: number;
+  /** Intercept log rows older than this are deleted by the archive job. */
   interceptRetentionDays: number;
+  /**
+   * Individual alerts per minute across all instances; the rest of that minute's alerts fold into
+   * one digest sent at its end.
+   */
+  alertBurstMax: number;
+  /** First-use bindings per source address (IPv4 /32, IPv6 /64) and minute; 0 = no limit. */
+  bindRatePerAddress: number;
+  /** First-use bindings one source address may make at once before the per-minute rate applies. */
+  bindBurstPerAddress: number;
 }
 
 export type SettingKey = keyof AdminSettingsValues;
@@ -37,6 +56,9 @@ export const SETTING_KEYS = [
   'alertAllowPrivateTargets',
   'archiveIntervalMinutes',
   'interceptRetentionDays',
+  'alertBurstMax',
+  'bindRatePerAddress',
+  'bindBurstPerAddress',
 ] as const satisfies readonly SettingKey[];
 
 /** Write-only settings: GET never shows their value, only whether one is set. */
@@ -55,6 +77,9 @@ export const SETTING_INTEGER_BOUNDS = {
   loginLockSeconds: { min: 10, max: 86_400 },
   archiveIntervalMinutes: { min: 1, max: 10_080 },
   interceptRetentionDays: { min: 1, max: 3_650 },
+  alertBurstMax: { min: 1, max: 1_000 },
+  bindRatePerAddress: { min: 0, max: 100_000 },
+  bindBurstPerAddress: { min: 1, max: 100_000 },
 } as const satisfies Partial<Record<SettingKey, { min: number; max: number }>>;
 
 export type IntegerSettingKey = keyof typeof SETTING_INTEGER_BOUNDS;

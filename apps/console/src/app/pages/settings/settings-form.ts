@@ -28,6 +28,9 @@ export const SETTING_FIELD_KINDS: Readonly<Record<SettingKey, SettingFieldKind>>
   alertAllowPrivateTargets: 'boolean',
   archiveIntervalMinutes: 'integer',
   interceptRetentionDays: 'integer',
+  alertBurstMax: 'integer',
+  bindRatePerAddress: 'integer',
+  bindBurstPerAddress: 'integer',
 };
 
 export const SETTING_OPTIONS: Partial<Record<SettingKey, readonly string[]>> = {

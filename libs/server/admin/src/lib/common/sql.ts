@@ -29,13 +29,8 @@ export function likePrefix(value: string): string {
   return `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** `{a,b}` → ['a','b'] for drivers that hand arrays back as text (PGlite). */
-export function pgArray(v: string[] | string | null): string[] {
-  if (v === null) return [];
-  if (Array.isArray(v)) return v;
-  const inner = v.replace(/^\{|\}$/g, '');
-  return inner === '' ? [] : inner.split(',').map((s) => s.replace(/^"|"$/g, ''));
-}
+/** The one PostgreSQL array parser lives in server-storage. */
+export { pgArray } from '@sentinel/server-storage';
 
 export function iso(v: Date | string | null): string | null {
   if (v === null) return null;

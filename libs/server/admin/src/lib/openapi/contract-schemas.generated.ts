@@ -1322,7 +1322,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "alertFormat",
         "alertAllowPrivateTargets",
         "archiveIntervalMinutes",
-        "interceptRetentionDays"
+        "interceptRetentionDays",
+        "alertBurstMax",
+        "bindRatePerAddress",
+        "bindBurstPerAddress"
       ]
     },
     "SettingKeyParams": {
@@ -2096,6 +2099,150 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "value",
             "defaultValue"
           ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "alertBurstMax"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "bindRatePerAddress"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "bindBurstPerAddress"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
         }
       ]
     },
@@ -2227,9 +2374,11 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
               "type": "number"
             },
             "bindIpv4Prefix": {
+              "description": "First use binds the client's address with this prefix (32 = the exact IPv4 address).",
               "type": "number"
             },
             "bindIpv6Prefix": {
+              "description": "IPv6 privacy addresses rotate inside a /64, so the default binds the /64.",
               "type": "number"
             },
             "loginMaxFailures": {
@@ -2242,6 +2391,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
               "type": "number"
             },
             "alertWebhookSecret": {
+              "description": "HMAC-SHA256 key for the webhook signature header; null = deliveries are unsigned.",
               "type": [
                 "string",
                 "null"
@@ -2251,12 +2401,27 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
               "$ref": "#/components/schemas/AlertFormatName"
             },
             "alertAllowPrivateTargets": {
+              "description": "Allow webhook targets on loopback / private / link-local / ULA addresses (SSRF guard off).",
               "type": "boolean"
             },
             "archiveIntervalMinutes": {
+              "description": "How often the archive job runs.",
               "type": "number"
             },
             "interceptRetentionDays": {
+              "description": "Intercept log rows older than this are deleted by the archive job.",
+              "type": "number"
+            },
+            "alertBurstMax": {
+              "description": "Individual alerts per minute across all instances; the rest of that minute's alerts fold into\none digest sent at its end.",
+              "type": "number"
+            },
+            "bindRatePerAddress": {
+              "description": "First-use bindings per source address (IPv4 /32, IPv6 /64) and minute; 0 = no limit.",
+              "type": "number"
+            },
+            "bindBurstPerAddress": {
+              "description": "First-use bindings one source address may make at once before the per-minute rate applies.",
               "type": "number"
             }
           }

@@ -42,6 +42,9 @@ const SAMPLES: { [K in SettingKey]: Sample<K> } = {
   alertAllowPrivateTargets: { valid: true, invalid: 'yes' },
   archiveIntervalMinutes: { valid: 30, invalid: 0 },
   interceptRetentionDays: { valid: 90, invalid: 99_999 },
+  alertBurstMax: { valid: 5, invalid: 0 },
+  bindRatePerAddress: { valid: 0, invalid: -1 },
+  bindBurstPerAddress: { valid: 60, invalid: 1.5 },
 };
 
 /** The runtime_settings table, in memory; shared by the instances of one test. */

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { AppLogger, KV_STORE, type KvStore } from '@sentinel/server-core';
+import { AppLogger, KV_STORE, SerialFlush, type KvStore } from '@sentinel/server-core';
 import { BindingRepository, type UsageTouch } from '../repository/binding.repository';
 import { BINDING_OPTIONS, type BindingOptions } from '../binding.options';
 
@@ -33,7 +33,10 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
     failsafe_passed: 0,
   };
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly flusher = new SerialFlush(
+    () => this.doFlush(),
+    () => this.pending.size,
+  );
 
   constructor(
     private readonly repo: BindingRepository,
@@ -50,14 +53,8 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     // A few attempts, as for intercept rows: a database briefly away at shutdown loses nothing.
-    await this.flush();
-    for (let attempt = 1; attempt < 5 && this.pending.size > 0; attempt++) {
-      await new Promise((r) => setTimeout(r, 200));
-      await this.flush();
-    }
-    if (this.pending.size > 0) {
-      this.logger.error('last_used_at could not be written before shutdown', 'Binding', { lost: this.pending.size });
-    }
+    const lost = await this.flusher.drain();
+    if (lost > 0) this.logger.error('last_used_at could not be written before shutdown', 'Binding', { lost });
   }
 
   touch(tokenHash: string, ip: string): void {
@@ -79,10 +76,7 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Writes what has been gathered; safe to call concurrently (calls are serialised). */
   flush(): Promise<void> {
-    if (!this.flushing) {
-      this.flushing = this.doFlush().finally(() => (this.flushing = undefined));
-    }
-    return this.flushing;
+    return this.flusher.flush();
   }
 
   private async doFlush(): Promise<void> {

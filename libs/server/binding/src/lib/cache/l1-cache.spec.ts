@@ -1,15 +1,8 @@
-import { compileBinding, type BindingState } from '../rules/binding-rule';
+import { bindingState } from '../../testing/binding-state';
+import { compileBinding } from '../rules/binding-rule';
 import { L1Cache } from './l1-cache';
 
-const state = (tokenHash: string, version = 1): BindingState => ({
-  id: '1',
-  tokenHash,
-  tokenMask: 'sk-abcd…wxyz',
-  ruleKind: 'single',
-  ruleEntries: ['10.0.0.1/32'],
-  status: 'active',
-  version,
-});
+const state = bindingState;
 
 describe('L1Cache', () => {
   it('returns what was filled until the TTL passes', () => {

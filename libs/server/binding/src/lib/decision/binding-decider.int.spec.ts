@@ -8,7 +8,9 @@ import { DEFAULT_BINDING_OPTIONS } from '../binding.options';
 import { BindingEvents } from '../events/binding-events';
 import { BindingRepository } from '../repository/binding.repository';
 import { evaluate } from '../rules/binding-rule';
+import { BindingCaches } from '../cache/binding-caches';
 import { BindingDecider } from './binding-decider';
+import { FirstUseLimiter } from './first-use-limiter';
 
 const ip = (s: string): Ip => parseIp(s) as Ip;
 const silent = new AppLogger('error', () => undefined);
@@ -29,12 +31,24 @@ describeEachBackend('BindingDecider on %s', { kv: true }, (backend, kind) => {
   let repo: BindingRepository;
   let health: DependencyHealth;
   let settings: RuntimeSettings;
-  let decider: BindingDecider;
+  let decider: ReturnType<typeof newDecider>;
   let service: BindingService;
 
-  const newDecider = (kv: KvStore, r: BindingRepository = repo) => {
-    const d = new BindingDecider(r, kv, health, settings, new BindingEvents(), silent, DEFAULT_BINDING_OPTIONS);
-    return d;
+  /** One instance: its decider beside the caches the binding module gives it (their state and lifecycle). */
+  const newDecider = (kv: KvStore, r: BindingRepository = repo, h: DependencyHealth = health) => {
+    const caches = new BindingCaches(kv, DEFAULT_BINDING_OPTIONS, silent);
+    const limiter = new FirstUseLimiter(kv, settings, silent);
+    const d = new BindingDecider(r, caches, h, settings, new BindingEvents(), silent, limiter);
+    return {
+      caches,
+      resolve: d.resolve.bind(d),
+      cached: d.cached.bind(d),
+      l1: caches.l1,
+      shared: caches.shared,
+      io: caches.io,
+      onModuleInit: () => caches.onModuleInit(),
+      onModuleDestroy: () => caches.onModuleDestroy(),
+    };
   };
 
   beforeAll(async () => {
@@ -43,7 +57,7 @@ describeEachBackend('BindingDecider on %s', { kv: true }, (backend, kind) => {
     settings = new RuntimeSettings(config);
     decider = newDecider(backend().kv);
     await decider.onModuleInit();
-    service = new BindingService(repo, decider, silent);
+    service = new BindingService(repo, decider.caches);
   });
   afterAll(async () => {
     await decider?.onModuleDestroy();
@@ -321,15 +335,7 @@ describeEachBackend('BindingDecider on %s', { kv: true }, (backend, kind) => {
     deadDb.findByTokenHash = () => Promise.reject(new Error('connection refused'));
     deadDb.findOrBind = () => Promise.reject(new Error('connection refused'));
     const localHealth = new DependencyHealth(60_000);
-    const d = new BindingDecider(
-      deadDb,
-      backend().kv,
-      localHealth,
-      settings,
-      new BindingEvents(),
-      silent,
-      DEFAULT_BINDING_OPTIONS,
-    );
+    const d = newDecider(backend().kv, deadDb, localHealth);
     const known = await d.resolve(h, 'm', ip('192.0.2.91'));
     expect(known.kind === 'binding' && evaluate(known.binding, ip('192.0.2.91'))).toBe('ip_not_allowed');
     expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');

@@ -1,68 +1,52 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Ip } from '@sentinel/net';
-import { AppLogger, DependencyHealth, KV_STORE, type KvStore } from '@sentinel/server-core';
+import { AppLogger, DependencyHealth } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
-import { L1Cache } from '../cache/l1-cache';
-import { SharedBindingCache } from '../cache/shared-cache';
+import { BindingCaches } from '../cache/binding-caches';
+import type { L1Cache } from '../cache/l1-cache';
+import type { SharedBindingCache } from '../cache/shared-cache';
 import { BindingEvents } from '../events/binding-events';
 import { BindingRepository } from '../repository/binding.repository';
+import { FirstUseLimiter } from './first-use-limiter';
 import { compileBinding, firstUseEntry, type BindingState, type CompiledBinding } from '../rules/binding-rule';
-import { BINDING_OPTIONS, type BindingOptions } from '../binding.options';
 
 export type Resolution =
   | { readonly kind: 'binding'; readonly binding: CompiledBinding; readonly created: boolean }
   /** Neither cache knows the token and PostgreSQL cannot be asked: the failsafe mode decides. */
-  | { readonly kind: 'unavailable' };
+  | { readonly kind: 'unavailable' }
+  /**
+   * An unknown key's first use from an address that has used up its first-use bucket
+   * (bindRatePerAddress): nothing was bound; answer 429 with Retry-After. Not an intercept.
+   */
+  | { readonly kind: 'rate_limited'; readonly retryAfterSeconds: number };
 
 /**
  * Finds the binding for a token: L1 (in process) → Redis → PostgreSQL, binding it on first use.
  * Degraded modes (docs/degraded-modes.md): Redis down → PostgreSQL; PostgreSQL down → caches only.
  */
 @Injectable()
-export class BindingDecider implements OnModuleInit, OnModuleDestroy {
-  readonly l1: L1Cache;
-  readonly shared: SharedBindingCache;
-  private unsubscribe: (() => Promise<void>) | undefined;
-  /**
-   * Statements issued against each store, for the benchmark's commands-per-request figure:
-   * `postgresReads` counts PostgreSQL statements (a lookup-or-bind, a race loser's re-read),
-   * `postgresInserts` the bindings those statements created.
-   */
-  readonly io = { redisLookups: 0, postgresReads: 0, postgresInserts: 0, staleRereads: 0, sharedLookups: 0 };
+export class BindingDecider {
   /**
    * Lookups in flight, by token. Concurrent L1 misses for one token — its L1 entry expiring under
    * load, a burst of first uses — join one lookup instead of each asking Redis and PostgreSQL.
    */
   private readonly inFlight = new Map<string, Promise<Resolution>>();
+  private readonly l1: L1Cache;
+  private readonly shared: SharedBindingCache;
+  private readonly io: BindingCaches['io'];
 
   constructor(
     private readonly repo: BindingRepository,
-    @Inject(KV_STORE) kv: KvStore,
+    caches: BindingCaches,
     private readonly health: DependencyHealth,
     private readonly settings: RuntimeSettings,
     private readonly events: BindingEvents,
     private readonly logger: AppLogger,
-    @Inject(BINDING_OPTIONS) options: BindingOptions,
+    private readonly firstUse: FirstUseLimiter,
   ) {
-    this.l1 = new L1Cache(options.l1MaxEntries, options.l1TtlMs);
-    this.shared = new SharedBindingCache(kv);
-  }
-
-  async onModuleInit(): Promise<void> {
-    try {
-      this.unsubscribe = await this.shared.subscribe((tokenHash) =>
-        tokenHash === null ? this.l1.invalidateAll() : this.l1.invalidate(tokenHash),
-      );
-    } catch (e) {
-      // Redis down at start: L1 entries then expire by TTL; ioredis resubscribes on reconnect.
-      this.logger.warn('Binding invalidation subscription failed; L1 TTL bounds staleness', 'Binding', {
-        error: (e as Error).message,
-      });
-    }
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.unsubscribe?.().catch(() => undefined);
+    this.l1 = caches.l1;
+    this.shared = caches.shared;
+    this.io = caches.io;
   }
 
   /** The hot path: a synchronous L1 lookup, no allocation. */
@@ -128,8 +112,21 @@ export class BindingDecider implements OnModuleInit, OnModuleDestroy {
       // One statement: the row, or the first use's atomic insert (docs/architecture.md, request step 8).
       const s = this.settings.current;
       const entry = firstUseEntry(ip, s.bindIpv4Prefix, s.bindIpv6Prefix);
+      // Binding flood bound: a first use needs a token from its address's bucket. Out of tokens,
+      // the key may still be known (its caches expired): read it without binding.
+      const token = await this.firstUse.take(ip);
+      if (!token.ok) {
+        this.io.postgresReads++;
+        const known = await this.repo.findByTokenHash(tokenHash);
+        this.health.reportPostgresSuccess();
+        if (known === null)
+          return { kind: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil(token.retryAfterMs / 1000)) };
+        if (sharedOk) this.shared.fill(known, generation).catch(() => undefined);
+        return this.hit(epoch, known, false);
+      }
       this.io.postgresReads++;
       const found = await this.repo.findOrBind(tokenHash, tokenMask, entry, ip.canonical);
+      if (found === null || !found.created) this.firstUse.refund(ip); // bound nothing
       if (found !== null) {
         state = found.state;
         created = found.created;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE, SentinelDataSource, type PgPool } from '@sentinel/server-storage';
+import { DATA_SOURCE, SentinelDataSource, pgArray, type PgPool } from '@sentinel/server-storage';
 import type { BindingState, BindingStatus, RuleKind } from '../rules/binding-rule';
 import type { InterceptEvent } from '../events/binding-events';
 
@@ -17,20 +17,13 @@ interface BindingRow {
 const COLUMNS = `id::text AS id, token_hash, token_mask, rule_kind,
   rule_entries::text[] AS rule_entries, status, version`;
 
-/** `{a,b}` → ['a','b'] for drivers that hand arrays back as text. */
-function parseArray(v: string[] | string): string[] {
-  if (Array.isArray(v)) return v;
-  const inner = v.replace(/^\{|\}$/g, '');
-  return inner === '' ? [] : inner.split(',').map((s) => s.replace(/^"|"$/g, ''));
-}
-
 export function toState(row: BindingRow): BindingState {
   return {
     id: row.id,
     tokenHash: row.token_hash,
     tokenMask: row.token_mask,
     ruleKind: row.rule_kind,
-    ruleEntries: parseArray(row.rule_entries),
+    ruleEntries: pgArray(row.rule_entries),
     status: row.status,
     version: Number(row.version),
   };

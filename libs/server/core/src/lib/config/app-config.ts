@@ -16,6 +16,8 @@ export interface AppConfigValues {
   http: { host: string; port: number; headersTimeoutMs: number };
   alert: { webhookUrl: string | undefined; thresholdCount: number; thresholdSeconds: number };
   archive: { days: number };
+  /** Default of the live setting bindRatePerAddress (first-use bindings per address and minute; 0 = off). */
+  bindRatePerAddress: number;
   /** Public base URL (no trailing slash), for links in alerts. */
   publicUrl: string | undefined;
   upstream: { timeoutMs: number; connectTimeoutMs: number };
@@ -43,6 +45,7 @@ export class AppConfig implements Readonly<AppConfigValues> {
   readonly http!: AppConfigValues['http'];
   readonly alert!: AppConfigValues['alert'];
   readonly archive!: AppConfigValues['archive'];
+  readonly bindRatePerAddress!: number;
   readonly publicUrl!: string | undefined;
   readonly upstream!: AppConfigValues['upstream'];
   readonly shutdownGraceMs!: number;

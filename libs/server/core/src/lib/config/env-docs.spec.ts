@@ -55,6 +55,7 @@ describe('environment variable declarations', () => {
         'APP_HEADERS_TIMEOUT_MS',
         'APP_PORT',
         'ARCHIVE_DAYS',
+        'BIND_RATE_PER_ADDRESS',
         'INTERCEPT_QUEUE_MAX',
         'METRICS_PORT',
         'SHUTDOWN_GRACE_MS',

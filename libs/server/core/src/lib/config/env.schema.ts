@@ -11,6 +11,7 @@ import {
   buildMessage,
   getMetadataStorage,
 } from 'class-validator';
+import { FAILSAFE_MODES, type FailsafeModeName } from '@sentinel/admin-contract';
 import { parseCidr } from '@sentinel/net';
 import { EnvVariable, envVariableDeclarations, type EnvVariableDeclaration } from './env-metadata';
 
@@ -106,8 +107,9 @@ export function splitList(value: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-export const FAILSAFE_MODES = ['closed', 'open'] as const;
-export type FailsafeMode = (typeof FAILSAFE_MODES)[number];
+// Declared once, in the admin contract (the console offers the same choices).
+export { FAILSAFE_MODES };
+export type FailsafeMode = FailsafeModeName;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -349,6 +351,20 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(36_500)
   ARCHIVE_DAYS = 90;
+
+  @EnvVariable({
+    group: 'behaviour',
+    description:
+      'First-use bindings per source address (IPv4 /32, IPv6 /64) and minute; past it an unknown key gets 429 + `Retry-After`; `0` = no limit ([docs/floods.md](docs/floods.md)).',
+    live: true,
+    example: {
+      comment: ['First-use bindings per source address and minute (0 = no limit). Live setting bindRatePerAddress.'],
+    },
+  })
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  BIND_RATE_PER_ADDRESS = 30;
 
   @EnvVariable({
     group: 'storage',

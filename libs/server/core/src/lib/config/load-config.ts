@@ -77,6 +77,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       thresholdSeconds: vars.ALERT_THRESHOLD_SECONDS,
     },
     archive: { days: vars.ARCHIVE_DAYS },
+    bindRatePerAddress: vars.BIND_RATE_PER_ADDRESS,
     publicUrl: vars.PUBLIC_URL ? vars.PUBLIC_URL.replace(/\/+$/, '') : undefined,
     upstream: {
       timeoutMs: vars.UPSTREAM_TIMEOUT_MS,

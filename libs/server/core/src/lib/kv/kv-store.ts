@@ -6,6 +6,8 @@
  * Every method rejects quickly when the backend is unreachable (no offline queue), so callers can
  * fall back (docs/degraded-modes.md) instead of waiting.
  */
+import type { TokenTake } from './token-bucket';
+
 export interface KvSetOptions {
   /** Expire after this many milliseconds. */
   ttlMs?: number;
@@ -42,6 +44,11 @@ export interface KvStore {
     value: string,
     ttlMs: number,
   ): Promise<boolean>;
+  /**
+   * Token bucket `key` (see token-bucket.ts): take `cost` tokens (negative: give back), refilling
+   * at `ratePerMinute` up to `burst`. Atomic and shared by every instance on Redis.
+   */
+  takeToken(key: string, ratePerMinute: number, burst: number, cost?: number): Promise<TokenTake>;
   publish(channel: string, message: string): Promise<void>;
   /** Subscribes for the process lifetime; returns an unsubscribe function. */
   subscribe(channel: string, handler: KvMessageHandler): Promise<() => Promise<void>>;

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { KvMessageHandler, KvSetOptions, KvStore } from './kv-store';
+import { bucketTtlMs, takeFromBucket, type TokenBucketState, type TokenTake } from './token-bucket';
 
 interface Entry {
   value: string | string[];
@@ -85,6 +86,22 @@ export class MemoryKvStore implements KvStore {
   ): Promise<boolean> {
     if ((await this.get(guardKey)) !== expected) return false;
     return this.set(key, value, { ttlMs });
+  }
+
+  async takeToken(key: string, ratePerMinute: number, burst: number, cost = 1): Promise<TokenTake> {
+    // Synchronous from read to write: no other call interleaves (the in-process store's atomicity).
+    const e = this.live(key);
+    const raw = e && typeof e.value === 'string' ? e.value : null;
+    const now = this.now();
+    const { state, take } = takeFromBucket(
+      raw === null ? undefined : (JSON.parse(raw) as TokenBucketState),
+      now,
+      ratePerMinute,
+      burst,
+      cost,
+    );
+    this.data.set(key, { value: JSON.stringify(state), expiresAt: now + bucketTtlMs(ratePerMinute, burst) });
+    return take;
   }
 
   async publish(channel: string, message: string): Promise<void> {

@@ -1,5 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import type { KvMessageHandler, KvSetOptions, KvStore } from './kv-store';
+import { TOKEN_BUCKET_LUA, bucketTtlMs, type TokenTake } from './token-bucket';
 
 /** KEYS: guard, key. ARGV: expected, expected-present flag, value, ttl ms. */
 const SET_IF_UNCHANGED = `
@@ -151,6 +152,20 @@ export class RedisKvStore implements KvStore {
       String(ttlMs),
     );
     return result === 1;
+  }
+
+  async takeToken(key: string, ratePerMinute: number, burst: number, cost = 1): Promise<TokenTake> {
+    const ttl = bucketTtlMs(ratePerMinute, burst);
+    const [ok, retry] = (await this.client.eval(
+      TOKEN_BUCKET_LUA,
+      1,
+      key,
+      String(ratePerMinute),
+      String(burst),
+      String(cost),
+      String(ttl),
+    )) as [number, number];
+    return { ok: ok === 1, retryAfterMs: Number(retry) };
   }
 
   async publish(channel: string, message: string): Promise<void> {

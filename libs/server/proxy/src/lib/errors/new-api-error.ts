@@ -18,6 +18,7 @@ export type NewApiErrorCode =
   | 'bad_request'
   | 'ambiguous_credentials'
   | 'service_unavailable'
+  | 'rate_limit_exceeded'
   | 'upstream_unreachable'
   | 'upstream_timeout';
 
@@ -74,6 +75,7 @@ export function rejectUpgrade(
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   403: 'Forbidden',
+  429: 'Too Many Requests',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',

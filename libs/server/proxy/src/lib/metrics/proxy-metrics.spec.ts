@@ -1,13 +1,19 @@
-import type { BindingDecider, InterceptRecorder, UsageRecorder } from '@sentinel/server-binding';
+import type { BindingInvalidator, InterceptRecorder, UsageRecorder } from '@sentinel/server-binding';
 import { MetricsRegistry } from '@sentinel/server-core';
 import { ProxyMetrics } from './proxy-metrics';
 
 function metrics(): { proxy: ProxyMetrics; scrape: () => Promise<string> } {
   const registry = new MetricsRegistry(false);
-  const decider = {
-    l1: { hits: 0, misses: 0, size: 0 },
-    io: { redisLookups: 0, postgresReads: 0, postgresInserts: 0, sharedLookups: 0 },
-  } as unknown as BindingDecider;
+  const stats = {
+    l1Hits: 0,
+    l1Misses: 0,
+    l1Entries: 0,
+    redisLookups: 0,
+    postgresReads: 0,
+    postgresInserts: 0,
+    sharedLookups: 0,
+  };
+  const decider = { stats } as unknown as BindingInvalidator;
   const intercepts = { depth: 0, dropped: 0 } as unknown as InterceptRecorder;
   const usage = { pendingTouches: 0 } as unknown as UsageRecorder;
   return { proxy: new ProxyMetrics(registry, decider, intercepts, usage), scrape: () => registry.registry.metrics() };

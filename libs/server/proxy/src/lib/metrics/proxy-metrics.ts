@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { BindingDecider, InterceptRecorder, UsageRecorder } from '@sentinel/server-binding';
+import { BindingInvalidator, InterceptRecorder, UsageRecorder } from '@sentinel/server-binding';
 import { MetricsRegistry } from '@sentinel/server-core';
 
 export type Outcome =
@@ -10,7 +10,8 @@ export type Outcome =
   | 'no_credential'
   | 'bad_request'
   | 'unavailable'
-  | 'failsafe_passed';
+  | 'failsafe_passed'
+  | 'rate_limited';
 
 class OutcomeCount {
   n = 0;
@@ -27,7 +28,12 @@ export class ProxyMetrics {
   readonly upstreamLatency: Histogram;
   readonly upstreamErrors: Counter<'kind'>;
 
-  constructor(metrics: MetricsRegistry, decider: BindingDecider, intercepts: InterceptRecorder, usage: UsageRecorder) {
+  constructor(
+    metrics: MetricsRegistry,
+    caches: BindingInvalidator,
+    intercepts: InterceptRecorder,
+    usage: UsageRecorder,
+  ) {
     const registers = [metrics.registry];
     const outcomes: Outcome[] = [
       'allowed',
@@ -37,6 +43,7 @@ export class ProxyMetrics {
       'bad_request',
       'unavailable',
       'failsafe_passed',
+      'rate_limited',
     ];
     // A request adds one to a plain number; the Prometheus counter is set from them when scraped.
     // (prom-client's own inc() validates and hashes labels on every call: ~1 µs per request.)
@@ -74,8 +81,8 @@ export class ProxyMetrics {
       help: 'In-process binding cache hit ratio since start',
       registers,
       collect() {
-        const total = decider.l1.hits + decider.l1.misses;
-        this.set(total === 0 ? 0 : decider.l1.hits / total);
+        const { l1Hits, l1Misses } = caches.stats;
+        this.set(l1Hits + l1Misses === 0 ? 0 : l1Hits / (l1Hits + l1Misses));
       },
     });
     new Gauge({
@@ -83,7 +90,7 @@ export class ProxyMetrics {
       help: 'Bindings held in the in-process cache',
       registers,
       collect() {
-        this.set(decider.l1.size);
+        this.set(caches.stats.l1Entries);
       },
     });
     new Gauge({
@@ -92,10 +99,11 @@ export class ProxyMetrics {
       labelNames: ['store'],
       registers,
       collect() {
-        this.labels('redis').set(decider.io.redisLookups);
-        this.labels('postgres_read').set(decider.io.postgresReads);
-        this.labels('postgres_insert').set(decider.io.postgresInserts);
-        this.labels('joined_in_flight').set(decider.io.sharedLookups);
+        const io = caches.stats;
+        this.labels('redis').set(io.redisLookups);
+        this.labels('postgres_read').set(io.postgresReads);
+        this.labels('postgres_insert').set(io.postgresInserts);
+        this.labels('joined_in_flight').set(io.sharedLookups);
       },
     });
     new Gauge({

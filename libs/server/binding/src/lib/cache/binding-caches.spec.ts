@@ -1,0 +1,52 @@
+import { AppLogger, MemoryKvStore, type KvStore } from '@sentinel/server-core';
+import * as publicApi from '../../index';
+import { DEFAULT_BINDING_OPTIONS } from '../binding.options';
+import { bindingState as state } from '../../testing/binding-state';
+import { compileBinding } from '../rules/binding-rule';
+import { BindingCaches } from './binding-caches';
+import { BindingInvalidator } from './binding-invalidator';
+
+const silent = new AppLogger('error', () => undefined);
+
+describe('BindingCaches: the one owner of binding state outside PostgreSQL', () => {
+  it('the library exports no cache: other modules see BindingInvalidator (invalidate + stats) only', () => {
+    const names = Object.keys(publicApi);
+    expect(names).toContain('BindingInvalidator');
+    for (const internal of ['BindingCaches', 'L1Cache', 'SharedBindingCache', 'keys'])
+      expect(names).not.toContain(internal);
+    expect(new BindingCaches(new MemoryKvStore(), DEFAULT_BINDING_OPTIONS, silent)).toBeInstanceOf(BindingInvalidator);
+  });
+
+  it('invalidate() drops every token from L1 and Redis and reaches a subscribed peer before it resolves', async () => {
+    const kv = new MemoryKvStore();
+    const mine = new BindingCaches(kv, DEFAULT_BINDING_OPTIONS, silent);
+    const peer = new BindingCaches(kv, DEFAULT_BINDING_OPTIONS, silent);
+    await peer.onModuleInit();
+    try {
+      for (const c of [mine, peer]) for (const h of ['a', 'b']) c.l1.fill(c.l1.epoch, compileBinding(state(h)));
+      await mine.shared.fill(state('a'), null);
+      expect((await mine.shared.lookup('a')).state).not.toBeNull();
+
+      expect(await mine.invalidate(['a', 'b'])).toBe('all-instances');
+      expect(mine.l1.size).toBe(0);
+      expect((await mine.shared.lookup('a')).state).toBeNull();
+      expect(peer.l1.size).toBe(0); // the in-process bus delivers synchronously
+      expect(mine.stats).toMatchObject({ l1Entries: 0 });
+    } finally {
+      await peer.onModuleDestroy();
+      await kv.close();
+    }
+  });
+
+  it('Redis unreachable: L1 is still dropped here and the answer says the change stayed local', async () => {
+    const kv = new MemoryKvStore();
+    const dead = Object.assign(Object.create(kv), {
+      incr: () => Promise.reject(new Error('down')),
+    }) as KvStore;
+    const caches = new BindingCaches(dead, DEFAULT_BINDING_OPTIONS, silent);
+    caches.l1.fill(caches.l1.epoch, compileBinding(state('a')));
+    expect(await caches.invalidate(['a'])).toBe('local');
+    expect(caches.l1.get('a')).toBeUndefined();
+    await kv.close();
+  });
+});
