@@ -70,7 +70,7 @@ export class InterceptRecorder implements OnModuleInit, BeforeApplicationShutdow
     } catch (e) {
       this.health.reportPostgresFailure(e);
       this.logger.warn('Intercept rows not written; will retry', 'Binding', {
-        queued: this.queue.depth + batch.length,
+        queued: this.queue.depth,
         error: (e as Error).message,
       });
       throw e;

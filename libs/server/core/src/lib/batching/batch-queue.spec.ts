@@ -13,6 +13,25 @@ describe('BatchQueue: queue / flush / drain for off-the-path writers', () => {
     expect(q.depth).toBe(0);
   });
 
+  it('items being written count toward the bound, so a failed write never overfills the queue', async () => {
+    let fail: (e: Error) => void = () => undefined;
+    const q = new BatchQueue<number>({
+      maxQueued: 3,
+      batchSize: 2,
+      flushAt: 100,
+      write: () => new Promise<void>((_, reject) => (fail = reject)),
+    });
+    q.push(1);
+    q.push(2);
+    const run = q.flush(); // [1, 2] now being written
+    expect(q.depth).toBe(2);
+    expect([q.push(3), q.push(4)]).toEqual([true, false]);
+    fail(new Error('down'));
+    await run;
+    expect(q.depth).toBe(3);
+    expect(q.push(5)).toBe(false);
+  });
+
   it('a failed write puts its batch back at the head, in order, and the next flush retries it', async () => {
     let fail = true;
     const written: number[] = [];

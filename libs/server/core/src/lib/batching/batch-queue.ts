@@ -2,7 +2,8 @@
  * The queue / flush / drain loop that every off-the-request-path writer shares: intercept rows,
  * last-use touches, alert counting and alert delivery.
  *
- * - `push()` is O(1) and never blocks: it refuses (returns false) past `maxQueued`, and schedules
+ * - `push()` is O(1) and never blocks: it refuses (returns false) past `maxQueued` — items being
+ *   written count toward the bound, since a failed write puts them back — and schedules
  *   a flush with `setImmediate` once `flushAt` items wait (no I/O on the caller's stack).
  * - `flush()` hands the items to `write` in batches of `batchSize`, `concurrency` writes at a time.
  *   Flushes are serialised: a call during a run joins it, and a run is repeated once if items
@@ -76,6 +77,8 @@ export class BatchQueue<T> {
     () => this.settle(),
   );
   private scheduled = false;
+  /** Items handed to `write` and not yet settled: they come back on failure. */
+  private writing = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly concurrency: number;
   private readonly flushAt: number;
@@ -85,12 +88,13 @@ export class BatchQueue<T> {
     this.flushAt = Math.max(1, Math.floor(options.flushAt ?? options.batchSize));
   }
 
+  /** Items not yet written: queued plus being written. */
   get depth(): number {
-    return this.queue.length;
+    return this.queue.length + this.writing;
   }
 
   push(item: T): boolean {
-    if (this.queue.length >= this.options.maxQueued) return false;
+    if (this.queue.length + this.writing >= this.options.maxQueued) return false;
     this.queue.push(item);
     if (this.queue.length >= this.flushAt && !this.scheduled) {
       this.scheduled = true;
@@ -133,11 +137,14 @@ export class BatchQueue<T> {
     const writer = async (): Promise<void> => {
       while (!failed && this.queue.length > 0) {
         const batch = this.queue.splice(0, this.options.batchSize);
+        this.writing += batch.length;
         try {
           await this.options.write(batch);
         } catch {
           failed = true;
           this.queue.unshift(...batch);
+        } finally {
+          this.writing -= batch.length;
         }
       }
     };
