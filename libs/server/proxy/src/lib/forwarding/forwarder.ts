@@ -143,7 +143,7 @@ export class Forwarder {
   private watchBody(req: Tracked, res: ServerResponse): void {
     req.sentinelBodyBase = req.socket.bytesRead;
     req.sentinelBodyTimer = setTimeout(checkBodyRate, this.bodyGraceMs, this, req, res);
-    req.once('end', onBodyEnd);
+    req.on('end', onBodyEnd); // 'end' comes once: no once-wrapper
   }
 
   /**
