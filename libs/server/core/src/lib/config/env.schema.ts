@@ -415,7 +415,7 @@ export class EnvironmentVariables {
   @EnvVariable({
     group: 'traffic',
     description:
-      'Request body grace: a body still arriving after this time must have averaged `BODY_MIN_RATE`, else 408 and both connections close ([docs/hostile-input.md](docs/hostile-input.md)).',
+      'Request body grace: a body may take this long plus 1 s per `BODY_MIN_RATE` bytes received; past that, 408 and both connections close ([docs/hostile-input.md](docs/hostile-input.md)).',
     example: { comment: ['Request body grace in ms (mod_reqtimeout body=20): after it, BODY_MIN_RATE applies.'] },
   })
   @IsInt()
@@ -426,7 +426,7 @@ export class EnvironmentVariables {
   @EnvVariable({
     group: 'traffic',
     description:
-      'Minimum request body rate in bytes/s after `BODY_GRACE_MS` (mod_reqtimeout MinRate=500): each such byte buys 1/rate s more; `0` = no minimum.',
+      'Minimum request body rate in bytes/s after `BODY_GRACE_MS` (as mod_reqtimeout `body=20,MinRate=500`); `0` = no minimum.',
     example: { comment: ['Minimum request body rate in bytes/s after the grace (0 = no minimum).'] },
   })
   @IsInt()
