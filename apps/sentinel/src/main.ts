@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppLogger, ConfigError, loadConfig, type AppConfig } from '@sentinel/server-core';
+import { ProxyService } from '@sentinel/server-proxy';
 import { createDataSource, runMigrations } from '@sentinel/server-storage';
 import { AppModule } from './app/app.module';
 import { serveConsole } from './console-ui';
@@ -54,7 +55,7 @@ async function bootstrap(): Promise<void> {
   // request timeout (see http-server.ts).
   const server = app.getHttpServer();
   server.on('connection', (socket: import('node:net').Socket) => socket.setNoDelay(true));
-  installGracefulShutdown(app, server, config.shutdownGraceMs, logger);
+  installGracefulShutdown(app, server, config.shutdownGraceMs, logger, app.get(ProxyService).upgrades);
 
   await app.init();
   // A deep accept backlog: SDK fleets open connections in bursts (Node's default is 511).

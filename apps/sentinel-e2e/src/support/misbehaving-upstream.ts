@@ -10,6 +10,8 @@ export interface UpstreamRecord {
   bodyBytes: number;
   /** The request body ended (as opposed to the connection dying mid-body). */
   complete: boolean;
+  /** The connection closed before this request's response was finished. */
+  aborted: boolean;
 }
 
 /** What /flood did: bytes accepted by write(), whether write() is currently refusing (paused). */
@@ -32,6 +34,9 @@ export interface FloodState {
  *  - /sse → a short SSE stream (10 events, 20 ms apart)
  *  - /flood?mib=N → an SSE stream of N MiB written as fast as the reader takes it, honouring
  *    write() === false (waits for 'drain'); its progress is in `flood`
+ *  - websocket handshakes: /ws-hang → never answered; anything else → 401 with a JSON body, as
+ *    New API answers a keyless handshake on a relay route
+ * `openHangs` counts the /hang requests and /ws-hang handshakes whose connection is still open.
  */
 export class MisbehavingUpstream {
   readonly requests: UpstreamRecord[] = [];
@@ -39,6 +44,8 @@ export class MisbehavingUpstream {
   private server!: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
+  openHangs = 0;
+  upgrades = 0;
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -53,9 +60,12 @@ export class MisbehavingUpstream {
         trailers: {},
         bodyBytes: 0,
         complete: false,
+        aborted: false,
       };
       this.requests.push(rec);
       const path = rec.url.split('?')[0];
+      res.once('close', () => (rec.aborted = !res.writableFinished));
+      if (path === '/hang') this.hang(req.socket);
       req.on('data', (c: Buffer) => (rec.bodyBytes += c.length));
       req.on('error', () => undefined);
       req.on('end', () => {
@@ -83,6 +93,23 @@ export class MisbehavingUpstream {
           .end(JSON.stringify({ method: rec.method, path, bodyBytes: rec.bodyBytes, trailers: rec.trailers }));
       });
     });
+    this.server.on('upgrade', (req, socket: Socket) => {
+      this.upgrades++;
+      socket.on('error', () => undefined);
+      if ((req.url ?? '').split('?')[0] === '/ws-hang') {
+        // Read (and drop) what comes, so that the proxy's end of the connection is noticed.
+        socket.resume();
+        socket.once('end', () => socket.destroy());
+        return this.hang(socket);
+      }
+      const body = '{"error":{"message":"no token provided","type":"new_api_error"}}';
+      // Then closed: Node hands an upgrade request's socket over without its HTTP parser, so a
+      // second request on it could not be answered (New API would keep it for keep-alive).
+      socket.end(
+        `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+          `Connection: close\r\n\r\n${body}`,
+      );
+    });
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
@@ -90,6 +117,11 @@ export class MisbehavingUpstream {
     await new Promise<void>((r) => this.server.listen({ port: 0, host: '127.0.0.1', backlog: 1024 }, r));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
+  }
+
+  private hang(socket: Socket): void {
+    this.openHangs++;
+    socket.once('close', () => this.openHangs--);
   }
 
   private sse(res: ServerResponse): void {

@@ -20,6 +20,7 @@ import { classifyRoute, extractCredential } from './credentials';
 import { nextRequestId, rejectUpgrade, sendNewApiError } from './errors/new-api-error';
 import { bodyFramingOk } from './forwarding/body-framing';
 import { Forwarder } from './forwarding/forwarder';
+import type { UpgradeSockets } from './forwarding/upgrade-sockets';
 import { ProxyMetrics } from './metrics/proxy-metrics';
 
 /** The 429 for an unknown key past its address's first-use rate (bindRatePerAddress). */
@@ -57,12 +58,21 @@ export class ProxyService implements OnApplicationShutdown {
       target: config.downstreamUrl,
       timeoutMs: config.upstream.timeoutMs,
       connectTimeoutMs: config.upstream.connectTimeoutMs,
+      body: config.body,
+      websocket: config.websocket,
       onUpstreamLatency: (s) => metrics.upstreamLatency.observe(s),
       onError: (kind, error, path) => {
         metrics.upstreamErrors.labels(kind).inc();
         logger.warn('Upstream request failed', 'Proxy', { kind, path, error: error.message });
       },
+      onBodyTimeout: () => metrics.bodyTimeouts.inc(),
     });
+    metrics.upgrades = this.forwarder.upgrades;
+  }
+
+  /** Every upgraded socket, for the graceful shutdown (1001 close frames, then destroy). */
+  get upgrades(): UpgradeSockets {
+    return this.forwarder.upgrades;
   }
 
   onApplicationShutdown(): void {
@@ -97,6 +107,8 @@ export class ProxyService implements OnApplicationShutdown {
 
   /** Websocket upgrades get the same check; Sec-WebSocket-Protocol is forwarded unchanged. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Timeouts, the WS_MAX_OPEN bound (503) and the socket's end are Sentinel's from here on.
+    if (!this.forwarder.upgrades.admit(socket)) return;
     const gate = this.gate(req);
     switch (gate.kind) {
       case 'sentinel':

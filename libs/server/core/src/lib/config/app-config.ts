@@ -22,6 +22,10 @@ export interface AppConfigValues {
   publicUrl: string | undefined;
   upstream: { timeoutMs: number; connectTimeoutMs: number };
   shutdownGraceMs: number;
+  /** Request bodies: after `graceMs` a body still arriving must average `minRate` bytes/s (0 = off), else 408. */
+  body: { graceMs: number; minRate: number };
+  /** Upgraded sockets: handshake and idle timeouts, and the most open at once (503 past it). */
+  websocket: { handshakeTimeoutMs: number; idleTimeoutMs: number; maxOpen: number };
   /** Bound of the in-memory intercept row queue (PostgreSQL down). */
   interceptQueueMax: number;
   metrics: { host: string; port: number };
@@ -49,6 +53,8 @@ export class AppConfig implements Readonly<AppConfigValues> {
   readonly publicUrl!: string | undefined;
   readonly upstream!: AppConfigValues['upstream'];
   readonly shutdownGraceMs!: number;
+  readonly body!: AppConfigValues['body'];
+  readonly websocket!: AppConfigValues['websocket'];
   readonly interceptQueueMax!: number;
   readonly metrics!: AppConfigValues['metrics'];
   readonly logLevel!: LogLevel;

@@ -56,11 +56,16 @@ describe('environment variable declarations', () => {
         'APP_PORT',
         'ARCHIVE_DAYS',
         'BIND_RATE_PER_ADDRESS',
+        'BODY_GRACE_MS',
+        'BODY_MIN_RATE',
         'INTERCEPT_QUEUE_MAX',
         'METRICS_PORT',
         'SHUTDOWN_GRACE_MS',
         'UPSTREAM_CONNECT_TIMEOUT_MS',
         'UPSTREAM_TIMEOUT_MS',
+        'WS_HANDSHAKE_TIMEOUT_MS',
+        'WS_IDLE_TIMEOUT_MS',
+        'WS_MAX_OPEN',
       ].sort(),
     );
   });

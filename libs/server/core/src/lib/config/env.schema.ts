@@ -413,6 +413,62 @@ export class EnvironmentVariables {
   SHUTDOWN_GRACE_MS = 30_000;
 
   @EnvVariable({
+    group: 'traffic',
+    description:
+      'Request body grace: a body may take this long plus 1 s per `BODY_MIN_RATE` bytes received; past that, 408 and both connections close ([docs/hostile-input.md](docs/hostile-input.md)).',
+    example: { comment: ['Request body grace in ms (mod_reqtimeout body=20): after it, BODY_MIN_RATE applies.'] },
+  })
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  BODY_GRACE_MS = 20_000;
+
+  @EnvVariable({
+    group: 'traffic',
+    description:
+      'Minimum request body rate in bytes/s after `BODY_GRACE_MS` (as mod_reqtimeout `body=20,MinRate=500`); `0` = no minimum.',
+    example: { comment: ['Minimum request body rate in bytes/s after the grace (0 = no minimum).'] },
+  })
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  BODY_MIN_RATE = 500;
+
+  @EnvVariable({
+    group: 'traffic',
+    description:
+      'A websocket handshake (and a refused or non-101 answer to it) must be done within this time, else the socket is closed.',
+    example: {
+      comment: ['Websocket handshake timeout in ms: until the upstream answers 101, and for a refusal to be sent.'],
+    },
+  })
+  @IsInt()
+  @Min(1_000)
+  @Max(300_000)
+  WS_HANDSHAKE_TIMEOUT_MS = 20_000;
+
+  @EnvVariable({
+    group: 'traffic',
+    description: 'An open websocket with no bytes either way for this long is closed (both sides).',
+    example: { comment: ['Websocket idle timeout in ms (no bytes in either direction).'] },
+  })
+  @IsInt()
+  @Min(1_000)
+  @Max(24 * 3_600_000)
+  WS_IDLE_TIMEOUT_MS = 3_600_000;
+
+  @EnvVariable({
+    group: 'traffic',
+    description:
+      'Upgraded sockets (handshaking or open websockets) at once; past it a new upgrade gets 503 (`sentinel_upgraded_sockets`).',
+    example: { comment: ['Most upgraded sockets (websockets, open or handshaking) at once; past it 503.'] },
+  })
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  WS_MAX_OPEN = 10_000;
+
+  @EnvVariable({
     group: 'operations',
     description:
       'Intercept rows held in memory while PostgreSQL is down; overflow is counted (`sentinel_intercepts_dropped`) and logged.',

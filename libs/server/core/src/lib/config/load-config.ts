@@ -84,6 +84,12 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       connectTimeoutMs: vars.UPSTREAM_CONNECT_TIMEOUT_MS,
     },
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    body: { graceMs: vars.BODY_GRACE_MS, minRate: vars.BODY_MIN_RATE },
+    websocket: {
+      handshakeTimeoutMs: vars.WS_HANDSHAKE_TIMEOUT_MS,
+      idleTimeoutMs: vars.WS_IDLE_TIMEOUT_MS,
+      maxOpen: vars.WS_MAX_OPEN,
+    },
     interceptQueueMax: vars.INTERCEPT_QUEUE_MAX,
     metrics: { host: vars.METRICS_HOST, port: vars.METRICS_PORT },
     logLevel: vars.LOG_LEVEL,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 let counter = 0;
 // 48 random bits per process: instances started in the same millisecond with the same pid (one per
@@ -19,6 +20,7 @@ export type NewApiErrorCode =
   | 'ambiguous_credentials'
   | 'service_unavailable'
   | 'rate_limit_exceeded'
+  | 'request_timeout'
   | 'upstream_unreachable'
   | 'upstream_timeout';
 
@@ -26,6 +28,8 @@ export type NewApiErrorCode =
  * Errors in New API's own shape, so SDKs (OpenAI, Anthropic, Google) show the message:
  * `{"error":{"message":"… (request id: …)","type":"new_api_error","code":"…"}}`, with the request
  * id also in `X-Oneapi-Request-Id` as New API sends it.
+ * A refusal (4xx: 400, 403, 408, 429) carries `Connection: close`, and Node closes the socket once
+ * the answer is written: the request body is never read or drained, however slowly it comes.
  */
 export function sendNewApiError(
   res: ServerResponse,
@@ -42,20 +46,26 @@ export function sendNewApiError(
   const body = JSON.stringify({
     error: { message: `${message} (request id: ${requestId})`, type: 'new_api_error', code },
   });
-  res.writeHead(status, {
+  const headers: Record<string, string | number> = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-oneapi-request-id': requestId,
     'x-sentinel-request-id': requestId,
     'cache-control': 'no-store',
     ...extraHeaders,
-  });
+  };
+  if (status < 500) headers['connection'] = 'close';
+  res.writeHead(status, headers);
   res.end(body);
 }
 
-/** The same refusal on a raw socket, for websocket upgrades that are refused. */
+/**
+ * The same refusal on a raw socket, for websocket upgrades that are refused; the socket is
+ * destroyed once the answer is written (end() alone would leave it half-open, and the request's
+ * trailing bytes unread).
+ */
 export function rejectUpgrade(
-  socket: { end(s: string): unknown },
+  socket: Duplex,
   status: number,
   code: NewApiErrorCode,
   message: string,
@@ -69,12 +79,14 @@ export function rejectUpgrade(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Oneapi-Request-Id: ${requestId}\r\n` +
       `Connection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   403: 'Forbidden',
+  408: 'Request Timeout',
   429: 'Too Many Requests',
   502: 'Bad Gateway',
   503: 'Service Unavailable',

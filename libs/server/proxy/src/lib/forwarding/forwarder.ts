@@ -4,14 +4,24 @@ import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { nextRequestId, sendNewApiError } from '../errors/new-api-error';
 import { responseHeaderLines, stripHopByHop } from './hop-by-hop';
+import { UpgradeSockets, type UpgradeLimits } from './upgrade-sockets';
 
 export interface ForwarderOptions {
   target: URL;
   /** Idle timeout on the upstream socket: long enough for hour-long LLM streams. */
   timeoutMs: number;
   connectTimeoutMs: number;
+  /**
+   * Request bodies (mod_reqtimeout `body=grace,MinRate=minRate`): a body still arriving after
+   * `graceMs` must have come at `minRate` bytes/s or more beyond it, else 408. `minRate` 0 = off.
+   */
+  body?: { graceMs: number; minRate: number };
+  /** Upgraded sockets: timeouts and bound (defaults: 20 s, 1 h, 10,000). */
+  websocket?: UpgradeLimits;
   onUpstreamLatency?: (seconds: number) => void;
   onError?: (kind: 'unreachable' | 'timeout' | 'reset', error: Error, path: string) => void;
+  /** A request body came too slowly and got 408. */
+  onBodyTimeout?: (path: string) => void;
 }
 
 interface Tracked extends IncomingMessage {
@@ -19,19 +29,43 @@ interface Tracked extends IncomingMessage {
   /** The upstream request and response, for the one client-close listener to abort. */
   sentinelProxyReq?: ClientRequest;
   sentinelProxyRes?: IncomingMessage;
+  /** The minimum-body-rate check, armed only for requests with a body. */
+  sentinelBodyTimer?: NodeJS.Timeout;
+  /** `socket.bytesRead` when the body check was armed. */
+  sentinelBodyBase?: number;
+  /** The body check answered 408: the upstream error that follows is ours. */
+  sentinelBodyTimedOut?: boolean;
 }
 
 /**
  * The one `close` listener per client response (shared, so no closure per request): a client that
  * disconnects before its response finished aborts the upstream request and response — no model
- * tokens burnt for nobody. With `Expect: 100-continue` http-proxy emits no proxyReq event, so
- * only the response is known then, as before.
+ * tokens burnt for nobody. (`Expect` is not forwarded, so http-proxy's proxyReq event, which
+ * tells us the upstream request, comes for every request.)
  */
 function onClientClose(this: ServerResponse): void {
-  if (this.writableFinished) return;
   const req = this.req as Tracked;
+  if (req.sentinelBodyTimer !== undefined) clearTimeout(req.sentinelBodyTimer);
+  if (this.writableFinished) return;
   req.sentinelProxyRes?.destroy();
   req.sentinelProxyReq?.destroy();
+}
+
+/** The body has fully arrived: its rate check is done (shared; `this` is the request). */
+function onBodyEnd(this: Tracked): void {
+  if (this.sentinelBodyTimer !== undefined) clearTimeout(this.sentinelBodyTimer);
+  this.sentinelBodyTimer = undefined;
+}
+
+/** Whether a request has a body to time: a Content-Length other than 0, or Transfer-Encoding. */
+function hasBody(headers: IncomingMessage['headers']): boolean {
+  const length = headers['content-length'];
+  return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
+}
+
+/** The body-rate timer's callback (shared: no closure per request). */
+function checkBodyRate(forwarder: Forwarder, req: Tracked, res: ServerResponse): void {
+  forwarder.checkBodyRate(req, res);
 }
 
 /** Upstream idle timeout (shared callback; `this` is the upstream request). */
@@ -49,11 +83,26 @@ function onUpstreamTimeout(this: ClientRequest): void {
 export class Forwarder {
   private readonly proxy: httpProxy;
   readonly agent: HttpAgent;
+  /**
+   * Websocket handshakes get a connection of their own, closed after a non-101 answer: one that
+   * is upgraded leaves the pool anyway, and a pooled one would outlive its handshake.
+   */
+  private readonly wsOptions: { agent: HttpAgent };
+  readonly upgrades: UpgradeSockets;
+  private readonly bodyGraceMs: number;
+  private readonly bodyMinRate: number;
 
   constructor(private readonly options: ForwarderOptions) {
     const https = options.target.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 512, scheduling: 'lifo' as const };
     this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    const wsAgentOptions = { keepAlive: false, maxSockets: Infinity };
+    this.wsOptions = { agent: https ? new HttpsAgent(wsAgentOptions) : new HttpAgent(wsAgentOptions) };
+    this.upgrades = new UpgradeSockets(
+      options.websocket ?? { handshakeTimeoutMs: 20_000, idleTimeoutMs: 3_600_000, maxOpen: 10_000 },
+    );
+    this.bodyGraceMs = options.body?.graceMs ?? 20_000;
+    this.bodyMinRate = options.body?.minRate ?? 0;
     this.proxy = httpProxy.createProxyServer({
       target: options.target.origin,
       agent: this.agent,
@@ -64,7 +113,10 @@ export class Forwarder {
       secure: true,
     });
     this.proxy.on('proxyReq', (proxyReq, req, res) => this.onProxyReq(proxyReq, req as Tracked, res as ServerResponse));
-    this.proxy.on('proxyReqWs', (proxyReq) => this.armTimeouts(proxyReq));
+    this.proxy.on('proxyReqWs', (proxyReq, _req, socket) => {
+      this.armTimeouts(proxyReq);
+      this.upgrades.forwarding(socket, proxyReq);
+    });
     this.proxy.on('proxyRes', (proxyRes, req, res) => this.onProxyRes(proxyRes, req as Tracked, res as ServerResponse));
     this.proxy.on('error', (err, req, res) => this.onError(err, req as Tracked, res));
     this.proxy.on('econnreset', () => undefined); // the client went away; nothing to answer
@@ -76,23 +128,60 @@ export class Forwarder {
     stripHopByHop(headers);
     headers['x-real-ip'] = clientIp;
     headers['x-forwarded-for'] = clientIp;
-    (req as Tracked).sentinelStart = performance.now();
+    // Node has already answered "100 Continue" (the server has no checkContinue listener), so the
+    // expectation is met; forwarded, it would make http-proxy skip its proxyReq event, and with it
+    // the upstream timeouts and the abort when the client leaves.
+    if (headers['expect'] !== undefined) delete headers['expect'];
+    const tracked = req as Tracked;
+    tracked.sentinelStart = performance.now();
     res.once('close', onClientClose);
+    if (this.bodyMinRate > 0 && hasBody(headers)) this.watchBody(tracked, res);
     this.proxy.web(req, res);
+  }
+
+  /** Arms the minimum-body-rate check: one timer per request with a body, cleared at its end. */
+  private watchBody(req: Tracked, res: ServerResponse): void {
+    req.sentinelBodyBase = req.socket.bytesRead;
+    req.sentinelBodyTimer = setTimeout(checkBodyRate, this.bodyGraceMs, this, req, res);
+    req.on('end', onBodyEnd); // 'end' comes once: no once-wrapper
+  }
+
+  /**
+   * mod_reqtimeout's rule: the body may take `graceMs` plus 1 s for every `minRate` bytes received
+   * (counted on the client socket, so no listener per chunk). Past that, 408 and both sockets close.
+   */
+  checkBodyRate(req: Tracked, res: ServerResponse): void {
+    req.sentinelBodyTimer = undefined;
+    if (req.complete || req.destroyed || res.destroyed) return;
+    const elapsedMs = performance.now() - (req.sentinelStart ?? 0);
+    const received = req.socket.bytesRead - (req.sentinelBodyBase ?? 0);
+    const allowedMs = this.bodyGraceMs + (received * 1000) / this.bodyMinRate;
+    if (elapsedMs < allowedMs) {
+      req.sentinelBodyTimer = setTimeout(checkBodyRate, Math.max(250, allowedMs - elapsedMs), this, req, res);
+      return;
+    }
+    req.sentinelBodyTimedOut = true;
+    this.options.onBodyTimeout?.((req.url ?? '').split('?')[0]);
+    // Connection: close (a 4xx refusal): the socket is closed once the 408 is written.
+    sendNewApiError(res, 408, 'request_timeout', 'the request body arrived too slowly', nextRequestId());
+    req.sentinelProxyRes?.destroy();
+    req.sentinelProxyReq?.destroy();
   }
 
   /** Forward a websocket upgrade (after the same binding check). */
   ws(req: IncomingMessage, socket: Duplex, head: Buffer, clientIp: string): void {
+    if (socket.destroyed) return; // the client left while the binding was decided
     const headers = req.headers;
     stripHopByHop(headers, true);
     headers['x-real-ip'] = clientIp;
     headers['x-forwarded-for'] = clientIp;
-    this.proxy.ws(req, socket, head);
+    this.proxy.ws(req, socket, head, this.wsOptions);
   }
 
   close(): void {
     this.proxy.close();
     this.agent.destroy();
+    this.wsOptions.agent.destroy();
   }
 
   private onProxyReq(proxyReq: ClientRequest, req: Tracked, res: ServerResponse): void {
@@ -140,6 +229,7 @@ export class Forwarder {
         ? 'unreachable'
         : 'reset';
     if (req.socket.destroyed) return; // the client is gone; nothing to report to it
+    if (req.sentinelBodyTimedOut) return; // answered 408; this is the upstream request it aborted
     this.options.onError?.(kind, err, path);
     if (!('writeHead' in res)) {
       res.destroy();

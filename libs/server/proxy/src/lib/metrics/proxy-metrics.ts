@@ -20,6 +20,13 @@ class OutcomeCount {
   }
 }
 
+/** What the upgraded-socket gauges read when scraped (the proxy's UpgradeSockets). */
+export interface UpgradeCounts {
+  readonly handshaking: number;
+  readonly open: number;
+  readonly refused: number;
+}
+
 /** Prometheus metrics for the proxy. Children are bound once so a request only increments. */
 @Injectable()
 export class ProxyMetrics {
@@ -27,6 +34,9 @@ export class ProxyMetrics {
   readonly bindingsCreated: Counter;
   readonly upstreamLatency: Histogram;
   readonly upstreamErrors: Counter<'kind'>;
+  readonly bodyTimeouts: Counter;
+  /** Set by the proxy once its forwarder exists. */
+  upgrades: UpgradeCounts = { handshaking: 0, open: 0, refused: 0 };
 
   constructor(
     metrics: MetricsRegistry,
@@ -75,6 +85,31 @@ export class ProxyMetrics {
       help: 'Upstream failures by kind',
       labelNames: ['kind'],
       registers,
+    });
+    this.bodyTimeouts = new Counter({
+      name: 'sentinel_body_timeouts_total',
+      help: 'Requests answered 408 because their body came slower than BODY_MIN_RATE after BODY_GRACE_MS',
+      registers,
+    });
+    const upgrades = (): UpgradeCounts => this.upgrades;
+    new Gauge({
+      name: 'sentinel_upgraded_sockets',
+      help: 'Upgraded (websocket) sockets held, by state: handshake (no 101 yet) or open; bounded by WS_MAX_OPEN',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.labels('handshake').set(upgrades().handshaking);
+        this.labels('open').set(upgrades().open);
+      },
+    });
+    new Counter({
+      name: 'sentinel_upgrades_refused_total',
+      help: 'Websocket upgrades answered 503 because WS_MAX_OPEN sockets were held (or during shutdown)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(upgrades().refused);
+      },
     });
     new Gauge({
       name: 'sentinel_l1_hit_ratio',
