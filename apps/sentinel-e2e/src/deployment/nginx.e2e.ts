@@ -187,5 +187,48 @@ describeWithServices(
       expect((await http(`${nginx.url}/health`)).body).toBe('{"status":"ok"}');
       expect((await http(`${nginx.url}/metrics`)).status).toBe(404);
     });
+
+    it('case 17.7: nginx sends the console the same security headers as Sentinel (CSP, framing, nosniff, referrer) on every response; the admin API keeps no-store', async () => {
+      if (!enabled) return;
+      const names = ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy'];
+      const pick = (h: Record<string, unknown>) => names.map((n) => [n, h[n]]);
+      // Sentinel's own answer is the reference (CONSOLE_SECURITY_HEADERS in console-ui.ts).
+      const own = await http(`${a.url}/admin/ui/`);
+      expect(own.headers['content-security-policy']).toMatch(/script-src 'self';/);
+      expect(own.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+      const index = await http(`${nginx.url}/admin/ui/`);
+      const script = /src="(main-[A-Z0-9]+\.js)"/.exec(index.body)?.[1];
+      const style = /href="(styles-[A-Z0-9]+\.css)"/.exec(index.body)?.[1];
+      expect([script, style]).toEqual([expect.any(String), expect.any(String)]);
+      const responses = {
+        index,
+        deepLink: await http(`${nginx.url}/admin/ui/bindings/42`),
+        script: await http(`${nginx.url}/admin/ui/${script}`),
+        style: await http(`${nginx.url}/admin/ui/${style}`),
+        favicon: await http(`${nginx.url}/admin/ui/favicon.svg`),
+        redirect: await http(`${nginx.url}/admin/ui`),
+      };
+      for (const [what, r] of Object.entries(responses)) {
+        expect([what, ...pick(r.headers)]).toEqual([what, ...pick(own.headers)]);
+        expect([what, r.headers['x-frame-options'], r.headers['referrer-policy']]).toEqual([
+          what,
+          'DENY',
+          'no-referrer',
+        ]);
+      }
+      expect(responses.redirect.status).toBe(301);
+      expect(responses.script.headers['cache-control']).toContain('immutable');
+      const login = await http(`${nginx.url}/admin/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ password: TEST_SECRETS.ADMIN_PASSWORD }),
+        from: '127.0.0.2',
+      });
+      expect([login.status, login.headers['cache-control'], login.headers['x-content-type-options']]).toEqual([
+        200,
+        'no-store',
+        'nosniff',
+      ]);
+    });
   },
 );

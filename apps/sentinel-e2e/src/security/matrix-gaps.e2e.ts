@@ -214,7 +214,7 @@ describeWithServices(['postgres', 'redis'], 'security matrix — the remaining c
     }
   });
 
-  it('case 19: webhook SSRF through the running server — metadata address, mapped loopback, a name resolving to loopback, loopback: refused and recorded; allowed only when private targets are', async () => {
+  it('case 19: webhook SSRF through the running server — metadata address, mapped loopback, a name resolving to loopback, loopback: refused when saved and at delivery (recorded), with the same message; allowed only when private targets are', async () => {
     if (!stack) return;
     const p = receiver.port;
     const targets: [string, RegExp][] = [
@@ -228,9 +228,26 @@ describeWithServices(['postgres', 'redis'], 'security matrix — the remaining c
     const before = receiver.hits.length;
     try {
       for (const [url, why] of targets) {
-        expect((await api(base, 'PUT', 'settings', { token, body: { values: { alertWebhookUrl: url } } })).status).toBe(
-          200,
+        // Refused when saved (issue 17.7), in the words delivery uses …
+        const saved = await api<AdminErrorBody>(base, 'PUT', 'settings', {
+          token,
+          body: { values: { alertWebhookUrl: url } },
+        });
+        expect([url, saved.status, saved.json.error.fields?.[0].messages[0]]).toEqual([
+          url,
+          400,
+          expect.stringMatching(why),
+        ]);
+        // … and still refused by delivery when stored behind the API's back (DNS can change after
+        // a save); saving another setting makes the instance re-read the table.
+        await (stack as RealStack).db.query(
+          `INSERT INTO runtime_settings (key, value, updated_by) VALUES ('alertWebhookUrl', $1::jsonb, 'test')
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+          [JSON.stringify(url)],
         );
+        expect(
+          (await api(base, 'PUT', 'settings', { token, body: { values: { alertThresholdCount: 5 } } })).status,
+        ).toBe(200);
         const r = await api<AlertTestResponse>(base, 'POST', 'alerts/test', { token });
         expect([url, r.status, r.json.status, r.json.attempts, r.json.httpStatus]).toEqual([
           url,
@@ -240,6 +257,7 @@ describeWithServices(['postgres', 'redis'], 'security matrix — the remaining c
           null,
         ]);
         expect([url, r.json.error]).toEqual([url, expect.stringMatching(why)]);
+        expect(r.json.error).toBe(saved.json.error.fields?.[0].messages[0]); // one guard, one message
         // Recorded: the newest delivery is this refusal.
         const d = await api<AlertDeliveriesResponse>(base, 'GET', 'alerts/deliveries', { token });
         expect(d.json.items[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: r.json.error });

@@ -12,4 +12,10 @@ export {
   type AlertRequest,
 } from './lib/formats';
 export { DEFAULT_SIGNATURE_TOLERANCE_SEC, SIGNATURE_HEADER, signatureHeader, verifySignature } from './lib/signature';
-export { forbiddenReason, resolveWebhookTarget, WebhookTargetError, type Resolver } from './lib/ssrf-guard';
+export {
+  forbiddenReason,
+  resolveWebhookTarget,
+  WebhookTargetError,
+  type Resolver,
+  type WebhookTargetErrorKind,
+} from './lib/ssrf-guard';

@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '@sentinel/server-core';
 import { AuditRepository } from './audit/audit.repository';
@@ -10,6 +10,7 @@ import { AdminBindingsService } from './bindings/admin-bindings.service';
 import { BindingsController } from './bindings/bindings.controller';
 import { BindingsQueryRepository } from './bindings/bindings-query.repository';
 import { AdminExceptionFilter } from './common/admin-exception.filter';
+import { adminApiHeaders } from './common/admin-headers';
 import { adminJsonBody } from './common/admin-json-body';
 import { RequestContext } from './common/request-context';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -70,8 +71,13 @@ export const ADMIN_CONTROLLER_CLASSES = [
   exports: [AdminAuthService, StatusService],
 })
 export class AdminModule implements NestModule {
-  /** The server runs with bodyParser: false (the proxy streams); only admin routes parse JSON. */
+  /**
+   * Every /admin/api answer (unknown paths and the body reader's refusals included) gets
+   * no-store and nosniff first. The server runs with bodyParser: false (the proxy streams); only
+   * admin routes parse JSON, bounded in size and nesting depth.
+   */
   configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(adminApiHeaders()).forRoutes({ path: 'admin/api/{*path}', method: RequestMethod.ALL });
     consumer.apply(adminJsonBody(1024 * 1024)).forRoutes(...ADMIN_CONTROLLER_CLASSES);
   }
 }

@@ -12,6 +12,7 @@ import { AlertThresholds } from './alert-thresholds';
 import { ALERT_OPTIONS, type AlertOptions } from './alert.options';
 import type { AlertDeliveryRecord, DeliveryJob, DeliveryOutcome } from './alert.types';
 import { testAlertPayload } from './test-alert';
+import { checkWebhookTarget } from './webhook-client';
 
 export { alertKeys } from './alert-thresholds';
 
@@ -140,6 +141,22 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
       };
     }
     return this.delivery.deliver(deliveryJob(testAlertPayload(s, this.options), s, this.options.testMaxAttempts));
+  }
+
+  /**
+   * Why delivery would refuse this webhook URL whatever DNS says later — an invalid URL, or a
+   * private, loopback or metadata target while `allowPrivateTargets` is false — in delivery's own
+   * words; null when it would try. The settings API refuses such a URL when it is saved. A failed
+   * DNS lookup is not a refusal: delivery retries it, and still checks every attempt.
+   */
+  async webhookTargetRefusal(url: string, allowPrivateTargets: boolean): Promise<string | null> {
+    const checked = await checkWebhookTarget(
+      url,
+      allowPrivateTargets,
+      this.options.attemptTimeoutMs,
+      this.options.resolver,
+    );
+    return checked.ok || checked.retryable ? null : checked.error;
   }
 
   /** The newest deliveries, newest first (1..500). */

@@ -1,5 +1,6 @@
 import { parseIp, type Ip } from '@sentinel/net';
 import { forbiddenReason, resolveWebhookTarget, type Resolver } from './ssrf-guard';
+import { checkWebhookTarget } from './webhook-client';
 
 const ip = (s: string) => parseIp(s) as Ip;
 const fixed =
@@ -88,5 +89,39 @@ describe('SSRF guard', () => {
     await expect(resolveWebhookTarget('file:///etc/passwd', true)).rejects.toThrow(/http/);
     await expect(resolveWebhookTarget('gopher://x', true)).rejects.toThrow(/http/);
     await expect(resolveWebhookTarget('not a url', true)).rejects.toThrow(/not a valid URL/);
+  });
+});
+
+describe('checkWebhookTarget (the one path delivery and the settings API both take)', () => {
+  const failing: Resolver = async () => {
+    throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+  };
+
+  it.each([
+    ['http://127.0.0.1/', 'refused: 127.0.0.1, a loopback address'],
+    ['http://0x7f.1/', 'refused: 127.0.0.1, a loopback address'],
+    ['http://2130706433/', 'refused: 127.0.0.1, a loopback address'],
+    ['http://[::ffff:127.0.0.1]/', 'refused: ::ffff:7f00:1 resolves to 127.0.0.1, a loopback address'],
+    ['http://169.254.169.254/latest/meta-data/', 'refused: 169.254.169.254, a link-local address'],
+    ['http://[fd00::1]/', 'refused: fd00::1, a unique local address'],
+  ])('%s → not retryable, "%s"', async (url, message) => {
+    const r = await checkWebhookTarget(url, false, 1_000, failing);
+    expect(r).toMatchObject({ ok: false, retryable: false, kind: 'forbidden' });
+    expect(r.ok ? '' : r.error).toContain(message);
+  });
+
+  it('a name resolving to loopback is forbidden; a failed lookup is retryable; a public one passes', async () => {
+    expect(await checkWebhookTarget('http://hooks.test/', false, 1_000, fixed('127.0.0.1'))).toMatchObject({
+      ok: false,
+      retryable: false,
+      error: expect.stringContaining('hooks.test resolves to 127.0.0.1, a loopback address'),
+    });
+    expect(await checkWebhookTarget('http://hooks.test/', false, 1_000, failing)).toMatchObject({
+      ok: false,
+      retryable: true,
+      kind: 'unresolved',
+    });
+    expect(await checkWebhookTarget('http://hooks.test/', false, 1_000, fixed('8.8.8.8'))).toMatchObject({ ok: true });
+    expect(await checkWebhookTarget('http://127.0.0.1/', true, 1_000, failing)).toMatchObject({ ok: true });
   });
 });

@@ -54,8 +54,18 @@ export function forbiddenReason(ip: Ip): string | null {
   return null;
 }
 
+/**
+ * Why a webhook target was refused: `invalid` (not an http(s) URL), `forbidden` (a private,
+ * loopback, metadata … address, or a name resolving to one), `unresolved` (DNS failed: may work
+ * later, so delivery retries it and saving the setting does not refuse it).
+ */
+export type WebhookTargetErrorKind = 'invalid' | 'forbidden' | 'unresolved';
+
 export class WebhookTargetError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly kind: WebhookTargetErrorKind = 'invalid',
+  ) {
     super(message);
     this.name = 'WebhookTargetError';
   }
@@ -99,15 +109,20 @@ export async function resolveWebhookTarget(
     } catch (e) {
       throw new WebhookTargetError(
         `cannot resolve ${host}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        'unresolved',
       );
     }
     addresses = [];
     for (const a of answers) {
       const ip = parseIp(a.address);
-      if (!ip) throw new WebhookTargetError(`${host} resolved to an unusable address ${JSON.stringify(a.address)}`);
+      if (!ip)
+        throw new WebhookTargetError(
+          `${host} resolved to an unusable address ${JSON.stringify(a.address)}`,
+          'forbidden',
+        );
       addresses.push(ip);
     }
-    if (addresses.length === 0) throw new WebhookTargetError(`${host} has no address`);
+    if (addresses.length === 0) throw new WebhookTargetError(`${host} has no address`, 'unresolved');
   }
   if (!allowPrivateTargets) {
     for (const ip of addresses) {
@@ -116,6 +131,7 @@ export async function resolveWebhookTarget(
         throw new WebhookTargetError(
           `refused: ${host === ip.canonical ? ip.canonical : `${host} resolves to ${ip.canonical}`}, a ${reason} address ` +
             `(private webhook targets are not allowed; see the alertAllowPrivateTargets setting)`,
+          'forbidden',
         );
       }
     }

@@ -1,7 +1,13 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { WebhookTargetError, resolveWebhookTarget, type Resolver, type ResolvedTarget } from './ssrf-guard';
+import {
+  WebhookTargetError,
+  resolveWebhookTarget,
+  type Resolver,
+  type ResolvedTarget,
+  type WebhookTargetErrorKind,
+} from './ssrf-guard';
 
 export type AttemptResult =
   | { ok: true; status: number }
@@ -26,19 +32,35 @@ const MAX_RESPONSE_BYTES = 8 * 1024;
  * Never throws: the result says whether a retry makes sense.
  */
 export async function attemptWebhook(a: WebhookAttempt): Promise<AttemptResult> {
-  let target: ResolvedTarget;
+  const checked = await checkWebhookTarget(a.url, a.allowPrivateTargets, a.timeoutMs, a.resolver);
+  if (!checked.ok) return checked;
+  return post(checked.target, a);
+}
+
+export type TargetCheck =
+  | { ok: true; target: ResolvedTarget }
+  | { ok: false; retryable: boolean; error: string; kind: WebhookTargetErrorKind | 'timeout' };
+
+/**
+ * The SSRF guard as every caller applies it: {@link resolveWebhookTarget} within `timeoutMs`.
+ * Delivery runs it before each attempt (DNS can change); saving the alertWebhookUrl setting runs
+ * it too, and refuses what is not retryable, with the same message. `retryable` is true for a
+ * failed or slow DNS lookup only.
+ */
+export async function checkWebhookTarget(
+  url: string,
+  allowPrivateTargets: boolean,
+  timeoutMs: number,
+  resolver?: Resolver,
+): Promise<TargetCheck> {
   try {
-    target = await withTimeout(
-      resolveWebhookTarget(a.url, a.allowPrivateTargets, a.resolver),
-      a.timeoutMs,
-      'DNS lookup',
-    );
+    const target = await withTimeout(resolveWebhookTarget(url, allowPrivateTargets, resolver), timeoutMs, 'DNS lookup');
+    return { ok: true, target };
   } catch (e) {
     if (e instanceof WebhookTargetError)
-      return { ok: false, retryable: /^cannot resolve/.test(e.message), error: e.message };
-    return { ok: false, retryable: true, error: (e as Error).message };
+      return { ok: false, retryable: e.kind === 'unresolved', error: e.message, kind: e.kind };
+    return { ok: false, retryable: true, error: (e as Error).message, kind: 'timeout' };
   }
-  return post(target, a);
 }
 
 /** Answers every lookup with the address that was checked, whatever Node asks for. */

@@ -16,7 +16,7 @@ import {
 import { AppConfig, AppLogger } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
 import { ClientIpResolver } from './client-ip/client-ip';
-import { classifyRoute, extractCredential } from './credentials';
+import { classifyRoute, extractCredential, isGuarded } from './credentials';
 import { nextRequestId, rejectUpgrade, sendNewApiError } from './errors/new-api-error';
 import { bodyFramingOk } from './forwarding/body-framing';
 import { Forwarder } from './forwarding/forwarder';
@@ -182,12 +182,14 @@ export class ProxyService implements OnApplicationShutdown {
     const client = this.clientIp.resolve(req.socket.remoteAddress, req.rawHeaders);
     if (!client.ok) return { kind: 'refuse', status: 400, code: 'bad_request', message: client.message };
 
-    // New API's dashboard API and web UI pass through untouched (only positively known routes).
-    if (route.routeClass === 'passthrough') {
+    const request = { method: req.method ?? 'GET', url, rawHeaders: req.rawHeaders };
+    // New API's dashboard API and web UI pass through untouched (only positively known routes),
+    // unless a dashboard-API request carries a relay key (isGuarded: fail closed on /api/*).
+    if (route.routeClass === 'passthrough' && !isGuarded(route, request)) {
       this.metrics.decisions.passthrough.inc();
       return { kind: 'forward', ip: client.ip };
     }
-    const credential = extractCredential({ method: req.method ?? 'GET', url, rawHeaders: req.rawHeaders }, route);
+    const credential = extractCredential(request, route);
     if (credential.kind === 'conflict') {
       return {
         kind: 'refuse',

@@ -88,6 +88,13 @@ describe('AdminAuthService', () => {
         ),
       ).toBe(401);
     });
+    it('a correctly signed token without exp (RFC 8725: required claims are required)', async () => {
+      const { exp: _exp, ...noExp } = good;
+      expect(noExp).not.toHaveProperty('exp');
+      expect(await status(service.verify(forge({ alg: 'HS256', typ: 'JWT' }, noExp, SECRET)))).toBe(401);
+      // The same claims with exp are accepted: only the missing exp is refused.
+      expect(await status(service.verify(forge({ alg: 'HS256', typ: 'JWT' }, good, SECRET)))).toBe(200);
+    });
     it('wrong signature', async () => {
       expect(
         await status(

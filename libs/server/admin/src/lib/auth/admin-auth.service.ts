@@ -19,12 +19,14 @@ export interface AdminJwtClaims {
   sub: string;
   /** passwordFingerprint(): a token outlives no password change. */
   pwd: string;
+  /** Expiry (seconds since the epoch). Required: a token without one would be valid forever. */
+  exp?: number;
 }
 
 const INVALID = 'Invalid username or password.';
 
 /**
- * Login with lockout, and the verification of admin JWTs (HS256 only, exp/iss/aud checked).
+ * Login with lockout, and the verification of admin JWTs (HS256 only; exp required, iss/aud checked).
  * Unknown user and wrong password take the same path: same digest comparison, same counting
  * (per account name), same message.
  */
@@ -130,6 +132,9 @@ export class AdminAuthService {
     } catch {
       throw AdminApiError.unauthorized();
     }
+    // jsonwebtoken checks `exp` only when present; a token without one never expires. RFC 8725
+    // §3.10 asks for the claims a token type needs to be required, and ours always carries exp.
+    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw AdminApiError.unauthorized();
     if (claims.sub !== ADMIN_ACCOUNT || claims.pwd !== this.fingerprint) throw AdminApiError.unauthorized();
     return { actor: claims.sub };
   }

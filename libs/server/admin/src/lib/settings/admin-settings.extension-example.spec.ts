@@ -73,7 +73,12 @@ function instance(repo: MemoryRepository, kv: MemoryKvStore) {
   const sync = new SettingsSync(settings, repo as unknown as SettingsRepository, kv, logger);
   const audits: AuditInput[] = [];
   const audit = { record: async (e: AuditInput) => void audits.push(e) } as unknown as AuditService;
-  return { settings, sync, audits, api: new AdminSettingsService(settings, sync, audit) };
+  return {
+    settings,
+    sync,
+    audits,
+    api: new AdminSettingsService(settings, sync, audit, { webhookTargetRefusal: async () => null }),
+  };
 }
 
 const viewOf = (views: readonly SettingView[], key: SettingKey) => views.find((v) => v.key === key);

@@ -518,6 +518,37 @@ describe('classifyRoute + extractCredential', () => {
     expect(inspectRequest(req('/', [], 'GET'))).toMatchObject({ route: { routeClass: 'relay' }, credential: NONE });
     expect(inspectRequest(req('/api/usage/token/', auth, 'GET')).credential).toEqual(key(K, 'authorization'));
   });
+
+  it('inspectRequest reads a relay key on the dashboard API (/api/*: TokenOrUserAuth), never a dashboard credential', () => {
+    expect(inspectRequest(req('/api/canvas/x', [['Authorization', `Bearer sk-${K}`]], 'GET'))).toMatchObject({
+      route: { routeClass: 'passthrough', family: 'dashboard-api' },
+      credential: key(K, 'authorization'),
+    });
+    expect(inspectRequest(req('/api/canvas/x', [['mj-api-secret', `sk-${K}`]], 'GET')).credential).toEqual(
+      key(K, 'mj-api-secret'),
+    );
+    // A relay key next to a different key elsewhere: refused like on any relay route.
+    expect(
+      inspectRequest(
+        req(
+          '/api/canvas/x',
+          [
+            ['Authorization', `Bearer sk-${K}`],
+            ['Sec-WebSocket-Protocol', `openai-insecure-api-key.sk-${K2}`],
+          ],
+          'GET',
+        ),
+      ).credential,
+    ).toEqual(conflict(/different keys/));
+    // Session cookie, user access token, dashboard JWT: not read.
+    for (const headers of [
+      [['Cookie', 'session=abc']],
+      [['Authorization', 'f7a9c1d2e3b4a5968778695a4b3c2d1e']],
+      [['Authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln']],
+    ] as Headers[]) {
+      expect(inspectRequest(req('/api/canvas/x', headers, 'GET')).credential).toEqual(NONE);
+    }
+  });
 });
 
 describe('a bare scheme word is refused, never bound', () => {

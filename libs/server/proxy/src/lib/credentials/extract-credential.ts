@@ -414,6 +414,61 @@ function asciiLower(s: string): string {
   return s.toLowerCase(); // keys are ASCII here (checked above); V8 returns s itself when unchanged
 }
 
+/**
+ * Whether a request to New API's dashboard API (`/api/*`, route family `dashboard-api`) carries
+ * a credential that New API's `TokenAuth()` would read as a relay key; the proxy then guards it
+ * like a relay route instead of passing it through. New API's `TokenOrUserAuth()` — on
+ * `/api/canvas/*` and, in forks, `/api/ark_asset` and `/api/assets/self` — falls back to
+ * `TokenAuth()`, and any future `/api` route may do the same (docs/new-api-credentials.md,
+ * "New API's `/api/*` routes"). Fail-closed, on every `/api/*` path:
+ *
+ * - `Authorization` whose value, after a `Bearer ` strip (any case), starts with `sk-` (any
+ *   case): the shape of a relay key, never of a dashboard credential;
+ * - any other carrier of {@link CREDENTIAL_CARRIERS} that some New API version reads on this
+ *   path, when present with a non-empty value (`Sec-WebSocket-Protocol` and `mj-api-secret`
+ *   everywhere, `x-api-key` on paths containing `/v1/messages` or `/v1/models`, …): the
+ *   dashboard never sends them.
+ *
+ * What stays untouched: session cookies, and user access tokens / dashboard JWTs in
+ * `Authorization` without the `sk-` prefix.
+ */
+export function dashboardCarriesRelayKey(req: CredentialRequest, target?: RequestTarget): boolean {
+  const t = target ?? parseRequestTarget(req.url);
+  const h = req.rawHeaders;
+  for (let i = 0; i + 1 < h.length; i += 2) {
+    const name = h[i];
+    const value = h[i + 1];
+    if (name.length === 13 && isName(name, 'authorization')) {
+      if (looksLikeRelayKey(value)) return true;
+      continue;
+    }
+    for (const carrier of CREDENTIAL_CARRIERS) {
+      if (!('header' in carrier) || carrier.source === 'authorization') continue;
+      if (name.length !== carrier.header.length || !isName(name, carrier.header)) continue;
+      if (trimSpace(value) !== '' && readsOn(carrier, t)) return true;
+    }
+  }
+  if (t.rawQuery !== '' || !t.valid) {
+    for (const carrier of CREDENTIAL_CARRIERS) {
+      if (!('query' in carrier) || !readsOn(carrier, t)) continue;
+      const found: string[] = [];
+      // A malformed escape is read as present: the extractor then refuses the request.
+      if (queryValues(t.rawQuery, carrier.query, carrier.label, found) !== null) return true;
+      if (found.some((v) => trimSpace(v) !== '')) return true;
+    }
+  }
+  return false;
+}
+
+/** `[Bearer ]sk-…`, `Bearer` in any case, `sk-` in any case, surrounding spaces ignored. */
+function looksLikeRelayKey(value: string): boolean {
+  let v = trimSpace(value);
+  if (v.length > 7 && isName(v, 'bearer') && (v.charCodeAt(6) === 32 || v.charCodeAt(6) === 9)) {
+    v = trimSpace(v.slice(7));
+  }
+  return v.length >= 3 && isName(v, 'sk-');
+}
+
 /** A route and, for relay routes, the credential: everything the proxy decides on. */
 export interface RequestInspection {
   readonly route: RouteInfo;
@@ -422,12 +477,22 @@ export interface RequestInspection {
 }
 
 /**
- * Classifies the request and extracts the credential only where it matters: on relay routes.
- * New API's dashboard API and web UI keep their own credentials (session cookies, access tokens)
- * untouched and unread.
+ * Classifies the request and extracts the credential only where it matters: on relay routes and
+ * on dashboard-API requests that carry a relay key. New API's dashboard API and web UI keep their
+ * own credentials (session cookies, access tokens) untouched and unread.
  */
 export function inspectRequest(req: CredentialRequest): RequestInspection {
   const route = classifyRoute(req.method, req.url);
-  const credential = route.routeClass === 'relay' ? extractCredential(req, route) : NONE;
+  const credential = isGuarded(route, req) ? extractCredential(req, route) : NONE;
   return { route, credential };
+}
+
+/**
+ * Whether the proxy reads the request's credential: relay routes, and dashboard-API requests
+ * that carry a relay key ({@link dashboardCarriesRelayKey}). Sentinel's own, rejected and other
+ * pass-through routes are never read.
+ */
+export function isGuarded(route: RouteInfo, req: CredentialRequest): boolean {
+  if (route.routeClass === 'relay') return true;
+  return route.routeClass === 'passthrough' && route.family === 'dashboard-api' && dashboardCarriesRelayKey(req, route);
 }

@@ -9,8 +9,10 @@ export {
 export {
   createCredentialExtractor,
   CREDENTIAL_CARRIERS,
+  dashboardCarriesRelayKey,
   extractCredential,
   inspectRequest,
+  isGuarded,
   MAX_KEY_LENGTH,
   type CredentialCarrier,
   type CredentialExtractor,

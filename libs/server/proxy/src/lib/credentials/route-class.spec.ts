@@ -1,3 +1,4 @@
+import { isGuarded } from './extract-credential';
 import { classifyRoute, parseRequestTarget, type RouteClass, type RouteFamily } from './route-class';
 
 type Row = [method: string, url: string, routeClass: RouteClass, family: RouteFamily];
@@ -125,6 +126,62 @@ describe('classifyRoute — pass-through (New API dashboard, playground, MJ imag
     ['GET', '/mj/image/abc?x=1', 'passthrough', 'midjourney-image'],
   ])('%s %s → %s (%s)', (method, url, routeClass, family) => {
     expect(classifyRoute(method, url)).toMatchObject({ routeClass, family });
+  });
+});
+
+describe('isGuarded — fail closed on /api/* (TokenOrUserAuth routes take relay keys)', () => {
+  const K = 'AbCdEfGh12345678ijklMNOP90qrstUVWXyz0123456789Ab';
+  const guarded = (method: string, url: string, headers: [string, string][]) =>
+    isGuarded(classifyRoute(method, url), { method, url, rawHeaders: headers.flat() });
+
+  it.each<[string, string, [string, string][]]>([
+    ['GET', '/api/canvas/x', [['Authorization', `Bearer sk-${K}`]]],
+    ['POST', '/api/canvas/projects/1/run', [['authorization', `bearer sk-${K}-7`]]],
+    ['GET', '/api/ark_asset', [['Authorization', `sk-${K}`]]], // no Bearer: TokenAuth reads it all the same
+    ['GET', '/api/assets/self', [['Authorization', `BEARER SK-${K}`]]],
+    ['GET', '/api/canvas/x', [['Sec-WebSocket-Protocol', `openai-insecure-api-key.sk-${K}`]]],
+    ['GET', '/api/canvas/x', [['Sec-WebSocket-Protocol', K]]], // doc-2026-02 reads the whole value
+    ['GET', '/api/canvas/x', [['mj-api-secret', `sk-${K}`]]],
+    ['GET', '/api/canvas/v1/models', [['x-api-key', K]]], // TokenAuth tests the path with `contains`
+    ['GET', '/api/user/self', [['Authorization', `Bearer sk-${K}`]]], // every /api route, also future ones
+    [
+      'GET',
+      '/api/status',
+      [
+        ['Cookie', 'session=abc'],
+        ['Authorization', `Bearer sk-${K}`],
+      ],
+    ],
+  ])('%s %s with a relay-key carrier → guarded', (method, url, headers) => {
+    expect(classifyRoute(method, url)).toMatchObject({ routeClass: 'passthrough', family: 'dashboard-api' });
+    expect(guarded(method, url, headers)).toBe(true);
+  });
+
+  it.each<[string, string, [string, string][]]>([
+    ['GET', '/api/canvas/x', [['Cookie', 'session=MTcx…; Path=/']]],
+    [
+      'GET',
+      '/api/user/self',
+      [
+        ['Authorization', 'f7a9c1d2e3b4a5968778695a4b3c2d1e'],
+        ['New-Api-User', '1'],
+      ],
+    ], // access token
+    ['GET', '/api/canvas/x', [['Authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln']]], // dashboard JWT
+    ['GET', '/api/canvas/x', [['Authorization', 'Bearer ']]],
+    ['GET', '/api/canvas/x', [['x-api-key', K]]], // x-api-key is read only on /v1/messages, /v1/models paths
+    ['GET', '/api/canvas/x', [['mj-api-secret', '  ']]],
+    ['GET', '/api/status', []],
+  ])('%s %s with a dashboard credential or none → passes untouched', (method, url, headers) => {
+    expect(guarded(method, url, headers)).toBe(false);
+  });
+
+  it('other pass-through routes (playground, Midjourney images) are not read; relay routes always are', () => {
+    const auth: [string, string][] = [['Authorization', `Bearer sk-${K}`]];
+    expect(guarded('POST', '/pg/chat/completions', auth)).toBe(false);
+    expect(guarded('GET', '/mj/image/123', auth)).toBe(false);
+    expect(guarded('GET', '/admin/api/bindings', auth)).toBe(false);
+    expect(guarded('POST', '/v1/chat/completions', [])).toBe(true);
   });
 });
 
