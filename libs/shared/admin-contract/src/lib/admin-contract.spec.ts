@@ -1,10 +1,5 @@
 import { ADMIN_API_PREFIX, adminPath } from './paths';
-import {
-  SECRET_SETTING_KEYS,
-  SETTING_INTEGER_BOUNDS,
-  SETTING_KEYS,
-  type SettingKey,
-} from './settings';
+import { SECRET_SETTING_KEYS, SETTING_INTEGER_BOUNDS, SETTING_KEYS, type SettingKey } from './settings';
 
 describe('admin contract', () => {
   it('keeps the original tool’s paths', () => {
