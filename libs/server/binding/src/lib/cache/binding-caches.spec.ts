@@ -49,4 +49,31 @@ describe('BindingCaches: the one owner of binding state outside PostgreSQL', () 
     expect(caches.l1.get('a')).toBeUndefined();
     await kv.close();
   });
+
+  it('the invalidation channel came back (Redis restart, Sentinel failover): L1 is dropped, missed messages cannot leave it stale', async () => {
+    const kv = new MemoryKvStore();
+    const listeners = new Set<() => void>();
+    const reconnecting = Object.assign(Object.create(kv), {
+      onResubscribed: (l: () => void) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    }) as KvStore;
+    const caches = new BindingCaches(reconnecting, DEFAULT_BINDING_OPTIONS, silent);
+    await caches.onModuleInit();
+    try {
+      for (const h of ['a', 'b']) caches.l1.fill(caches.l1.epoch, compileBinding(state(h)));
+      const epoch = caches.l1.epoch;
+      expect(listeners.size).toBe(1);
+      for (const l of listeners) l();
+      expect(caches.l1.size).toBe(0);
+      // A fill that started before the reconnect carries the old epoch and is refused.
+      caches.l1.fill(epoch, compileBinding(state('a')));
+      expect(caches.l1.get('a')).toBeUndefined();
+    } finally {
+      await caches.onModuleDestroy();
+      await kv.close();
+    }
+    expect(listeners.size).toBe(0);
+  });
 });
