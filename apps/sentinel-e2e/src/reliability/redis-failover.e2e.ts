@@ -14,6 +14,9 @@ import { createTestDatabase, redisPrefix, type TestDatabase } from '../support/s
  * correct throughout (PostgreSQL and L1 decide while Redis is away: docs/degraded-modes.md), and
  * Redis must be used again — through the promoted replica — without a restart.
  *
+ * Then the killed master comes back as a replica and `SENTINEL FAILOVER` switches back to it (the
+ * graceful case: the master is demoted, no process dies), with the same checks.
+ *
  * The measured window (master loss → first proxied request whose decision went through Redis on the
  * new master) is printed, not asserted: speed is not a test's business.
  */
@@ -81,6 +84,9 @@ describeWithServices(
       throw new Error(`not ready:\n${s.output.slice(-3000)}`);
     }
 
+    const reconnects = (s: SentinelProcess) =>
+      (s.output.match(/Invalidation channel reconnected; dropped the L1 cache/g) ?? []).length;
+
     /** Whether the Redis at `port` holds `key` under our prefix. */
     const holds = (port: number, k: string) => group.on(port, async (r) => (await r.exists(prefix + k)) === 1);
     const holdsEventually = async (port: number, k: string, timeoutMs = 2_000) => {
@@ -92,24 +98,31 @@ describeWithServices(
       return false;
     };
 
-    it('keeps deciding correctly through a failover, resumes on the promoted replica, and enforces a later ban on both instances', async () => {
-      // Before: bound through Redis on the first master, and held in both instances' L1.
-      const firstMaster = group.master.port;
-      expect(await group.masterPortNow()).toBe(firstMaster);
-      for (const k of KNOWN) {
-        expect((await relay(a.url, `sk-${k}`, CLIENT)).status).toBe(200);
-        expect((await relay(b.url, `sk-${k}`, CLIENT)).status).toBe(200);
-        expect((await relay(b.url, `sk-${k}`, FOREIGN)).status).toBe(403);
-        expect(await holdsEventually(firstMaster, `binding:${tokenIdOf(k)}`)).toBe(true);
-      }
+    interface FailoverRun {
+      windowMs: number;
+      probes: number;
+      samples: Sample[];
+      probeStatuses: number[];
+    }
 
-      // Traffic throughout: known keys from their address, the same keys from a foreign one.
+    /**
+     * Runs traffic (known keys from their address, the same keys from a foreign one, on both
+     * instances), calls `trigger` (the moment of master loss), then probes with a fresh key each on
+     * A: the first sent after `newMaster` took the master role whose cache fill (a Lua script) lands
+     * on it is the first request decided through Redis again. Returns once both instances are ready again.
+     */
+    async function throughFailover(
+      label: string,
+      keys: readonly string[],
+      trigger: () => Promise<void>,
+      newMaster: number,
+    ): Promise<FailoverRun> {
       const samples: Sample[] = [];
       let running = true;
       const traffic = (async () => {
         let i = 0;
         while (running) {
-          const k = KNOWN[i++ % KNOWN.length];
+          const k = keys[i++ % keys.length];
           for (const [instance, s] of [
             ['A', a],
             ['B', b],
@@ -136,50 +149,88 @@ describeWithServices(
 
       await new Promise((r) => setTimeout(r, 300));
       const lostAt = Date.now();
-      group.killMaster();
+      await trigger();
 
-      // Probes: a fresh key each, bound on A. The first whose cache fill (a Lua script) lands on the
-      // promoted replica is the first request decided through Redis again.
-      const newMaster = group.replica.port;
       let resumedAt: number | undefined;
       let probes = 0;
       const probeStatuses: number[] = [];
       const deadline = lostAt + 60_000;
       while (resumedAt === undefined && Date.now() < deadline) {
-        const k = key('p', ++probes);
+        const k = key(label[0].toLowerCase(), ++probes);
+        // Only once the new master says it is one: before that it may still replicate the old
+        // master's writes, and a key on it would prove nothing.
+        const promoted = await group.isMaster(newMaster).catch(() => false);
         const r = await relay(a.url, `sk-${k}`, CLIENT);
         const doneAt = Date.now();
         probeStatuses.push(r.status);
-        if (r.status === 200 && (await holdsEventually(newMaster, `binding:${tokenIdOf(k)}`, 300))) resumedAt = doneAt;
+        if (promoted && r.status === 200 && (await holdsEventually(newMaster, `binding:${tokenIdOf(k)}`, 300)))
+          resumedAt = doneAt;
         else await new Promise((res) => setTimeout(res, 50));
       }
-      expect(resumedAt).toBeDefined();
-      const windowMs = (resumedAt as number) - lostAt;
-      expect(await group.masterPortNow()).toBe(newMaster);
-
-      // Both instances ready again (Redis ping through the new master), without a restart.
+      // Both instances ready again (Redis PING through the new master), without a restart.
       for (const s of [a, b]) await waitReady(s);
+      const readyAt = Date.now();
       await new Promise((r) => setTimeout(r, 500));
       running = false;
       await traffic;
+      if (resumedAt === undefined) {
+        const seen = await Promise.all(
+          [group.master.port, group.replica.port].map(async (port) => ({
+            port,
+            master: await group.isMaster(port).catch(() => null),
+            bindings: (await group.on(port, (r) => r.keys(`${prefix}binding:*`)).catch(() => [])).length,
+            probe1: await holds(port, `binding:${tokenIdOf(key(label[0].toLowerCase(), 1))}`).catch(() => null),
+          })),
+        );
+        throw new Error(
+          `${label}: Redis not used again within 60 s; nodes ${JSON.stringify(seen)}; probes ${JSON.stringify(probeStatuses)}\n--- A (Core, Binding)\n${a.output
+            .split('\n')
+            .filter((l) => /"context":"(Core|Binding)"/.test(l))
+            .join('\n')}\n${group.logs()}`,
+        );
+      }
 
-      const firstReadyAt = Date.now();
-      const wrongAllows = samples.filter((s) => s.kind === 'foreign' && s.status !== 403);
-      const knownRefused = samples.filter((s) => s.kind === 'known' && s.status !== 200);
-      const fiveXx = [...samples.map((s) => s.status), ...probeStatuses].filter((s) => s >= 500 || s < 0);
+      const windowMs = resumedAt - lostAt;
+      const bad = (list: number[]) => list.filter((st) => st >= 500 || st < 0).length;
       process.stdout.write(
-        `\n[redis-failover] master killed → first request decided through Redis on the promoted replica: ` +
-          `${windowMs} ms (${probes} probes); ${samples.length} decisions during the run, ` +
-          `${samples.filter((s) => s.at >= lostAt && s.at <= (resumedAt as number)).length} inside the window; ` +
-          `wrong allows ${wrongAllows.length}, known refused ${knownRefused.length}, 5xx ${fiveXx.length}; ` +
-          `both ready ${firstReadyAt - lostAt} ms after the loss\n`,
+        `\n[redis-failover] ${label}: first request decided through Redis on the new master ${windowMs} ms ` +
+          `after the master loss (${probes} probes); both instances ready after ${readyAt - lostAt} ms; ` +
+          `${samples.length} decisions during the run, ${samples.filter((x) => x.at >= lostAt && x.at <= (resumedAt as number)).length} inside the window; ` +
+          `wrong allows ${samples.filter((x) => x.kind === 'foreign' && x.status !== 403).length}, ` +
+          `known refused ${samples.filter((x) => x.kind === 'known' && x.status !== 200).length}, ` +
+          `5xx ${bad([...samples.map((x) => x.status), ...probeStatuses])}\n`,
       );
+      expect(samples.filter((x) => x.at > lostAt).length).toBeGreaterThan(0);
+      return { windowMs, probes, samples, probeStatuses };
+    }
+
+    it('master killed: decisions stay correct, Redis resumes on the promoted replica, a later ban holds on both instances', async () => {
+      // Before: bound through Redis on the first master, and held in both instances' L1.
+      const firstMaster = group.master.port;
+      expect(await group.masterPortNow()).toBe(firstMaster);
+      for (const k of KNOWN) {
+        expect((await relay(a.url, `sk-${k}`, CLIENT)).status).toBe(200);
+        expect((await relay(b.url, `sk-${k}`, CLIENT)).status).toBe(200);
+        expect((await relay(b.url, `sk-${k}`, FOREIGN)).status).toBe(403);
+        expect(await holdsEventually(firstMaster, `binding:${tokenIdOf(k)}`)).toBe(true);
+      }
+
+      const newMaster = group.replica.port;
+      const { samples, probeStatuses } = await throughFailover(
+        'master killed (SIGKILL)',
+        KNOWN,
+        async () => group.killMaster(),
+        newMaster,
+      );
+      expect(await group.masterPortNow()).toBe(newMaster);
+      const wrongAllows = samples.filter((x) => x.kind === 'foreign' && x.status !== 403);
+      const knownRefused = samples.filter((x) => x.kind === 'known' && x.status !== 200);
+      const fiveXx = [...samples.map((x) => x.status), ...probeStatuses].filter((x) => x >= 500 || x < 0);
 
       // No wrong allow, and no degradation at all for known keys: L1 and PostgreSQL decided.
       expect(wrongAllows).toEqual([]);
       expect(knownRefused).toEqual([]);
       expect(fiveXx).toEqual([]);
-      expect(samples.filter((s) => s.at > lostAt).length).toBeGreaterThan(0);
 
       // Both instances' invalidation channels came back and dropped their (suspect) L1.
       for (const s of [a, b]) expect(s.output).toMatch(/Invalidation channel reconnected; dropped the L1 cache/);
@@ -209,6 +260,44 @@ describeWithServices(
       expect((await relay(a.url, `sk-${target}`, CLIENT)).status).toBe(403);
       // The other known keys are untouched.
       expect((await relay(b.url, `sk-${KNOWN[1]}`, CLIENT)).status).toBe(200);
+    }, 120_000);
+
+    it('SENTINEL FAILOVER (graceful switch, master demoted): the same guarantees, and back on the first port', async () => {
+      const current = group.master.port;
+      await group.restartOldMasterAsReplica(current);
+      const target = group.replica.port;
+      const keys = KNOWN.slice(1); // KNOWN[0] is banned by now
+      for (const k of keys) {
+        expect((await relay(a.url, `sk-${k}`, CLIENT)).status).toBe(200);
+        expect((await relay(b.url, `sk-${k}`, CLIENT)).status).toBe(200);
+      }
+      const reconnectsBefore = [a, b].map((s) => reconnects(s));
+
+      const { samples, probeStatuses } = await throughFailover(
+        'SENTINEL FAILOVER',
+        keys,
+        () => group.forceFailover(),
+        target,
+      );
+      expect(await group.masterPortNow()).toBe(target);
+      expect(await group.isMaster(target)).toBe(true);
+      expect(samples.filter((x) => x.kind === 'foreign' && x.status !== 403)).toEqual([]);
+      expect(samples.filter((x) => x.kind === 'known' && x.status !== 200)).toEqual([]);
+      expect([...samples.map((x) => x.status), ...probeStatuses].filter((x) => x >= 500 || x < 0)).toEqual([]);
+      // The subscribers left the demoted master for the new one (and dropped L1 again).
+      [a, b].forEach((s, i) => expect(reconnects(s)).toBeGreaterThan(reconnectsBefore[i]));
+
+      // A ban issued on B after this failover is enforced by A as soon as it returns.
+      const victim = keys[0];
+      const token = await login(b.url);
+      const ban = await api<BindingOperationResponse>(b.url, 'POST', 'bindings/ban', {
+        token,
+        body: { id: tokenIdOf(victim) },
+      });
+      expect(ban.json).toMatchObject({ after: { status: 'banned' }, propagated: 'all-instances' });
+      expect((await relay(a.url, `sk-${victim}`, CLIENT)).status).toBe(403);
+      expect((await relay(b.url, `sk-${victim}`, CLIENT)).status).toBe(403);
+      expect((await relay(a.url, `sk-${keys[1]}`, CLIENT)).status).toBe(200);
     }, 120_000);
   },
 );

@@ -23,6 +23,8 @@ export class RedisSentinelGroup {
   readonly masterName = 'sentinel-e2e';
   private readonly dir = mkdtempSync(join(tmpdir(), 'sentinel-redis-ha-'));
   private readonly nodes: Node[] = [];
+  private bin = '';
+  private readonly common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
   master!: Node;
   replica!: Node;
   sentinels: Node[] = [];
@@ -35,7 +37,8 @@ export class RedisSentinelGroup {
   async start(): Promise<this> {
     const bin = redisServerPath();
     if (!bin) throw new Error('redis-server is not installed');
-    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+    this.bin = bin;
+    const common = this.common;
     const masterPort = await freePort();
     this.master = this.spawn(bin, 'master', masterPort, ['--port', String(masterPort), ...common]);
     const replicaPort = await freePort();
@@ -140,9 +143,60 @@ export class RedisSentinelGroup {
     return null;
   }
 
+  /**
+   * Starts the killed first master again on its port, as a replica of the current master, and
+   * waits until it is in sync and every sentinel counts it as a healthy replica.
+   */
+  async restartOldMasterAsReplica(currentMasterPort: number, timeoutMs = 30_000): Promise<void> {
+    const port = this.master.port;
+    const node = this.spawn(this.bin, 'old-master', port, [
+      '--port',
+      String(port),
+      ...this.common,
+      '--replicaof',
+      '127.0.0.1',
+      String(currentMasterPort),
+    ]);
+    [this.master, this.replica] = [this.replica, node];
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        const info = await this.on(port, (r) => r.info('replication'));
+        const replicas = await Promise.all(
+          this.sentinels.map((s) =>
+            this.on(s.port, (r) => r.call('SENTINEL', 'REPLICAS', this.masterName) as Promise<string[][]>),
+          ),
+        );
+        const flagsOf = (list: string[][]) =>
+          list
+            .map((flat) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : []))))
+            .find((r) => r['port'] === String(port))?.['flags'];
+        last = JSON.stringify(replicas.map(flagsOf));
+        if (/master_link_status:up/.test(info) && replicas.every((list) => flagsOf(list) === 'slave')) return;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`old master did not rejoin as a replica: ${last}\n${this.logs()}`);
+  }
+
+  /** `SENTINEL FAILOVER`: a graceful switch, the master is demoted to a replica (no process dies). */
+  async forceFailover(): Promise<void> {
+    await this.on(this.sentinels[0].port, (r) => r.call('SENTINEL', 'FAILOVER', this.masterName));
+    [this.master, this.replica] = [this.replica, this.master];
+  }
+
   /** Kills the master outright (SIGKILL: no goodbye to clients or sentinels). */
   killMaster(): void {
     this.master.child.kill('SIGKILL');
+  }
+
+  /** Whether the node on `port` reports itself as master (ROLE). */
+  async isMaster(port: number): Promise<boolean> {
+    const role = await this.on(port, (r) => r.call('ROLE') as Promise<unknown[]>);
+    return role[0] === 'master';
   }
 
   logs(): string {

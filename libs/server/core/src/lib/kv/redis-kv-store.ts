@@ -41,16 +41,21 @@ export class RedisKvStore implements KvStore {
   private readonly handlers = new Map<string, Set<KvMessageHandler>>();
   private readonly reconnectListeners = new Set<() => void>();
   private up = false;
+  private closed = false;
 
   constructor(private readonly options: RedisKvOptions) {
     if ((options.url === undefined) === (options.sentinel === undefined)) {
       throw new Error('RedisKvStore needs exactly one of url and sentinel');
     }
     this.client = this.connect(this.connectionOptions());
-    this.client.on('ready', () => this.setUp(true));
-    this.client.on('end', () => this.setUp(false));
-    this.client.on('close', () => this.setUp(false));
-    this.client.on('error', (err: Error) => this.setUp(false, err));
+    // Up is what the connection's status says at each event: an 'error' while the connection
+    // stays ready (a sentinel that went away, a failed reconnect attempt of the failover detector)
+    // must not mark Redis down until the next 'ready' — there may be none.
+    const track = (error?: Error) => this.setUp(this.client.status === 'ready', error);
+    this.client.on('ready', () => track());
+    this.client.on('end', () => track());
+    this.client.on('close', () => track());
+    this.client.on('error', (err: Error) => track(err));
   }
 
   /** A connection to the one Redis, or to the current master through the sentinels. */
@@ -270,10 +275,11 @@ export class RedisKvStore implements KvStore {
   }
 
   isUp(): boolean {
-    return this.up && this.client.status === 'ready';
+    return !this.closed && this.client.status === 'ready';
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled([this.client.quit(), this.subscriber?.quit()]);
     this.client.disconnect();
     this.subscriber?.disconnect();
