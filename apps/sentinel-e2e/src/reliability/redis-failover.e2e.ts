@@ -85,7 +85,7 @@ describeWithServices(
     }
 
     const reconnects = (s: SentinelProcess) =>
-      (s.output.match(/Invalidation channel reconnected; dropped the L1 cache/g) ?? []).length;
+      (s.output.match(/Invalidation channel reconnected; L1 entries are suspect/g) ?? []).length;
 
     /** Whether the Redis at `port` holds `key` under our prefix. */
     const holds = (port: number, k: string) => group.on(port, async (r) => (await r.exists(prefix + k)) === 1);
@@ -232,8 +232,8 @@ describeWithServices(
       expect(knownRefused).toEqual([]);
       expect(fiveXx).toEqual([]);
 
-      // Both instances' invalidation channels came back and dropped their (suspect) L1.
-      for (const s of [a, b]) expect(s.output).toMatch(/Invalidation channel reconnected; dropped the L1 cache/);
+      // Both instances' invalidation channels came back and marked their L1 suspect (re-read first).
+      for (const s of [a, b]) expect(s.output).toMatch(/Invalidation channel reconnected; L1 entries are suspect/);
 
       // After the failover: Lua scripts (cache fill, first-use bucket), INCR and SET NX (intercept
       // counting) all write to the promoted replica.
@@ -284,7 +284,7 @@ describeWithServices(
       expect(samples.filter((x) => x.kind === 'foreign' && x.status !== 403)).toEqual([]);
       expect(samples.filter((x) => x.kind === 'known' && x.status !== 200)).toEqual([]);
       expect([...samples.map((x) => x.status), ...probeStatuses].filter((x) => x >= 500 || x < 0)).toEqual([]);
-      // The subscribers left the demoted master for the new one (and dropped L1 again).
+      // The subscribers left the demoted master for the new one (and marked L1 suspect again).
       [a, b].forEach((s, i) => expect(reconnects(s)).toBeGreaterThan(reconnectsBefore[i]));
 
       // A ban issued on B after this failover is enforced by A as soon as it returns.

@@ -38,12 +38,12 @@ export class BindingCaches extends BindingInvalidator implements OnModuleInit, O
 
   async onModuleInit(): Promise<void> {
     // After the invalidation channel was lost (Redis restart, Sentinel failover), invalidations may
-    // have been missed: this instance's L1 is suspect, so drop it and re-read from Redis/PostgreSQL.
+    // have been missed: this instance's L1 is suspect. Each entry is re-read from Redis/PostgreSQL
+    // before it answers again; it still decides only if neither can be asked (l1-cache.ts).
     this.stopResubscribed = this.kv.onResubscribed(() => {
-      const entries = this.l1.size;
-      this.l1.invalidateAll();
-      this.logger.warn('Invalidation channel reconnected; dropped the L1 cache (missed messages)', 'Binding', {
-        entries,
+      this.l1.markAllSuspect();
+      this.logger.warn('Invalidation channel reconnected; L1 entries are suspect until re-read', 'Binding', {
+        entries: this.l1.size,
       });
     });
     try {
