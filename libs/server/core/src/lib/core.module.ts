@@ -19,15 +19,25 @@ class KvLifecycle implements OnApplicationShutdown {
 export function createKvStore(config: AppConfig, logger: AppLogger): KvStore {
   if (config.inProcessRedis) {
     logger.warn(
-      'REDIS_ADDR is not set: serving the Redis role in-process. This is correct for ONE instance ' +
+      'Neither REDIS_ADDR nor REDIS_SENTINELS is set: serving the Redis role in-process. This is correct for ONE instance ' +
         'only (caches, counters, lockout and invalidation are not shared). Set REDIS_ADDR before ' +
         'running more than one Sentinel.',
       'Core',
     );
     return new MemoryKvStore();
   }
+  const sentinel = config.redis.sentinel;
+  if (sentinel) {
+    logger.info('Redis through Sentinel', 'Core', {
+      masterName: sentinel.masterName,
+      sentinels: sentinel.nodes.map((n) => `${n.host}:${n.port}`).join(','),
+    });
+  }
   return new RedisKvStore({
-    url: config.redis.url as string,
+    url: sentinel ? undefined : config.redis.url,
+    sentinel: sentinel
+      ? { nodes: sentinel.nodes, masterName: sentinel.masterName, password: sentinel.password }
+      : undefined,
     password: config.redis.password,
     keyPrefix: config.redis.keyPrefix,
     onStateChange: (up, error) =>

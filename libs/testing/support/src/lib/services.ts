@@ -11,6 +11,9 @@ import { accessSync, constants, existsSync } from 'node:fs';
  *                      (default redis://127.0.0.1:6379/0)
  *   NGINX_PATH         nginx (default /usr/sbin/nginx or /usr/bin/nginx)
  *   CHROMIUM_PATH      Chromium for the console's browser tests (default /usr/bin/chromium)
+ *   KUBECTL_PATH       kubectl, for rendering the Kustomize manifests (default: kubectl on PATH)
+ *   REDIS_SERVER_PATH  redis-server, run by tests on ports of their own, also as `--sentinel`
+ *                      (default: redis-server on PATH)
  *   REQUIRE_SERVICES=1 a missing service fails the run instead of skipping its tests
  */
 
@@ -73,18 +76,38 @@ export function chromiumPath(): string {
   return env('CHROMIUM_PATH') ?? '/usr/bin/chromium';
 }
 
+/** The first executable `name` on PATH. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (!dir) continue;
+    const candidate = `${dir}/${name}`;
+    if (executable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export function kubectlPath(): string | undefined {
+  return env('KUBECTL_PATH') ?? onPath('kubectl');
+}
+
+export function redisServerPath(): string | undefined {
+  return env('REDIS_SERVER_PATH') ?? onPath('redis-server');
+}
+
 /** REQUIRE_SERVICES=1: an unreachable service fails the run instead of skipping its tests. */
 export function servicesRequired(): boolean {
   return process.env['REQUIRE_SERVICES'] === '1';
 }
 
-export type TestService = 'postgres' | 'redis' | 'nginx' | 'chromium';
+export type TestService = 'postgres' | 'redis' | 'nginx' | 'chromium' | 'kubectl' | 'redis-server';
 
 const SERVICE_NAMES: Record<TestService, () => string> = {
   postgres: () => `PostgreSQL at ${redactedAdminDsn()} (TEST_PG_ADMIN_DSN)`,
   redis: () => `Redis at ${testRedisUrl()} (TEST_REDIS_URL)`,
   nginx: () => `nginx (${nginxPath() ?? 'not installed'}; NGINX_PATH)`,
   chromium: () => `Chromium at ${chromiumPath()} (CHROMIUM_PATH)`,
+  kubectl: () => `kubectl (${kubectlPath() ?? 'not on PATH'}; KUBECTL_PATH)`,
+  'redis-server': () => `redis-server (${redisServerPath() ?? 'not on PATH'}; REDIS_SERVER_PATH)`,
 };
 
 let networkProbe: { postgres: boolean; redis: boolean } | undefined;
@@ -138,6 +161,10 @@ export function serviceAvailable(service: TestService): boolean {
       return executable(nginxPath());
     case 'chromium':
       return executable(chromiumPath());
+    case 'kubectl':
+      return executable(kubectlPath());
+    case 'redis-server':
+      return executable(redisServerPath());
   }
 }
 

@@ -49,4 +49,36 @@ describe('BindingCaches: the one owner of binding state outside PostgreSQL', () 
     expect(caches.l1.get('a')).toBeUndefined();
     await kv.close();
   });
+
+  it('the invalidation channel came back (Redis restart, Sentinel failover): L1 entries are suspect until re-read', async () => {
+    const kv = new MemoryKvStore();
+    const listeners = new Set<() => void>();
+    const reconnecting = Object.assign(Object.create(kv), {
+      onResubscribed: (l: () => void) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    }) as KvStore;
+    const caches = new BindingCaches(reconnecting, DEFAULT_BINDING_OPTIONS, silent);
+    await caches.onModuleInit();
+    try {
+      for (const h of ['a', 'b']) caches.l1.fill(caches.l1.epoch, compileBinding(state(h)));
+      const epoch = caches.l1.epoch;
+      expect(listeners.size).toBe(1);
+      for (const l of listeners) l();
+      // Missed invalidations: no entry answers the hot path; each is kept only as a fallback.
+      expect(caches.l1.get('a')).toBeUndefined();
+      expect(caches.l1.suspect('a')?.state.tokenHash).toBe('a');
+      // A fill that started before the reconnect carries the old epoch and is refused.
+      expect(caches.l1.fill(epoch, compileBinding(state('a')))).toBe(false);
+      // A re-read after it is trusted again.
+      expect(caches.l1.fill(caches.l1.epoch, compileBinding(state('a')))).toBe(true);
+      expect(caches.l1.get('a')?.state.tokenHash).toBe('a');
+      expect(caches.l1.suspect('a')).toBeUndefined();
+    } finally {
+      await caches.onModuleDestroy();
+      await kv.close();
+    }
+    expect(listeners.size).toBe(0);
+  });
 });

@@ -24,9 +24,10 @@ export class BindingCaches extends BindingInvalidator implements OnModuleInit, O
    */
   readonly io = { redisLookups: 0, postgresReads: 0, postgresInserts: 0, staleRereads: 0, sharedLookups: 0 };
   private unsubscribe: (() => Promise<void>) | undefined;
+  private stopResubscribed: (() => void) | undefined;
 
   constructor(
-    @Inject(KV_STORE) kv: KvStore,
+    @Inject(KV_STORE) private readonly kv: KvStore,
     @Inject(BINDING_OPTIONS) options: BindingOptions,
     private readonly logger: AppLogger,
   ) {
@@ -36,6 +37,15 @@ export class BindingCaches extends BindingInvalidator implements OnModuleInit, O
   }
 
   async onModuleInit(): Promise<void> {
+    // After the invalidation channel was lost (Redis restart, Sentinel failover), invalidations may
+    // have been missed: this instance's L1 is suspect. Each entry is re-read from Redis/PostgreSQL
+    // before it answers again; it still decides only if neither can be asked (l1-cache.ts).
+    this.stopResubscribed = this.kv.onResubscribed(() => {
+      this.l1.markAllSuspect();
+      this.logger.warn('Invalidation channel reconnected; L1 entries are suspect until re-read', 'Binding', {
+        entries: this.l1.size,
+      });
+    });
     try {
       this.unsubscribe = await this.shared.subscribe((tokenHash) =>
         tokenHash === null ? this.l1.invalidateAll() : this.l1.invalidate(tokenHash),
@@ -49,6 +59,7 @@ export class BindingCaches extends BindingInvalidator implements OnModuleInit, O
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopResubscribed?.();
     await this.unsubscribe?.().catch(() => undefined);
   }
 

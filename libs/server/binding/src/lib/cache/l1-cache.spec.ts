@@ -44,4 +44,21 @@ describe('L1Cache', () => {
     expect(l1.size).toBe(0);
     expect(l1.epoch).toBe(e + 1);
   });
+
+  it('markAllSuspect: entries stop answering get() but serve suspect() as a fallback, within their TTL', () => {
+    let now = 1_000;
+    const l1 = new L1Cache(10, 100, () => now);
+    l1.fill(l1.epoch, compileBinding(state('a')));
+    const epoch = l1.epoch;
+    l1.markAllSuspect();
+    expect(l1.epoch).toBe(epoch + 1);
+    expect(l1.get('a')).toBeUndefined();
+    expect(l1.suspect('a')?.state.tokenHash).toBe('a');
+    expect(l1.suspect('b')).toBeUndefined();
+    now += 100;
+    expect(l1.suspect('a')).toBeUndefined(); // the TTL still bounds it
+    l1.fill(l1.epoch, compileBinding(state('b')));
+    expect(l1.get('b')?.state.tokenHash).toBe('b'); // filled after the mark: trusted
+    expect(l1.suspect('b')).toBeUndefined();
+  });
 });

@@ -7,7 +7,7 @@ import { BindingService } from '../binding.service';
 import { DEFAULT_BINDING_OPTIONS } from '../binding.options';
 import { BindingEvents } from '../events/binding-events';
 import { BindingRepository } from '../repository/binding.repository';
-import { evaluate } from '../rules/binding-rule';
+import { evaluate, type CompiledBinding } from '../rules/binding-rule';
 import { BindingCaches } from '../cache/binding-caches';
 import { BindingDecider } from './binding-decider';
 import { FirstUseLimiter } from './first-use-limiter';
@@ -342,6 +342,43 @@ describeEachBackend('BindingDecider on %s', { kv: true }, (backend, kind) => {
     expect(localHealth.postgresState.up).toBe(false);
     // The breaker now skips PostgreSQL entirely for new tokens.
     expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');
+  });
+
+  it('L1 marked suspect (invalidation channel lost): re-read when storage answers, the suspect entry decides only when neither can be asked', async () => {
+    const h = tokenHash();
+    const d = newDecider(backend().kv);
+    const first = await d.resolve(h, 'm', ip('192.0.2.120'));
+    expect(first.kind).toBe('binding');
+    d.l1.markAllSuspect();
+    expect(d.cached(h)).toBeUndefined(); // the hot path no longer trusts it
+    const reads = d.io.redisLookups + d.io.postgresReads;
+    const again = await d.resolve(h, 'm', ip('192.0.2.121'));
+    expect(again.kind === 'binding' && evaluate(again.binding, ip('192.0.2.121'))).toBe('ip_not_allowed');
+    expect(d.io.redisLookups + d.io.postgresReads).toBeGreaterThan(reads); // it was re-read
+    expect(d.cached(h)).toBeDefined(); // and is trusted again
+
+    // Both stores away: the suspect entry still enforces the binding (no failsafe for a known key).
+    d.l1.markAllSuspect();
+    const deadRedis = Object.assign(Object.create(backend().kv), {
+      isUp: () => false,
+      mget: () => Promise.reject(new Error('down')),
+    }) as KvStore;
+    const deadDb = Object.create(repo) as BindingRepository;
+    deadDb.findByTokenHash = () => Promise.reject(new Error('connection refused'));
+    deadDb.findOrBind = () => Promise.reject(new Error('connection refused'));
+    const bothDown = newDecider(deadRedis, deadDb, new DependencyHealth(60_000));
+    bothDown.l1.fill(bothDown.l1.epoch, (first as { binding: CompiledBinding }).binding);
+    bothDown.l1.markAllSuspect();
+    const fallback = await bothDown.resolve(h, 'm', ip('192.0.2.122'));
+    expect(fallback.kind === 'binding' && evaluate(fallback.binding, ip('192.0.2.122'))).toBe('ip_not_allowed');
+    expect(fallback.kind === 'binding' && evaluate(fallback.binding, ip('192.0.2.120'))).toBe('allow');
+
+    // Redis up but not holding it (invalidated meanwhile), PostgreSQL away: the suspect entry must not decide.
+    const redisOnly = newDecider(backend().kv, deadDb, new DependencyHealth(60_000));
+    redisOnly.l1.fill(redisOnly.l1.epoch, (first as { binding: CompiledBinding }).binding);
+    redisOnly.l1.markAllSuspect();
+    await redisOnly.shared.invalidate(h);
+    expect((await redisOnly.resolve(h, 'm', ip('192.0.2.120'))).kind).toBe('unavailable');
   });
 
   it('the in-process matcher and PostgreSQL’s inet <<= ANY(cidr[]) agree', async () => {

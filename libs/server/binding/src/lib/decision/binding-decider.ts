@@ -82,6 +82,12 @@ export class BindingDecider {
     for (let attempt = 1; ; attempt++) {
       const epoch = this.l1.epoch;
       const r = await this.resolveOnce(tokenHash, tokenMask, ip, epoch);
+      if (r === STORAGE_UNAVAILABLE) {
+        // Neither store could be asked. An L1 entry made suspect by a lost invalidation channel
+        // still decides, as an unexpired L1 entry would have (docs/degraded-modes.md, both down).
+        const suspect = this.l1.suspect(tokenHash);
+        if (suspect !== undefined) return { kind: 'binding', binding: suspect, created: false };
+      }
       if (r.kind !== 'binding') return r;
       created ||= r.created;
       if (this.l1.epoch === epoch || attempt >= MAX_LOOKUPS) return created === r.created ? r : { ...r, created };
@@ -105,7 +111,9 @@ export class BindingDecider {
       }
     }
 
-    if (!this.health.postgresAvailable()) return UNAVAILABLE;
+    // Redis answered "not cached" (perhaps invalidated meanwhile): a suspect L1 entry must not decide.
+    const unavailable = sharedOk ? UNAVAILABLE : STORAGE_UNAVAILABLE;
+    if (!this.health.postgresAvailable()) return unavailable;
     let state: BindingState | null;
     let created = false;
     try {
@@ -146,7 +154,7 @@ export class BindingDecider {
         tokenId: tokenHash.slice(0, 12),
         error: (e as Error).message,
       });
-      return UNAVAILABLE;
+      return unavailable;
     }
     if (state === null) return UNAVAILABLE; // unbound between insert and re-read; the client retries
 
@@ -167,3 +175,5 @@ export class BindingDecider {
 const MAX_LOOKUPS = 3;
 
 const UNAVAILABLE: Resolution = Object.freeze({ kind: 'unavailable' });
+/** `unavailable` because neither Redis nor PostgreSQL could be asked (not because one said "no binding"). */
+const STORAGE_UNAVAILABLE: Resolution = Object.freeze({ kind: 'unavailable' });

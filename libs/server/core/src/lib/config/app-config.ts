@@ -1,9 +1,22 @@
 import type { FailsafeMode, LogLevel } from './env.schema';
 
+/** Redis Sentinel: the sentinels to ask, the master group they monitor, their own password. */
+export interface RedisSentinelConfig {
+  nodes: readonly { host: string; port: number }[];
+  masterName: string;
+  password: string | undefined;
+}
+
 export interface AppConfigValues {
   production: boolean;
   downstreamUrl: URL;
-  redis: { url: string | undefined; password: string | undefined; keyPrefix: string };
+  /** `url` (REDIS_ADDR) or `sentinel` (REDIS_SENTINELS), never both; neither: in-process. */
+  redis: {
+    url: string | undefined;
+    sentinel?: RedisSentinelConfig;
+    password: string | undefined;
+    keyPrefix: string;
+  };
   postgres: { dsn: string | undefined };
   dataDir: string;
   secrets: { hmacSecret: string; jwtSecret: string; adminPassword: string };
@@ -69,8 +82,8 @@ export class AppConfig implements Readonly<AppConfigValues> {
     return this.postgres.dsn === undefined;
   }
 
-  /** No REDIS_ADDR → the Redis role is served in-process (single instance only). */
+  /** Neither REDIS_ADDR nor REDIS_SENTINELS → the Redis role is served in-process (single instance only). */
   get inProcessRedis(): boolean {
-    return this.redis.url === undefined;
+    return this.redis.url === undefined && this.redis.sentinel === undefined;
   }
 }

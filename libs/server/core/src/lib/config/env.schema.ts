@@ -100,6 +100,35 @@ function IsIpOrCidrList(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** `host:port` (port 1–65535; an IPv6 host in brackets, `[::1]:26379`), or null. */
+export function parseHostPort(entry: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+)):([0-9]{1,5})$/.exec(entry);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  return { host: m[1] ?? m[2], port };
+}
+
+function IsHostPortList(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isHostPortList',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          splitList(value).length > 0 &&
+          splitList(value).every((entry) => parseHostPort(entry) !== null),
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must be a comma-separated list of host:port (e.g. sentinel-0:26379,sentinel-1:26379)`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
+
 export function splitList(value: string): string[] {
   return value
     .split(',')
@@ -165,6 +194,45 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   REDIS_PASSWORD?: string;
+
+  @EnvVariable({
+    group: 'storage',
+    description:
+      'Redis Sentinel instead of `REDIS_ADDR`: comma-separated `host:port` of the sentinels; needs `REDIS_MASTER_NAME`. Failover is followed automatically.',
+    defaultLabel: 'unset: no Sentinel',
+    example: {
+      comment: [
+        'Redis high availability through Redis Sentinel (instead of REDIS_ADDR, not with it):',
+        'comma-separated host:port of the sentinels, e.g. redis-sentinel-0:26379,redis-sentinel-1:26379.',
+      ],
+    },
+  })
+  @IsOptional()
+  @IsHostPortList()
+  REDIS_SENTINELS?: string;
+
+  @EnvVariable({
+    group: 'storage',
+    description:
+      'The master group name the sentinels monitor (`sentinel monitor <name> …`); only with `REDIS_SENTINELS`.',
+    defaultLabel: 'unset',
+    example: { comment: ['The master name the sentinels monitor (required with REDIS_SENTINELS).'] },
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  REDIS_MASTER_NAME?: string;
+
+  @EnvVariable({
+    group: 'storage',
+    description:
+      "Password of the sentinels themselves (`requirepass` in sentinel.conf), if any; the master's is `REDIS_PASSWORD`.",
+    secret: true,
+    example: { comment: ['Password of the sentinels (not of the master: that is REDIS_PASSWORD), if any.'] },
+  })
+  @IsOptional()
+  @IsString()
+  REDIS_SENTINEL_PASSWORD?: string;
 
   @EnvVariable({
     group: 'storage',

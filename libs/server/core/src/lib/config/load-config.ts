@@ -4,8 +4,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseDotEnv } from 'dotenv';
 import { validateSync } from 'class-validator';
 import { parseCidr } from '@sentinel/net';
-import { AppConfig } from './app-config';
-import { ENV_VARIABLE_NAMES, EnvironmentVariables, INTEGER_VARIABLES, splitList } from './env.schema';
+import { AppConfig, type AppConfigValues } from './app-config';
+import { ENV_VARIABLE_NAMES, EnvironmentVariables, INTEGER_VARIABLES, parseHostPort, splitList } from './env.schema';
 
 /** A configuration problem: the process must not start. The message names every bad variable. */
 export class ConfigError extends Error {
@@ -46,6 +46,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     const message = constraints['isInt'] ?? Object.values(constraints)[0] ?? 'is invalid';
     problems.push(`${error.property}: ${message} (got ${JSON.stringify(truncate(got))})`);
   }
+  problems.push(...redisTopologyProblems(vars));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const production = vars.NODE_ENV === 'production';
@@ -61,9 +62,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   return new AppConfig({
     production,
     downstreamUrl: new URL(vars.DOWNSTREAM_URL),
-    redis: vars.REDIS_ADDR
-      ? { url: vars.REDIS_ADDR, password: vars.REDIS_PASSWORD || undefined, keyPrefix: vars.REDIS_KEY_PREFIX }
-      : { url: undefined, password: undefined, keyPrefix: vars.REDIS_KEY_PREFIX },
+    redis: redisConfig(vars),
     postgres: { dsn: vars.PG_DSN },
     dataDir,
     secrets: secrets.values,
@@ -94,6 +93,47 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     metrics: { host: vars.METRICS_HOST, port: vars.METRICS_PORT },
     logLevel: vars.LOG_LEVEL,
   });
+}
+
+/** One Redis topology: REDIS_ADDR alone, or REDIS_SENTINELS with REDIS_MASTER_NAME. */
+function redisTopologyProblems(vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  if (vars.REDIS_SENTINELS !== undefined) {
+    if (vars.REDIS_MASTER_NAME === undefined) {
+      problems.push('REDIS_MASTER_NAME: required with REDIS_SENTINELS (the name in `sentinel monitor <name> …`)');
+    }
+    if (vars.REDIS_ADDR !== undefined) {
+      problems.push('REDIS_ADDR: set either REDIS_ADDR (one Redis) or REDIS_SENTINELS (Redis Sentinel), not both');
+    }
+  } else {
+    if (vars.REDIS_MASTER_NAME !== undefined) {
+      problems.push('REDIS_MASTER_NAME: only meaningful with REDIS_SENTINELS, which is not set');
+    }
+    if (vars.REDIS_SENTINEL_PASSWORD !== undefined) {
+      problems.push('REDIS_SENTINEL_PASSWORD: only meaningful with REDIS_SENTINELS, which is not set');
+    }
+  }
+  return problems;
+}
+
+function redisConfig(vars: EnvironmentVariables): AppConfigValues['redis'] {
+  const keyPrefix = vars.REDIS_KEY_PREFIX;
+  const password = vars.REDIS_PASSWORD || undefined;
+  if (vars.REDIS_SENTINELS !== undefined && vars.REDIS_MASTER_NAME !== undefined) {
+    const nodes = splitList(vars.REDIS_SENTINELS).map((entry) => {
+      const node = parseHostPort(entry);
+      if (!node) throw new ConfigError([`REDIS_SENTINELS: invalid entry ${JSON.stringify(entry)}`]);
+      return node;
+    });
+    return {
+      url: undefined,
+      sentinel: { nodes, masterName: vars.REDIS_MASTER_NAME, password: vars.REDIS_SENTINEL_PASSWORD || undefined },
+      password,
+      keyPrefix,
+    };
+  }
+  if (vars.REDIS_ADDR) return { url: vars.REDIS_ADDR, password, keyPrefix };
+  return { url: undefined, password: undefined, keyPrefix };
 }
 
 function mergeDotEnv(

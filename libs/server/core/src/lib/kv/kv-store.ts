@@ -52,6 +52,12 @@ export interface KvStore {
   publish(channel: string, message: string): Promise<void>;
   /** Subscribes for the process lifetime; returns an unsubscribe function. */
   subscribe(channel: string, handler: KvMessageHandler): Promise<() => Promise<void>>;
+  /**
+   * `listener` runs each time the subscription connection is back after it was lost (a Redis
+   * restart, a network cut, a Sentinel failover): messages published meanwhile were missed.
+   * Returns a function that removes the listener. The in-process store never calls it.
+   */
+  onResubscribed(listener: () => void): () => void;
   ping(): Promise<void>;
   /** True when the adapter believes the backend is reachable right now. */
   isUp(): boolean;

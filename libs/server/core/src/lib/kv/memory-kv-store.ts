@@ -115,6 +115,11 @@ export class MemoryKvStore implements KvStore {
     };
   }
 
+  onResubscribed(): () => void {
+    // In-process: the subscription is never lost.
+    return () => undefined;
+  }
+
   async ping(): Promise<void> {
     /* always reachable */
   }

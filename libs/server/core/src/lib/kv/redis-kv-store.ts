@@ -11,8 +11,18 @@ if (ARGV[2] == '0' and g == false) or (ARGV[2] == '1' and g == ARGV[1]) then
 end
 return 0`;
 
+/** Redis Sentinel: ioredis asks these for the master of `masterName` and follows failovers. */
+export interface RedisSentinelOptions {
+  nodes: readonly { host: string; port: number }[];
+  masterName: string;
+  password?: string;
+}
+
 export interface RedisKvOptions {
-  url: string;
+  /** One Redis (REDIS_ADDR). Exactly one of `url` and `sentinel`. */
+  url?: string;
+  /** Redis Sentinel (REDIS_SENTINELS + REDIS_MASTER_NAME). */
+  sentinel?: RedisSentinelOptions;
   password?: string;
   keyPrefix: string;
   /** Per-command timeout; a dead Redis must not hold a request. */
@@ -29,14 +39,42 @@ export class RedisKvStore implements KvStore {
   private readonly client: Redis;
   private subscriber: Redis | undefined;
   private readonly handlers = new Map<string, Set<KvMessageHandler>>();
+  private readonly reconnectListeners = new Set<() => void>();
   private up = false;
+  private closed = false;
 
   constructor(private readonly options: RedisKvOptions) {
-    this.client = new Redis(options.url, this.connectionOptions());
-    this.client.on('ready', () => this.setUp(true));
-    this.client.on('end', () => this.setUp(false));
-    this.client.on('close', () => this.setUp(false));
-    this.client.on('error', (err: Error) => this.setUp(false, err));
+    if ((options.url === undefined) === (options.sentinel === undefined)) {
+      throw new Error('RedisKvStore needs exactly one of url and sentinel');
+    }
+    this.client = this.connect(this.connectionOptions());
+    // Up is what the connection's status says at each event: an 'error' while the connection
+    // stays ready (a sentinel that went away, a failed reconnect attempt of the failover detector)
+    // must not mark Redis down until the next 'ready' — there may be none.
+    const track = (error?: Error) => this.setUp(this.client.status === 'ready', error);
+    this.client.on('ready', () => track());
+    this.client.on('end', () => track());
+    this.client.on('close', () => track());
+    this.client.on('error', (err: Error) => track(err));
+  }
+
+  /** A connection to the one Redis, or to the current master through the sentinels. */
+  private connect(extra: RedisOptions): Redis {
+    const sentinel = this.options.sentinel;
+    if (!sentinel) return new Redis(this.options.url as string, extra);
+    return new Redis({
+      ...extra,
+      sentinels: sentinel.nodes.map((n) => ({ host: n.host, port: n.port })),
+      name: sentinel.masterName,
+      role: 'master',
+      sentinelPassword: sentinel.password || undefined,
+      // Subscribe to +switch-master on the sentinels: reconnect as soon as they promote a replica
+      // instead of waiting for the old master's socket to fail.
+      failoverDetector: true,
+      sentinelRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+      // A demoted master answers writes with READONLY: reconnect, which asks the sentinels again.
+      reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 1 : false),
+    });
   }
 
   private connectionOptions(): RedisOptions {
@@ -194,14 +232,31 @@ export class RedisKvStore implements KvStore {
 
   private ensureSubscriber(): Redis {
     if (!this.subscriber) {
-      // The subscriber keeps an offline queue: SUBSCRIBE is replayed when it reconnects.
-      this.subscriber = new Redis(this.options.url, {
+      // The subscriber keeps an offline queue: SUBSCRIBE is replayed when it reconnects (to the
+      // new master after a failover, with Sentinel).
+      const subscriber = this.connect({
         password: this.options.password || undefined,
         connectTimeout: 2_000,
         retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
         autoResubscribe: true,
       });
-      this.subscriber.on('error', () => undefined);
+      this.subscriber = subscriber;
+      let connectedBefore = false;
+      let lost = false;
+      subscriber.on('ready', () => {
+        const reconnected = connectedBefore && lost;
+        connectedBefore = true;
+        lost = false;
+        if (!reconnected) return;
+        // Messages published while the subscriber was away are gone: tell the listeners, once the
+        // SUBSCRIBE that ioredis replays right after 'ready' is through (PING is answered after it).
+        const notify = () => {
+          for (const l of this.reconnectListeners) l();
+        };
+        process.nextTick(() => void subscriber.ping().then(notify, notify));
+      });
+      subscriber.on('close', () => (lost = connectedBefore));
+      subscriber.on('error', () => undefined);
       this.subscriber.on('message', (channel: string, message: string) => {
         const set = this.handlers.get(channel);
         if (set) for (const h of set) h(message);
@@ -210,15 +265,21 @@ export class RedisKvStore implements KvStore {
     return this.subscriber;
   }
 
+  onResubscribed(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
   async ping(): Promise<void> {
     await this.client.ping();
   }
 
   isUp(): boolean {
-    return this.up && this.client.status === 'ready';
+    return !this.closed && this.client.status === 'ready';
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled([this.client.quit(), this.subscriber?.quit()]);
     this.client.disconnect();
     this.subscriber?.disconnect();
