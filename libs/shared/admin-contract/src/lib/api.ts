@@ -91,14 +91,23 @@ export interface BindingSummary {
   ruleKind: RuleKind;
   ruleEntries: string[];
   status: BindingStatus;
-  firstIp: string;
-  firstUsedAt: IsoDateTime;
+  /** Null for a key bound by an admin before its first use, until it is used. */
+  firstIp: string | null;
+  firstUsedAt: IsoDateTime | null;
   lastIp: string | null;
   lastUsedAt: IsoDateTime | null;
   note: string | null;
   interceptCount: number;
   createdAt: IsoDateTime;
   updatedAt: IsoDateTime;
+  /**
+   * The binding learns a request's new address while it holds fewer than its cap (`maxAddresses`,
+   * else the live `bindMaxAddresses`); false once an admin set its rule or banned it, or while the
+   * cap is 1.
+   */
+  learning: boolean;
+  /** This binding's own cap on learnt addresses (1–64); null = the live `bindMaxAddresses`. */
+  maxAddresses: number | null;
 }
 
 export type BindingListResponse = CursorPage<BindingSummary>;

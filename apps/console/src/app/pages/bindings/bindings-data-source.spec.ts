@@ -13,6 +13,8 @@ function binding(id: string): BindingSummary {
     status: 'active',
     firstIp: '10.0.0.1',
     firstUsedAt: '2026-01-01T00:00:00Z',
+    learning: false,
+    maxAddresses: null,
     lastIp: null,
     lastUsedAt: null,
     note: null,

@@ -18,6 +18,8 @@ const row: BindingSummary = {
   status: 'active',
   firstIp: '10.0.0.1',
   firstUsedAt: '2026-01-01T00:00:00Z',
+  learning: false,
+  maxAddresses: null,
   lastIp: '10.0.0.2',
   lastUsedAt: '2026-01-02T00:00:00Z',
   note: null,

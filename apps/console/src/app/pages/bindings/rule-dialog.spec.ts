@@ -61,6 +61,8 @@ describe('RuleDialog', () => {
     status: 'active',
     firstIp: '10.0.0.1',
     firstUsedAt: '2026-01-01T00:00:00Z',
+    learning: false,
+    maxAddresses: null,
     lastIp: null,
     lastUsedAt: null,
     note: null,

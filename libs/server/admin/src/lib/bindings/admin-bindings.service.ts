@@ -5,8 +5,10 @@ import type {
   BindingListResponse,
   BindingOperationResponse,
   BindingRuleState,
+  BindingSummary,
   RuleKind,
 } from '@sentinel/admin-contract';
+import { RuntimeSettings } from '@sentinel/server-settings';
 import {
   BindingNotFoundError,
   BindingService,
@@ -41,20 +43,29 @@ export class AdminBindingsService {
     private readonly logs: LogsRepository,
     private readonly audit: AuditService,
     private readonly auditRepo: AuditRepository,
+    private readonly settings: RuntimeSettings,
   ) {}
 
-  list(q: BindingListQuery): Promise<BindingListResponse> {
-    return this.query.list(q);
+  async list(q: BindingListQuery): Promise<BindingListResponse> {
+    const page = await this.query.list(q);
+    return { ...page, items: page.items.map((b) => this.withLearning(b)) };
   }
 
   async detail(ref: string): Promise<BindingDetailResponse> {
-    const binding = await this.query.get(ref);
-    if (!binding) throw AdminApiError.notFound(`No binding ${ref}.`);
+    const found = await this.query.get(ref);
+    if (!found) throw AdminApiError.notFound(`No binding ${ref}.`);
+    const binding = this.withLearning(found);
     const [recentIntercepts, auditHistory] = await Promise.all([
       this.logs.forToken(binding.tokenId, 50),
       this.auditRepo.forTarget('binding', [binding.id, binding.tokenId], 50),
     ]);
     return { binding, recentIntercepts, auditHistory };
+  }
+
+  /** `learning` as the proxy decides it: the stored flag and a cap above 1 (compileBinding). */
+  private withLearning(b: BindingSummary): BindingSummary {
+    const cap = b.maxAddresses ?? this.settings.current.bindMaxAddresses;
+    return b.learning && cap <= 1 ? { ...b, learning: false } : b;
   }
 
   unbind(ref: string, who: Who): Promise<BindingOperationResponse> {

@@ -18,19 +18,21 @@ interface SummaryRow {
   rule_kind: BindingSummary['ruleKind'];
   rule_entries: string[] | string;
   status: BindingSummary['status'];
-  first_ip: string;
-  first_used_at: Date | string;
+  first_ip: string | null;
+  first_used_at: Date | string | null;
   last_ip: string | null;
   last_used_at: Date | string | null;
   note: string | null;
   intercept_count: number | string;
   created_at: Date | string;
   updated_at: Date | string;
+  learning: boolean;
+  max_addresses: number | string | null;
 }
 
 const COLUMNS = `b.id::text AS id, b.token_hash, b.token_mask, b.rule_kind, b.rule_entries::text[] AS rule_entries,
   b.status, host(b.first_ip) AS first_ip, b.first_used_at, host(b.last_ip) AS last_ip, b.last_used_at, b.note,
-  b.intercept_count, b.created_at, b.updated_at`;
+  b.intercept_count, b.created_at, b.updated_at, b.learning, b.max_addresses`;
 
 /**
  * Each sort is one index walked in either direction (ties broken by id):
@@ -53,13 +55,16 @@ function toSummary(r: SummaryRow): BindingSummary {
     ruleEntries: pgArray(r.rule_entries),
     status: r.status,
     firstIp: r.first_ip,
-    firstUsedAt: iso(r.first_used_at) as string,
+    firstUsedAt: iso(r.first_used_at),
     lastIp: r.last_ip,
     lastUsedAt: iso(r.last_used_at),
     note: r.note,
     interceptCount: Number(r.intercept_count),
     createdAt: iso(r.created_at) as string,
     updatedAt: iso(r.updated_at) as string,
+    // The stored flag; AdminBindingsService narrows it by the live cap (learning needs a cap > 1).
+    learning: r.learning === true && r.status === 'active' && r.rule_kind !== 'all',
+    maxAddresses: r.max_addresses === null ? null : Number(r.max_addresses),
   };
 }
 

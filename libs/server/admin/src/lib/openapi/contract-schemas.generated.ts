@@ -834,10 +834,21 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
           "$ref": "#/components/schemas/BindingStatus"
         },
         "firstIp": {
-          "type": "string"
+          "description": "Null for a key bound by an admin before its first use, until it is used.",
+          "type": [
+            "string",
+            "null"
+          ]
         },
         "firstUsedAt": {
-          "$ref": "#/components/schemas/IsoDateTime"
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/IsoDateTime"
+            },
+            {
+              "type": "null"
+            }
+          ]
         },
         "lastIp": {
           "type": [
@@ -869,6 +880,17 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         },
         "updatedAt": {
           "$ref": "#/components/schemas/IsoDateTime"
+        },
+        "learning": {
+          "description": "The binding learns a request's new address while it holds fewer than its cap (`maxAddresses`,\nelse the live `bindMaxAddresses`); false once an admin set its rule or banned it, or while the\ncap is 1.",
+          "type": "boolean"
+        },
+        "maxAddresses": {
+          "description": "This binding's own cap on learnt addresses (1–64); null = the live `bindMaxAddresses`.",
+          "type": [
+            "number",
+            "null"
+          ]
         }
       },
       "required": [
@@ -885,7 +907,9 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "note",
         "interceptCount",
         "createdAt",
-        "updatedAt"
+        "updatedAt",
+        "learning",
+        "maxAddresses"
       ]
     },
     "DailyPoint": {
@@ -1127,7 +1151,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       "type": "string",
       "enum": [
         "banned",
-        "ip_not_allowed"
+        "ip_not_allowed",
+        "address_limit"
       ]
     },
     "IsoDateTime": {
@@ -1325,7 +1350,9 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "interceptRetentionDays",
         "alertBurstMax",
         "bindRatePerAddress",
-        "bindBurstPerAddress"
+        "bindBurstPerAddress",
+        "bindMaxAddresses",
+        "bindLearnWindowSeconds"
       ]
     },
     "SettingKeyParams": {
@@ -2243,6 +2270,102 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "value",
             "defaultValue"
           ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "bindMaxAddresses"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "bindLearnWindowSeconds"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
         }
       ]
     },
@@ -2422,6 +2545,14 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             },
             "bindBurstPerAddress": {
               "description": "First-use bindings one source address may make at once before the per-minute rate applies.",
+              "type": "number"
+            },
+            "bindMaxAddresses": {
+              "description": "How many addresses a first-use binding may learn (1 = the first one only, today's behaviour).\nA request from a new address while the binding holds fewer learns it; past it, 403\n`address_limit`. A binding's own `maxAddresses` overrides it.",
+              "type": "number"
+            },
+            "bindLearnWindowSeconds": {
+              "description": "A learning binding learns nothing new this long after its first use; 0 = no limit.",
               "type": "number"
             }
           }

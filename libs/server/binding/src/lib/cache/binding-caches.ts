@@ -20,9 +20,16 @@ export class BindingCaches extends BindingInvalidator implements OnModuleInit, O
   /**
    * Statements issued against each store, for the benchmark's commands-per-request figure:
    * `postgresReads` counts PostgreSQL statements (a lookup-or-bind, a race loser's re-read),
-   * `postgresInserts` the bindings those statements created.
+   * `postgresInserts` the bindings those statements created, `postgresLearns` the addresses learnt.
    */
-  readonly io = { redisLookups: 0, postgresReads: 0, postgresInserts: 0, staleRereads: 0, sharedLookups: 0 };
+  readonly io = {
+    redisLookups: 0,
+    postgresReads: 0,
+    postgresInserts: 0,
+    postgresLearns: 0,
+    staleRereads: 0,
+    sharedLookups: 0,
+  };
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(

@@ -12,10 +12,14 @@ interface BindingRow {
   rule_entries: string[] | string;
   status: BindingStatus;
   version: number | string;
+  learning: boolean;
+  max_addresses: number | string | null;
+  first_used_ms: number | string | null;
 }
 
 const COLUMNS = `id::text AS id, token_hash, token_mask, rule_kind,
-  rule_entries::text[] AS rule_entries, status, version`;
+  rule_entries::text[] AS rule_entries, status, version, learning, max_addresses,
+  (extract(epoch FROM first_used_at) * 1000)::float8 AS first_used_ms`;
 
 export function toState(row: BindingRow): BindingState {
   return {
@@ -26,6 +30,9 @@ export function toState(row: BindingRow): BindingState {
     ruleEntries: pgArray(row.rule_entries),
     status: row.status,
     version: Number(row.version),
+    learning: row.learning === true,
+    maxAddresses: row.max_addresses === null ? null : Number(row.max_addresses),
+    firstUsedMs: row.first_used_ms === null ? null : Math.round(Number(row.first_used_ms)),
   };
 }
 
@@ -52,8 +59,8 @@ const FIND_OR_BIND = {
   ), inserted AS (
     INSERT INTO token_bindings
       (token_hash, token_mask, rule_kind, rule_entries, status, first_ip, first_used_at,
-       last_ip, last_used_at, version)
-    SELECT $1::text, $2::text, 'single', $3::text[]::cidr[], 'active', $4::inet, now(), $4::inet, now(), 1
+       last_ip, last_used_at, version, learning)
+    SELECT $1::text, $2::text, 'single', $3::text[]::cidr[], 'active', $4::inet, now(), $4::inet, now(), 1, true
      WHERE NOT EXISTS (SELECT 1 FROM existing)
     ON CONFLICT (token_hash) DO NOTHING
     RETURNING ${COLUMNS}
@@ -61,6 +68,33 @@ const FIND_OR_BIND = {
   SELECT *, false AS created FROM existing
   UNION ALL
   SELECT *, true AS created FROM inserted`,
+};
+
+/**
+ * A learning binding learns one address, atomically across instances: ONE conditional UPDATE adds
+ * the entry only while the binding is still learning, under its cap (its own max_addresses, else
+ * the live setting $3) and inside its learning window ($4 seconds from first use; 0 = none). Two
+ * racing learners serialise on the row lock and the second re-checks the cap on the row the first
+ * committed (READ COMMITTED re-evaluates the WHERE clause), so no race can learn cap + 1. No lock
+ * is held past the statement. When nothing was learnt the current row comes back unchanged
+ * (`learnt: false`); it may predate a concurrent learner's commit, so the caller re-reads before it
+ * denies.
+ */
+const LEARN = {
+  name: 'sentinel_binding_learn',
+  text: `WITH learnt AS (
+    UPDATE token_bindings t
+       SET rule_kind = 'multiple', rule_entries = t.rule_entries || $2::cidr
+     WHERE t.token_hash = $1::text AND t.learning AND t.status = 'active' AND t.rule_kind <> 'all'
+       AND NOT ($2::cidr = ANY (t.rule_entries))
+       AND cardinality(t.rule_entries) < coalesce(t.max_addresses, $3::int)
+       AND ($4::int = 0 OR t.first_used_at IS NULL OR t.first_used_at + make_interval(secs => $4::int) > now())
+    RETURNING ${COLUMNS}
+  )
+  SELECT *, true AS learnt FROM learnt
+  UNION ALL
+  SELECT ${COLUMNS}, false AS learnt FROM token_bindings
+   WHERE token_hash = $1::text AND NOT EXISTS (SELECT 1 FROM learnt)`,
 };
 
 /** `{"a","b"}` literal for one row's cidr[] inside an unnest() of text. */
@@ -123,6 +157,25 @@ export class BindingRepository {
   }
 
   /**
+   * Learns `entry` for a learning binding if it is still under its cap (see LEARN): the row after
+   * the statement and whether this call added the entry; null when the token has no binding.
+   */
+  async learn(
+    tokenHash: string,
+    entry: string,
+    maxAddresses: number,
+    windowSeconds: number,
+  ): Promise<{ state: BindingState; learnt: boolean } | null> {
+    const rows = await this.prepared<BindingRow & { learnt: boolean }>(LEARN, [
+      tokenHash,
+      entry,
+      maxAddresses,
+      windowSeconds,
+    ]);
+    return rows.length > 0 ? { state: toState(rows[0]), learnt: rows[0].learnt === true } : null;
+  }
+
+  /**
    * A hot-path statement on PostgreSQL runs as a named prepared statement on the pool's
    * connection (parsed and planned once per connection instead of per call, and without TypeORM's
    * per-query runner). The embedded database shares one session between successive clients, where
@@ -147,7 +200,8 @@ export class BindingRepository {
     const rows = returning<BindingRow>(
       await this.db.query(
         `UPDATE token_bindings
-          SET rule_kind = $2, rule_entries = $3::text[]::cidr[], version = version + 1, updated_at = now()
+          SET rule_kind = $2, rule_entries = $3::text[]::cidr[], learning = false,
+              version = version + 1, updated_at = now()
         WHERE id = $1::bigint
         RETURNING ${COLUMNS}`,
         [id, kind, entries],
@@ -156,14 +210,26 @@ export class BindingRepository {
     return rows.length > 0 ? toState(rows[0]) : null;
   }
 
+  /** A ban also ends learning for good (an unban does not resume it). */
   async setStatus(id: string, status: BindingStatus): Promise<BindingState | null> {
     const rows = returning<BindingRow>(
       await this.db.query(
         `UPDATE token_bindings
-          SET status = $2, version = version + 1, updated_at = now()
+          SET status = $2, learning = learning AND $2 = 'active', version = version + 1, updated_at = now()
         WHERE id = $1::bigint
         RETURNING ${COLUMNS}`,
         [id, status],
+      ),
+    );
+    return rows.length > 0 ? toState(rows[0]) : null;
+  }
+
+  /** This binding's own cap on learnt addresses; null = the live setting again. */
+  async setMaxAddresses(id: string, maxAddresses: number | null): Promise<BindingState | null> {
+    const rows = returning<BindingRow>(
+      await this.db.query(
+        `UPDATE token_bindings SET max_addresses = $2::smallint WHERE id = $1::bigint RETURNING ${COLUMNS}`,
+        [id, maxAddresses],
       ),
     );
     return rows.length > 0 ? toState(rows[0]) : null;

@@ -52,7 +52,7 @@ export const en: Messages = {
     from: 'From',
     to: 'To',
     filters: 'Filters',
-    reasons: { ip_not_allowed: 'IP not allowed', banned: 'Banned' },
+    reasons: { ip_not_allowed: 'IP not allowed', banned: 'Banned', address_limit: 'Address limit reached' },
     ruleKinds: { single: 'Single', multiple: 'Multiple', all: 'All' },
     statuses: { active: 'Active', banned: 'Banned' },
     paginator: {
@@ -246,6 +246,8 @@ export const en: Messages = {
       alertBurstMax: 'Individual alerts per minute',
       bindRatePerAddress: 'New bindings per address per minute',
       bindBurstPerAddress: 'New bindings per address at once',
+      bindMaxAddresses: 'Addresses a binding may learn',
+      bindLearnWindowSeconds: 'Learning window (seconds)',
     },
     hints: {
       failsafeMode: 'What happens to new tokens while the database is down: closed refuses, open passes them unbound.',
@@ -266,6 +268,8 @@ export const en: Messages = {
       alertBurstMax: 'Across all instances; further alerts in that minute are folded into one digest.',
       bindRatePerAddress: 'First uses of unknown keys from one address (IPv6: its /64); past it, 429. 0 = no limit.',
       bindBurstPerAddress: 'How many first uses one address may make at once before the rate applies.',
+      bindMaxAddresses: 'A key learns up to this many addresses on use (1 = the first only); past it, 403.',
+      bindLearnWindowSeconds: 'After this long from first use a binding learns nothing new. 0 = no limit.',
     },
     sources: { environment: 'Environment default', override: 'Override' },
     defaultValue: (value) => `Default: ${value}`,

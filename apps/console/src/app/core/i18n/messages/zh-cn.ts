@@ -52,7 +52,7 @@ export const zhCN: Messages = {
     from: '开始',
     to: '结束',
     filters: '筛选',
-    reasons: { ip_not_allowed: 'IP 不允许', banned: '已封禁' },
+    reasons: { ip_not_allowed: 'IP 不允许', banned: '已封禁', address_limit: '地址数已达上限' },
     ruleKinds: { single: '单个', multiple: '多个', all: '全部' },
     statuses: { active: '正常', banned: '已封禁' },
     paginator: {
@@ -243,6 +243,8 @@ export const zhCN: Messages = {
       alertBurstMax: '每分钟单独告警数',
       bindRatePerAddress: '每个地址每分钟新绑定数',
       bindBurstPerAddress: '每个地址突发新绑定数',
+      bindMaxAddresses: '每个绑定可学习的地址数',
+      bindLearnWindowSeconds: '学习窗口（秒）',
     },
     hints: {
       failsafeMode: '数据库不可用时如何处理新令牌：关闭即拒绝，开启即未绑定放行。',
@@ -263,6 +265,8 @@ export const zhCN: Messages = {
       alertBurstMax: '所有实例合计；该分钟内其余告警合并为一条摘要。',
       bindRatePerAddress: '同一地址（IPv6 按 /64）首次使用未知密钥的速率；超过则返回 429。0 表示不限。',
       bindBurstPerAddress: '速率生效前同一地址可一次性完成的首次绑定数。',
+      bindMaxAddresses: '密钥在使用中最多学习这么多地址（1 = 仅首个）；超过则返回 403。',
+      bindLearnWindowSeconds: '首次使用后经过这么久，绑定不再学习新地址。0 表示不限。',
     },
     sources: { environment: '环境默认值', override: '已覆盖' },
     defaultValue: (value) => `默认值：${value}`,
