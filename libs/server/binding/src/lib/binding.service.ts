@@ -19,6 +19,13 @@ export interface BindingChange {
 
 const TOKEN_HASH = /^[0-9a-f]{64}$/;
 
+export interface PrebindOutcome {
+  tokenHash: string;
+  id: string;
+  tokenMask: string;
+  outcome: 'created' | 'conflict' | 'replaced';
+}
+
 /**
  * Admin operations on bindings. Each one commits, then invalidates every instance's caches
  * before it returns, so no request is decided by the old binding afterwards.
@@ -49,6 +56,22 @@ export class BindingService {
     const after = await this.repo.updateRule(before.id, kind, normalised);
     if (!after) throw new BindingNotFoundError(ref);
     return { before, after, propagated: await this.invalidate(after.tokenHash) };
+  }
+
+  /**
+   * Binds tokens (ids and masks; the keys never reach this layer) before their first use with an
+   * admin's rule. Replaced bindings are invalidated on every instance before this returns; newly
+   * created ones had nothing cached (a miss everywhere is what a first use is).
+   */
+  async prebind(
+    tokens: readonly { tokenHash: string; tokenMask: string }[],
+    rule: { kind: RuleKind; entries: readonly string[]; maxAddresses: number | null; label: string | null },
+    replace: boolean,
+  ): Promise<{ outcomes: PrebindOutcome[]; propagated: Propagation }> {
+    const entries = normaliseRule(rule.kind, rule.entries);
+    const outcomes = await this.repo.prebind(tokens, { ...rule, entries }, replace);
+    const replaced = outcomes.filter((o) => o.outcome === 'replaced').map((o) => o.tokenHash);
+    return { outcomes, propagated: await this.caches.invalidate(replaced) };
   }
 
   async ban(ref: string): Promise<BindingChange> {

@@ -108,6 +108,8 @@ export interface BindingSummary {
   learning: boolean;
   /** This binding's own cap on learnt addresses (1–64); null = the live `bindMaxAddresses`. */
   maxAddresses: number | null;
+  /** Who the key belongs to (owner, team), at most 100 characters; null = none. */
+  label: string | null;
 }
 
 export type BindingListResponse = CursorPage<BindingSummary>;
@@ -131,6 +133,66 @@ export interface SetRuleRequest extends BindingRef {
   ruleKind: RuleKind;
   /** IPs or CIDRs; `all` takes none. Normalised by the server (canonical, de-duplicated). */
   entries: string[];
+}
+
+/** Most keys one pre-binding call takes. */
+export const MAX_PREBIND_KEYS = 1_000;
+export const MAX_LABEL_LENGTH = 100;
+export const MAX_NOTE_LENGTH = 1_000;
+/** Bounds of a binding's own `maxAddresses` (and of the `bindMaxAddresses` setting). */
+export const MAX_ADDRESSES_BOUNDS = { min: 1, max: 64 } as const;
+
+/**
+ * `POST bindings`: binds keys before their first use. The raw keys travel only in this body (over
+ * HTTPS); the server keeps their HMAC token id and mask, never the key. A key's first request from
+ * inside the rule is allowed; from elsewhere it is refused (never a first-use bind).
+ */
+export interface PrebindRequest {
+  /** Raw relay keys (`sk-…`), at most MAX_PREBIND_KEYS; normalised like the proxy does. */
+  keys: string[];
+  ruleKind: RuleKind;
+  /** IPs or CIDRs; `all` takes none. */
+  entries: string[];
+  label?: string;
+  /**
+   * The binding's own cap on addresses: above 1 the binding also learns new addresses on use, up
+   * to it (otherwise a pre-bound binding does not learn).
+   */
+  maxAddresses?: number;
+  /** Overwrite keys that are already bound (default false: they are reported as conflicts). */
+  replace?: boolean;
+}
+
+/** One key of a pre-binding call, named by its position in `keys`, binding id and mask only. */
+export interface PrebindItem {
+  index: number;
+  id: string;
+  tokenMask: string;
+}
+
+export interface PrebindInvalidItem {
+  index: number;
+  /** Why the key was refused; never contains the key. */
+  message: string;
+}
+
+export interface PrebindResponse {
+  created: PrebindItem[];
+  /** Already bound and left as they were (replace: false). */
+  conflicts: PrebindItem[];
+  /** Already bound and overwritten (replace: true). */
+  replaced: PrebindItem[];
+  invalid: PrebindInvalidItem[];
+  /** 'local' when Redis was unreachable for the replaced keys' invalidation. */
+  propagated: 'all-instances' | 'local';
+}
+
+/**
+ * `POST bindings/lookup`: find a binding by its raw key. A POST so that the key never appears in
+ * a URL or an access log; audited, because the answer reveals whether a key is bound.
+ */
+export interface BindingLookupRequest {
+  key: string;
 }
 
 export interface BindingRuleState {

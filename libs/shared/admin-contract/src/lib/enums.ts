@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = [
   'binding.set_rule',
   'binding.ban',
   'binding.unban',
+  'binding.prebind',
+  'binding.lookup',
   'settings.update',
   'settings.reset',
   'alert.test',

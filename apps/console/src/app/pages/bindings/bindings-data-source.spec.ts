@@ -15,6 +15,7 @@ function binding(id: string): BindingSummary {
     firstUsedAt: '2026-01-01T00:00:00Z',
     learning: false,
     maxAddresses: null,
+    label: null,
     lastIp: null,
     lastUsedAt: null,
     note: null,

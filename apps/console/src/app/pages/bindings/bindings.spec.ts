@@ -20,6 +20,7 @@ const row: BindingSummary = {
   firstUsedAt: '2026-01-01T00:00:00Z',
   learning: false,
   maxAddresses: null,
+  label: null,
   lastIp: '10.0.0.2',
   lastUsedAt: '2026-01-02T00:00:00Z',
   note: null,

@@ -63,6 +63,7 @@ describe('RuleDialog', () => {
     firstUsedAt: '2026-01-01T00:00:00Z',
     learning: false,
     maxAddresses: null,
+    label: null,
     lastIp: null,
     lastUsedAt: null,
     note: null,

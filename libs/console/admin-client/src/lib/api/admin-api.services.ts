@@ -12,6 +12,8 @@ import type {
   BindingListResponse,
   BindingOperationResponse,
   DashboardResponse,
+  PrebindRequest,
+  PrebindResponse,
   LogExportQuery,
   LogListResponse,
   LogQuery,
@@ -70,6 +72,16 @@ export class BindingsApi {
   /** By numeric id or 64-hex token id. */
   detail(id: string): Observable<BindingDetailResponse> {
     return this.http.get<BindingDetailResponse>(this.url('bindingDetail', { id }));
+  }
+
+  /** Pre-bind raw keys before their first use (sent in the body over HTTPS, never kept here). */
+  prebind(request: PrebindRequest): Observable<PrebindResponse> {
+    return this.http.post<PrebindResponse>(this.url('bindings'), request);
+  }
+
+  /** Find a binding by its raw key: POSTed, so the key is in no URL; 404 when it is not bound. */
+  lookup(key: string): Observable<BindingDetailResponse> {
+    return this.http.post<BindingDetailResponse>(this.url('bindingLookup'), { key });
   }
 
   unbind(id: string): Observable<BindingOperationResponse> {

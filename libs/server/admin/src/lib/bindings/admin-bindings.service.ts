@@ -6,13 +6,20 @@ import type {
   BindingOperationResponse,
   BindingRuleState,
   BindingSummary,
+  PrebindInvalidItem,
+  PrebindItem,
+  PrebindRequest,
+  PrebindResponse,
   RuleKind,
 } from '@sentinel/admin-contract';
+import { normaliseRelayKey } from '@sentinel/server-proxy';
 import { RuntimeSettings } from '@sentinel/server-settings';
 import {
   BindingNotFoundError,
   BindingService,
   RuleValidationError,
+  TokenIdentifier,
+  maskToken,
   type BindingChange,
   type BindingState,
 } from '@sentinel/server-binding';
@@ -44,6 +51,7 @@ export class AdminBindingsService {
     private readonly audit: AuditService,
     private readonly auditRepo: AuditRepository,
     private readonly settings: RuntimeSettings,
+    private readonly tokens: TokenIdentifier,
   ) {}
 
   async list(q: BindingListQuery): Promise<BindingListResponse> {
@@ -60,6 +68,110 @@ export class AdminBindingsService {
       this.auditRepo.forTarget('binding', [binding.id, binding.tokenId], 50),
     ]);
     return { binding, recentIntercepts, auditHistory };
+  }
+
+  /**
+   * Pre-binds keys: each is normalised as the proxy normalises a request's key and turned into its
+   * token id here; only ids and masks go further (storage, audit, the answer). One audit row per
+   * binding created or replaced.
+   */
+  async prebind(req: PrebindRequest, who: Who): Promise<PrebindResponse> {
+    const invalid: PrebindInvalidItem[] = [];
+    const indexOf = new Map<string, number>();
+    const tokens: { tokenHash: string; tokenMask: string }[] = [];
+    req.keys.forEach((raw, index) => {
+      const k = normaliseRelayKey(raw);
+      if (!k.ok) return void invalid.push({ index, message: k.message });
+      const tokenHash = this.tokens.idOf(k.bindingKey);
+      const first = indexOf.get(tokenHash);
+      if (first !== undefined) return void invalid.push({ index, message: `the same key as keys[${first}]` });
+      indexOf.set(tokenHash, index);
+      tokens.push({ tokenHash, tokenMask: maskToken(k.key) });
+    });
+    const rule = {
+      kind: req.ruleKind,
+      entries: req.entries.map((e) => e.trim()),
+      maxAddresses: req.maxAddresses ?? null,
+      label: req.label?.trim() || null,
+    };
+    let result: Awaited<ReturnType<BindingService['prebind']>>;
+    try {
+      result = await this.bindings.prebind(tokens, rule, req.replace === true);
+    } catch (e) {
+      if (e instanceof RuleValidationError) {
+        throw AdminApiError.validation([{ field: 'entries', messages: [e.message] }], e.message);
+      }
+      throw e;
+    }
+    const response: PrebindResponse = {
+      created: [],
+      conflicts: [],
+      replaced: [],
+      invalid,
+      propagated: result.propagated,
+    };
+    const reported = new Set<string>();
+    for (const o of result.outcomes) {
+      const index = indexOf.get(o.tokenHash);
+      if (index === undefined) continue;
+      reported.add(o.tokenHash);
+      const item: PrebindItem = { index, id: o.id, tokenMask: o.tokenMask };
+      (o.outcome === 'created'
+        ? response.created
+        : o.outcome === 'replaced'
+          ? response.replaced
+          : response.conflicts
+      ).push(item);
+    }
+    // Bound by a first use between the statement's snapshot and its insert: a conflict too.
+    for (const t of tokens) {
+      if (reported.has(t.tokenHash)) continue;
+      const now = await this.bindings.find(t.tokenHash);
+      if (now)
+        response.conflicts.push({ index: indexOf.get(t.tokenHash) as number, id: now.id, tokenMask: now.tokenMask });
+    }
+    for (const list of [response.created, response.conflicts, response.replaced])
+      list.sort((a, b) => a.index - b.index);
+    invalid.sort((a, b) => a.index - b.index);
+    const after = {
+      ruleKind: rule.kind,
+      ruleEntries: rule.entries,
+      label: rule.label,
+      maxAddresses: rule.maxAddresses,
+    };
+    await this.audit.recordMany(
+      result.outcomes
+        .filter((o) => o.outcome !== 'conflict')
+        .map((o) => ({
+          actor: who.actor,
+          action: 'binding.prebind' as const,
+          targetType: 'binding' as const,
+          targetId: o.id,
+          before: o.outcome === 'replaced' ? { tokenId: o.tokenHash, tokenMask: o.tokenMask, replaced: true } : null,
+          after: { tokenId: o.tokenHash, tokenMask: o.tokenMask, ...after },
+          ip: who.ip,
+        })),
+    );
+    return response;
+  }
+
+  /** Find by raw key; audited whether or not the key is bound (the answer reveals which). */
+  async lookup(rawKey: string, who: Who): Promise<BindingDetailResponse> {
+    const k = normaliseRelayKey(rawKey);
+    if (!k.ok)
+      throw AdminApiError.validation([{ field: 'key', messages: [k.message] }], `The key is not valid: ${k.message}.`);
+    const tokenHash = this.tokens.idOf(k.bindingKey);
+    const found = await this.query.get(tokenHash);
+    await this.audit.record({
+      actor: who.actor,
+      action: 'binding.lookup',
+      targetType: 'binding',
+      targetId: found?.id ?? null,
+      after: { found: found !== null, tokenMask: found?.tokenMask ?? maskToken(k.key) },
+      ip: who.ip,
+    });
+    if (!found) throw AdminApiError.notFound('No binding for this key.');
+    return this.detail(found.id);
   }
 
   /** `learning` as the proxy decides it: the stored flag and a cap above 1 (compileBinding). */

@@ -28,11 +28,12 @@ interface SummaryRow {
   updated_at: Date | string;
   learning: boolean;
   max_addresses: number | string | null;
+  label: string | null;
 }
 
 const COLUMNS = `b.id::text AS id, b.token_hash, b.token_mask, b.rule_kind, b.rule_entries::text[] AS rule_entries,
   b.status, host(b.first_ip) AS first_ip, b.first_used_at, host(b.last_ip) AS last_ip, b.last_used_at, b.note,
-  b.intercept_count, b.created_at, b.updated_at, b.learning, b.max_addresses`;
+  b.intercept_count, b.created_at, b.updated_at, b.learning, b.max_addresses, b.label`;
 
 /**
  * Each sort is one index walked in either direction (ties broken by id):
@@ -65,6 +66,7 @@ function toSummary(r: SummaryRow): BindingSummary {
     // The stored flag; AdminBindingsService narrows it by the live cap (learning needs a cap > 1).
     learning: r.learning === true && r.status === 'active' && r.rule_kind !== 'all',
     maxAddresses: r.max_addresses === null ? null : Number(r.max_addresses),
+    label: r.label,
   };
 }
 

@@ -5,7 +5,12 @@ import {
   MAX_RULE_ENTRIES,
   RULE_KINDS,
   SORT_ORDERS,
+  MAX_ADDRESSES_BOUNDS,
+  MAX_LABEL_LENGTH,
+  MAX_PREBIND_KEYS,
   type BindingListQuery,
+  type BindingLookupRequest,
+  type PrebindRequest,
   type BindingRef,
   type BindingSortField,
   type BindingStatus,
@@ -16,7 +21,9 @@ import {
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
@@ -103,4 +110,45 @@ export class SetRuleDto extends BindingRefDto implements SetRuleRequest {
   @ArrayMaxSize(MAX_RULE_ENTRIES)
   @IsRuleEntries()
   entries!: string[];
+}
+
+/** Longest raw key accepted in a body (the proxy refuses keys over 128 characters after `sk-`). */
+const MAX_RAW_KEY_LENGTH = 200;
+
+export class PrebindDto implements PrebindRequest {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_PREBIND_KEYS)
+  @IsString({ each: true, message: 'every key must be a string' })
+  @MaxLength(MAX_RAW_KEY_LENGTH, { each: true, message: `every key must be at most ${MAX_RAW_KEY_LENGTH} characters` })
+  keys!: string[];
+
+  @IsIn(RULE_KINDS)
+  ruleKind!: RuleKind;
+
+  @IsArray()
+  @ArrayMaxSize(MAX_RULE_ENTRIES)
+  @IsRuleEntries()
+  entries!: string[];
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_LENGTH)
+  label?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(MAX_ADDRESSES_BOUNDS.min)
+  @Max(MAX_ADDRESSES_BOUNDS.max)
+  maxAddresses?: number;
+
+  @IsOptional()
+  @IsBoolean()
+  replace?: boolean;
+}
+
+export class BindingLookupDto implements BindingLookupRequest {
+  @IsString({ message: 'key must be a string' })
+  @MaxLength(MAX_RAW_KEY_LENGTH, { message: `key must be at most ${MAX_RAW_KEY_LENGTH} characters` })
+  key!: string;
 }

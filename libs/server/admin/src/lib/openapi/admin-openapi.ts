@@ -108,12 +108,17 @@ export function dtoSchema(
   for (const [prop, list] of byProp) {
     const s: JsonSchema = {};
     const itemEnum: unknown[] = [];
+    const items: JsonSchema = {};
     for (const m of list) {
       if (m.type === ValidationTypes.CONDITIONAL_VALIDATION) continue;
       const c = m.constraints ?? [];
       switch (m.name) {
         case 'isString':
-          s.type = 'string';
+          if (m.each) items.type = 'string';
+          else s.type = 'string';
+          break;
+        case 'isBoolean':
+          s.type = 'boolean';
           break;
         case 'isInt':
           s.type = 'integer';
@@ -125,6 +130,11 @@ export function dtoSchema(
           s.maximum = c[0];
           break;
         case 'maxLength':
+          if (m.each) {
+            items.type = 'string';
+            items.maxLength = c[0];
+            break;
+          }
           s.type = 'string';
           s.maxLength = c[0];
           break;
@@ -146,6 +156,9 @@ export function dtoSchema(
         case 'arrayMaxSize':
           s.maxItems = c[0];
           break;
+        case 'arrayMinSize':
+          s.minItems = c[0];
+          break;
         case 'isObject':
           s.type = 'object';
           break;
@@ -164,6 +177,7 @@ export function dtoSchema(
       }
     }
     if (itemEnum.length) s.items = { enum: itemEnum };
+    else if (Object.keys(items).length) s.items = items;
     properties[prop] = s;
     if (!list.some((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION)) required.push(prop);
   }

@@ -45,6 +45,28 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       },
       "public": false
     },
+    "prebind": {
+      "method": "POST",
+      "path": "bindings",
+      "body": {
+        "$ref": "#/components/schemas/PrebindRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/PrebindResponse"
+      },
+      "public": false
+    },
+    "lookupBinding": {
+      "method": "POST",
+      "path": "bindings/lookup",
+      "body": {
+        "$ref": "#/components/schemas/BindingLookupRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/BindingDetailResponse"
+      },
+      "public": false
+    },
     "unbind": {
       "method": "POST",
       "path": "bindings/unbind",
@@ -486,6 +508,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "binding.set_rule",
         "binding.ban",
         "binding.unban",
+        "binding.prebind",
+        "binding.lookup",
         "settings.update",
         "settings.reset",
         "alert.test",
@@ -719,6 +743,18 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "total"
       ]
     },
+    "BindingLookupRequest": {
+      "description": "`POST bindings/lookup`: find a binding by its raw key. A POST so that the key never appears in\na URL or an access log; audited, because the answer reveals whether a key is bound.",
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "key"
+      ]
+    },
     "BindingOperationResponse": {
       "type": "object",
       "properties": {
@@ -891,6 +927,13 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "number",
             "null"
           ]
+        },
+        "label": {
+          "description": "Who the key belongs to (owner, team), at most 100 characters; null = none.",
+          "type": [
+            "string",
+            "null"
+          ]
         }
       },
       "required": [
@@ -909,7 +952,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "createdAt",
         "updatedAt",
         "learning",
-        "maxAddresses"
+        "maxAddresses",
+        "label"
       ]
     },
     "DailyPoint": {
@@ -1298,6 +1342,127 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       "type": "object",
       "properties": {},
       "additionalProperties": {}
+    },
+    "PrebindInvalidItem": {
+      "type": "object",
+      "properties": {
+        "index": {
+          "type": "number"
+        },
+        "message": {
+          "description": "Why the key was refused; never contains the key.",
+          "type": "string"
+        }
+      },
+      "required": [
+        "index",
+        "message"
+      ]
+    },
+    "PrebindItem": {
+      "description": "One key of a pre-binding call, named by its position in `keys`, binding id and mask only.",
+      "type": "object",
+      "properties": {
+        "index": {
+          "type": "number"
+        },
+        "id": {
+          "type": "string"
+        },
+        "tokenMask": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "index",
+        "id",
+        "tokenMask"
+      ]
+    },
+    "PrebindRequest": {
+      "description": "`POST bindings`: binds keys before their first use. The raw keys travel only in this body (over\nHTTPS); the server keeps their HMAC token id and mask, never the key. A key's first request from\ninside the rule is allowed; from elsewhere it is refused (never a first-use bind).",
+      "type": "object",
+      "properties": {
+        "keys": {
+          "description": "Raw relay keys (`sk-…`), at most MAX_PREBIND_KEYS; normalised like the proxy does.",
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "ruleKind": {
+          "$ref": "#/components/schemas/RuleKind"
+        },
+        "entries": {
+          "description": "IPs or CIDRs; `all` takes none.",
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "label": {
+          "type": "string"
+        },
+        "maxAddresses": {
+          "description": "The binding's own cap on addresses: above 1 the binding also learns new addresses on use, up\nto it (otherwise a pre-bound binding does not learn).",
+          "type": "number"
+        },
+        "replace": {
+          "description": "Overwrite keys that are already bound (default false: they are reported as conflicts).",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "keys",
+        "ruleKind",
+        "entries"
+      ]
+    },
+    "PrebindResponse": {
+      "type": "object",
+      "properties": {
+        "created": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/PrebindItem"
+          }
+        },
+        "conflicts": {
+          "description": "Already bound and left as they were (replace: false).",
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/PrebindItem"
+          }
+        },
+        "replaced": {
+          "description": "Already bound and overwritten (replace: true).",
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/PrebindItem"
+          }
+        },
+        "invalid": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/PrebindInvalidItem"
+          }
+        },
+        "propagated": {
+          "description": "'local' when Redis was unreachable for the replaced keys' invalidation.",
+          "type": "string",
+          "enum": [
+            "all-instances",
+            "local"
+          ]
+        }
+      },
+      "required": [
+        "created",
+        "conflicts",
+        "replaced",
+        "invalid",
+        "propagated"
+      ]
     },
     "RuleKind": {
       "type": "string",

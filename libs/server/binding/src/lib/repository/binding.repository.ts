@@ -224,6 +224,63 @@ export class BindingRepository {
     return rows.length > 0 ? toState(rows[0]) : null;
   }
 
+  /**
+   * Binds keys before their first use, in one statement: a row per token id with the admin's rule
+   * and no first use yet. Without `replace`, an already bound token is left as it is and reported
+   * as a conflict; with it, its rule, cap, label and learning are overwritten (status and history
+   * kept). Token ids must be distinct.
+   */
+  async prebind(
+    tokens: readonly { tokenHash: string; tokenMask: string }[],
+    rule: { kind: RuleKind; entries: readonly string[]; maxAddresses: number | null; label: string | null },
+    replace: boolean,
+  ): Promise<{ tokenHash: string; id: string; tokenMask: string; outcome: 'created' | 'conflict' | 'replaced' }[]> {
+    if (tokens.length === 0) return [];
+    const learning = rule.maxAddresses !== null && rule.maxAddresses > 1 && rule.kind !== 'all';
+    const onConflict = replace
+      ? `DO UPDATE SET rule_kind = EXCLUDED.rule_kind, rule_entries = EXCLUDED.rule_entries,
+           learning = EXCLUDED.learning, max_addresses = EXCLUDED.max_addresses, label = EXCLUDED.label`
+      : 'DO NOTHING';
+    const rows: { token_hash: string; id: string; token_mask: string; outcome: string }[] = await this.db.query(
+      `WITH v AS (
+         SELECT * FROM unnest($1::text[], $2::text[]) AS v(h, m)
+       ), before AS (
+         SELECT t.token_hash, t.id FROM token_bindings t JOIN v ON t.token_hash = v.h
+       ), written AS (
+         INSERT INTO token_bindings
+           (token_hash, token_mask, rule_kind, rule_entries, status, first_ip, first_used_at, last_ip,
+            last_used_at, learning, max_addresses, label)
+         SELECT v.h, v.m, $3::text, $4::text[]::cidr[], 'active', NULL, NULL, NULL, NULL, $5::boolean,
+                $6::smallint, $7::text
+           FROM v
+         ON CONFLICT (token_hash) ${onConflict}
+         RETURNING token_hash, id::text AS id, token_mask
+       )
+       SELECT w.token_hash, w.id, w.token_mask,
+              CASE WHEN b.token_hash IS NULL THEN 'created' ELSE 'replaced' END AS outcome
+         FROM written w LEFT JOIN before b ON b.token_hash = w.token_hash
+       UNION ALL
+       SELECT t.token_hash, t.id::text, t.token_mask, 'conflict'
+         FROM token_bindings t JOIN before b ON b.token_hash = t.token_hash
+        WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.token_hash = t.token_hash)`,
+      [
+        tokens.map((t) => t.tokenHash),
+        tokens.map((t) => t.tokenMask),
+        rule.kind,
+        rule.entries,
+        learning,
+        rule.maxAddresses,
+        rule.label,
+      ],
+    );
+    return rows.map((r) => ({
+      tokenHash: r.token_hash,
+      id: r.id,
+      tokenMask: r.token_mask,
+      outcome: r.outcome as 'created' | 'conflict' | 'replaced',
+    }));
+  }
+
   /** This binding's own cap on learnt addresses; null = the live setting again. */
   async setMaxAddresses(id: string, maxAddresses: number | null): Promise<BindingState | null> {
     const rows = returning<BindingRow>(
@@ -258,7 +315,9 @@ export class BindingRepository {
           ORDER BY t.token_hash FOR NO KEY UPDATE OF t
        )
        UPDATE token_bindings t
-          SET last_used_at = l.at, last_ip = l.ip::inet
+          SET last_used_at = l.at, last_ip = l.ip::inet,
+              -- a pre-bound key's first use (admin-bound before it was ever used)
+              first_ip = coalesce(t.first_ip, l.ip::inet), first_used_at = coalesce(t.first_used_at, l.at)
          FROM locked l
         WHERE t.id = l.id AND (t.last_used_at IS NULL OR t.last_used_at < l.at)`,
       [touches.map((t) => t.tokenHash), touches.map((t) => t.ip), touches.map((t) => t.at.toISOString())],

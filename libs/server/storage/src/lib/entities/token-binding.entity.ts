@@ -17,6 +17,8 @@ import { ruleKindCheckSql, ruleShapeCheckSql } from './rule-kind-sql';
 @Check('ck_token_bindings_status', `status IN ('active', 'banned')`)
 @Check('ck_token_bindings_rule_shape', ruleShapeCheckSql())
 @Check('ck_token_bindings_max_addresses', 'max_addresses BETWEEN 1 AND 64')
+@Check('ck_token_bindings_label', 'char_length(label) <= 100')
+@Check('ck_token_bindings_note', 'char_length(note) <= 1000')
 @Index('ix_token_bindings_last_used_key', { synchronize: false })
 @Index('ix_token_bindings_created', { synchronize: false })
 @Index('ix_token_bindings_intercepts', { synchronize: false })
@@ -24,6 +26,7 @@ import { ruleKindCheckSql, ruleShapeCheckSql } from './rule-kind-sql';
 @Index('ix_token_bindings_mask_prefix', { synchronize: false })
 @Index('ix_token_bindings_retention', { synchronize: false })
 @Index('ix_token_bindings_token_hash_prefix', { synchronize: false })
+@Index('ix_token_bindings_label', { synchronize: false })
 export class TokenBindingEntity {
   /** bigserial; a string because int8 may exceed 2^53. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_token_bindings' })
@@ -72,8 +75,13 @@ export class TokenBindingEntity {
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
 
+  /** At most 1,000 characters. */
   @Column({ name: 'note', type: 'text', nullable: true })
   note!: string | null;
+
+  /** Who the key belongs to (owner, team), at most 100 characters. */
+  @Column({ name: 'label', type: 'text', nullable: true })
+  label!: string | null;
 
   /**
    * intercept_logs rows with this token id, kept by triggers on intercept_logs (insert/delete)

@@ -3,6 +3,7 @@ import { TokenIdPrefixIndex1795400000000 } from './1795400000000-TokenIdPrefixIn
 import { AdminAtScale1795500000000 } from './1795500000000-AdminAtScale';
 import { InterceptRequestIdUnique1795600000000 } from './1795600000000-InterceptRequestIdUnique';
 import { LearningBindings1795700000000 } from './1795700000000-LearningBindings';
+import { BindingLabels1795800000000 } from './1795800000000-BindingLabels';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const STORAGE_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const STORAGE_MIGRATIONS = [
   AdminAtScale1795500000000,
   InterceptRequestIdUnique1795600000000,
   LearningBindings1795700000000,
+  BindingLabels1795800000000,
 ];

@@ -218,6 +218,8 @@ export const en: Messages = {
       'binding.set_rule': 'Rule changed',
       'binding.ban': 'Ban',
       'binding.unban': 'Unban',
+      'binding.prebind': 'Pre-bind',
+      'binding.lookup': 'Find by key',
       'settings.update': 'Settings changed',
       'settings.reset': 'Setting reset',
       'alert.test': 'Test alert sent',

@@ -215,6 +215,8 @@ export const zhCN: Messages = {
       'binding.set_rule': '修改规则',
       'binding.ban': '封禁',
       'binding.unban': '解封',
+      'binding.prebind': '预绑定',
+      'binding.lookup': '按密钥查找',
       'settings.update': '修改设置',
       'settings.reset': '重置设置',
       'alert.test': '发送测试告警',
