@@ -19,6 +19,21 @@ export interface BindingChange {
 
 const TOKEN_HASH = /^[0-9a-f]{64}$/;
 
+/** Ids per statement of a bulk operation. */
+const BULK_BATCH = 1_000;
+
+export type BulkChange =
+  | { action: 'ban' | 'unban' | 'unbind' }
+  | { action: 'set_label'; label: string | null }
+  | { action: 'set_max_addresses'; maxAddresses: number | null };
+
+export interface BulkOutcome {
+  changed: { before: BindingState & { label: string | null }; after: BindingState | null }[];
+  /** Ids of batches whose statement failed, with the reason. */
+  failed: { id: string; reason: string }[];
+  propagated: Propagation;
+}
+
 export interface PrebindOutcome {
   tokenHash: string;
   id: string;
@@ -72,6 +87,37 @@ export class BindingService {
     const outcomes = await this.repo.prebind(tokens, { ...rule, entries }, replace);
     const replaced = outcomes.filter((o) => o.outcome === 'replaced').map((o) => o.tokenHash);
     return { outcomes, propagated: await this.caches.invalidate(replaced) };
+  }
+
+  /**
+   * One action on many bindings: batched statements, then ONE invalidation broadcast for every
+   * binding whose decision changed, awaited before this returns (labels change no decision).
+   */
+  async bulk(ids: readonly string[], change: BulkChange): Promise<BulkOutcome> {
+    const changed: BulkOutcome['changed'] = [];
+    const failed: BulkOutcome['failed'] = [];
+    for (let i = 0; i < ids.length; i += BULK_BATCH) {
+      const batch = ids.slice(i, i + BULK_BATCH);
+      try {
+        changed.push(...(await this.repo.bulk(batch, change)));
+      } catch (e) {
+        const reason = (e as Error).message;
+        for (const id of batch) failed.push({ id, reason });
+      }
+    }
+    const affected = change.action === 'set_label' ? [] : changed.map((c) => c.before.tokenHash);
+    return { changed, failed, propagated: await this.caches.invalidate(affected) };
+  }
+
+  async setLabel(
+    ref: string,
+    label: string | null,
+    note: string | null | undefined,
+  ): Promise<{ before: { label: string | null; note: string | null }; state: BindingState }> {
+    const found = await this.require(ref);
+    const r = await this.repo.setLabel(found.id, label, note);
+    if (!r) throw new BindingNotFoundError(ref);
+    return r;
   }
 
   async ban(ref: string): Promise<BindingChange> {

@@ -81,6 +81,8 @@ export interface BindingListQuery extends CursorPageRequest {
   status?: BindingStatus;
   lastUsedFrom?: IsoDateTime;
   lastUsedTo?: IsoDateTime;
+  /** Bindings whose label or note contains this text (case-insensitive). */
+  label?: string;
 }
 
 export interface BindingSummary {
@@ -193,6 +195,56 @@ export interface PrebindResponse {
  */
 export interface BindingLookupRequest {
   key: string;
+}
+
+/** `PUT bindings/label`: the binding's label and note (null or omitted label clears it; `note` omitted = unchanged). */
+export interface SetLabelRequest extends BindingRef {
+  label?: string | null;
+  note?: string | null;
+}
+
+/** Most bindings one bulk call changes. */
+export const MAX_BULK_BINDINGS = 10_000;
+export const BULK_ACTIONS = ['ban', 'unban', 'unbind', 'set_label', 'set_max_addresses'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+/** The bindings a bulk call selects by filter: the list's filters. */
+export type BindingFilter = Pick<
+  BindingListQuery,
+  'token' | 'ip' | 'ruleKind' | 'status' | 'lastUsedFrom' | 'lastUsedTo' | 'label'
+>;
+
+/**
+ * `POST bindings/bulk`: one action on the bindings named by `ids` or matching `filter` (exactly
+ * one of them; at most MAX_BULK_BINDINGS), in batched statements, one audit row per binding and one
+ * invalidation broadcast for the batch; every instance enforces it when the call returns.
+ */
+export interface BindingBulkRequest {
+  action: BulkAction;
+  ids?: string[];
+  filter?: BindingFilter;
+  /** set_label: the new label (null clears). */
+  label?: string | null;
+  /** set_max_addresses: the new cap (null = the live setting). */
+  maxAddresses?: number | null;
+}
+
+export interface BindingBulkResult {
+  id: string;
+  outcome: 'done' | 'not_found' | 'failed';
+  /** Why it failed (outcome `failed`). */
+  reason?: string;
+}
+
+export interface BindingBulkResponse {
+  action: BulkAction;
+  /** Bindings selected (ids given, or filter matches). */
+  matched: number;
+  done: number;
+  notFound: number;
+  failed: number;
+  results: BindingBulkResult[];
+  propagated: 'all-instances' | 'local';
 }
 
 export interface BindingRuleState {

@@ -34,6 +34,8 @@ export const AUDIT_ACTIONS = [
   'binding.unban',
   'binding.prebind',
   'binding.lookup',
+  'binding.set_label',
+  'binding.set_max_addresses',
   'settings.update',
   'settings.reset',
   'alert.test',

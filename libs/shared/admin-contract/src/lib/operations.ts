@@ -6,6 +6,8 @@ import type {
   AuditListResponse,
   AuditQuery,
   BanRequest,
+  BindingBulkRequest,
+  BindingBulkResponse,
   BindingDetailResponse,
   BindingListQuery,
   BindingListResponse,
@@ -20,6 +22,7 @@ import type {
   LoginResponse,
   PrebindRequest,
   PrebindResponse,
+  SetLabelRequest,
   SetRuleRequest,
   StatusResponse,
   UnbanRequest,
@@ -47,6 +50,8 @@ export interface AdminOperations {
   listBindings: { method: 'GET'; path: P['bindings']; query: BindingListQuery; response: BindingListResponse };
   getBinding: { method: 'GET'; path: P['bindingDetail']; params: BindingRef; response: BindingDetailResponse };
   prebind: { method: 'POST'; path: P['bindings']; body: PrebindRequest; response: PrebindResponse };
+  bulkBindings: { method: 'POST'; path: P['bindingsBulk']; body: BindingBulkRequest; response: BindingBulkResponse };
+  setLabel: { method: 'PUT'; path: P['setLabel']; body: SetLabelRequest; response: BindingOperationResponse };
   lookupBinding: {
     method: 'POST';
     path: P['bindingLookup'];
@@ -94,6 +99,8 @@ export const ADMIN_OPERATIONS: { readonly [K in AdminOperationName]: AdminOperat
   listBindings: { method: 'GET', path: 'bindings', public: false },
   getBinding: { method: 'GET', path: 'bindings/:id', public: false },
   prebind: { method: 'POST', path: 'bindings', public: false },
+  bulkBindings: { method: 'POST', path: 'bindings/bulk', public: false },
+  setLabel: { method: 'PUT', path: 'bindings/label', public: false },
   lookupBinding: { method: 'POST', path: 'bindings/lookup', public: false },
   unbind: { method: 'POST', path: 'bindings/unbind', public: false },
   setRule: { method: 'PUT', path: 'bindings/ip', public: false },

@@ -13,6 +13,10 @@ export const ADMIN_PATHS = {
   bindings: 'bindings',
   /** POST: find a binding by its raw key (in the body, never the URL). */
   bindingLookup: 'bindings/lookup',
+  /** POST: one action on many bindings (by ids or by filter). */
+  bindingsBulk: 'bindings/bulk',
+  /** PUT: a binding's label and note. */
+  setLabel: 'bindings/label',
   /** `bindings/:id` — `:id` is the numeric id or the 64-hex token id. */
   bindingDetail: 'bindings/:id',
   unbind: 'bindings/unbind',

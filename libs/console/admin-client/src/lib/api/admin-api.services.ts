@@ -7,6 +7,8 @@ import type {
   ArchiveRunsResponse,
   AuditListResponse,
   AuditQuery,
+  BindingBulkRequest,
+  BindingBulkResponse,
   BindingDetailResponse,
   BindingListQuery,
   BindingListResponse,
@@ -82,6 +84,15 @@ export class BindingsApi {
   /** Find a binding by its raw key: POSTed, so the key is in no URL; 404 when it is not bound. */
   lookup(key: string): Observable<BindingDetailResponse> {
     return this.http.post<BindingDetailResponse>(this.url('bindingLookup'), { key });
+  }
+
+  /** One action on many bindings, by ids or by the list's filter (≤ 10,000). */
+  bulk(request: BindingBulkRequest): Observable<BindingBulkResponse> {
+    return this.http.post<BindingBulkResponse>(this.url('bindingsBulk'), request);
+  }
+
+  setLabel(id: string, label: string | null, note?: string | null): Observable<BindingOperationResponse> {
+    return this.http.put<BindingOperationResponse>(this.url('setLabel'), { id, label, note });
   }
 
   unbind(id: string): Observable<BindingOperationResponse> {

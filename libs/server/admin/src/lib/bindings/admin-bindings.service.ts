@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { MAX_BULK_BINDINGS } from '@sentinel/admin-contract';
 import type {
+  AuditAction,
   BindingDetailResponse,
   BindingListQuery,
   BindingListResponse,
   BindingOperationResponse,
   BindingRuleState,
+  BindingBulkRequest,
+  BindingBulkResponse,
+  BindingBulkResult,
   BindingSummary,
   PrebindInvalidItem,
   PrebindItem,
@@ -21,6 +26,7 @@ import {
   TokenIdentifier,
   maskToken,
   type BindingChange,
+  type BulkChange,
   type BindingState,
 } from '@sentinel/server-binding';
 import { AuditService } from '../audit/audit.service';
@@ -37,6 +43,14 @@ export interface Who {
 function ruleState(s: BindingState): BindingRuleState {
   return { ruleKind: s.ruleKind, ruleEntries: [...s.ruleEntries], status: s.status };
 }
+
+const BULK_AUDIT_ACTIONS: Record<BindingBulkRequest['action'], AuditAction> = {
+  ban: 'binding.ban',
+  unban: 'binding.unban',
+  unbind: 'binding.unbind',
+  set_label: 'binding.set_label',
+  set_max_addresses: 'binding.set_max_addresses',
+};
 
 /**
  * The console's binding operations: reads from BindingsQueryRepository; every change through
@@ -153,6 +167,119 @@ export class AdminBindingsService {
         })),
     );
     return response;
+  }
+
+  /**
+   * One action on the bindings named by ids or matching a filter: batched statements, one audit
+   * row per binding changed, one invalidation broadcast, awaited before the answer.
+   */
+  async bulk(req: BindingBulkRequest, who: Who): Promise<BindingBulkResponse> {
+    if ((req.ids === undefined) === (req.filter === undefined)) {
+      throw AdminApiError.validation([{ field: 'ids', messages: ['give exactly one of ids and filter'] }]);
+    }
+    let change: BulkChange;
+    if (req.action === 'set_label') {
+      if (req.label === undefined)
+        throw AdminApiError.validation([{ field: 'label', messages: ['label is required'] }]);
+      change = { action: 'set_label', label: req.label?.trim() || null };
+    } else if (req.action === 'set_max_addresses') {
+      if (req.maxAddresses === undefined)
+        throw AdminApiError.validation([{ field: 'maxAddresses', messages: ['maxAddresses is required'] }]);
+      change = { action: 'set_max_addresses', maxAddresses: req.maxAddresses };
+    } else {
+      change = { action: req.action };
+    }
+    const ids = req.ids
+      ? [...new Set(req.ids.map((id) => id.replace(/^0+(?=\d)/, '')))]
+      : await this.query.matchingIds(req.filter ?? {}, MAX_BULK_BINDINGS + 1);
+    if (ids.length > MAX_BULK_BINDINGS) {
+      throw AdminApiError.validation(
+        [{ field: 'filter', messages: [`the filter matches more than ${MAX_BULK_BINDINGS} bindings`] }],
+        `Narrow the filter: at most ${MAX_BULK_BINDINGS} bindings per call.`,
+      );
+    }
+    // Ids name bindings by number here; a 64-hex token id is resolved first.
+    const numeric: string[] = [];
+    for (const id of ids) {
+      if (/^[0-9]{1,19}$/.test(id)) numeric.push(id);
+      else numeric.push((await this.bindings.find(id))?.id ?? id);
+    }
+    const outcome = await this.bindings.bulk(
+      numeric.filter((id) => /^[0-9]{1,19}$/.test(id)),
+      change,
+    );
+    const done = new Set(outcome.changed.map((c) => c.before.id));
+    const failed = new Map(outcome.failed.map((f) => [f.id, f.reason]));
+    const results: BindingBulkResult[] = ids.map((id, i) => {
+      const n = numeric[i];
+      if (done.has(n)) return { id, outcome: 'done' };
+      const reason = failed.get(n);
+      return reason === undefined ? { id, outcome: 'not_found' } : { id, outcome: 'failed', reason };
+    });
+    const action = BULK_AUDIT_ACTIONS[req.action];
+    await this.audit.recordMany(
+      outcome.changed.map((c) => ({
+        actor: who.actor,
+        action,
+        targetType: 'binding' as const,
+        targetId: c.before.id,
+        before: {
+          tokenId: c.before.tokenHash,
+          tokenMask: c.before.tokenMask,
+          ...ruleState(c.before),
+          label: c.before.label,
+          maxAddresses: c.before.maxAddresses ?? null,
+          bulk: true,
+        },
+        after: c.after
+          ? {
+              ...ruleState(c.after),
+              ...(change.action === 'set_label' ? { label: change.label } : {}),
+              maxAddresses: c.after.maxAddresses ?? null,
+            }
+          : null,
+        ip: who.ip,
+      })),
+    );
+    return {
+      action: req.action,
+      matched: ids.length,
+      done: results.filter((r) => r.outcome === 'done').length,
+      notFound: results.filter((r) => r.outcome === 'not_found').length,
+      failed: results.filter((r) => r.outcome === 'failed').length,
+      results,
+      propagated: outcome.propagated,
+    };
+  }
+
+  async setLabel(
+    ref: string,
+    label: string | null,
+    note: string | null | undefined,
+    who: Who,
+  ): Promise<BindingOperationResponse> {
+    let r: Awaited<ReturnType<BindingService['setLabel']>>;
+    try {
+      r = await this.bindings.setLabel(
+        ref,
+        label?.trim() || null,
+        note === undefined ? undefined : note?.trim() || null,
+      );
+    } catch (e) {
+      if (e instanceof BindingNotFoundError) throw AdminApiError.notFound(`No binding ${ref}.`);
+      throw e;
+    }
+    await this.audit.record({
+      actor: who.actor,
+      action: 'binding.set_label',
+      targetType: 'binding',
+      targetId: r.state.id,
+      before: { tokenId: r.state.tokenHash, tokenMask: r.state.tokenMask, ...r.before },
+      after: { label: label?.trim() || null, note: note === undefined ? r.before.note : note?.trim() || null },
+      ip: who.ip,
+    });
+    const rule = ruleState(r.state);
+    return { id: r.state.id, tokenMask: r.state.tokenMask, before: rule, after: rule, propagated: 'all-instances' };
   }
 
   /** Find by raw key; audited whether or not the key is bound (the answer reveals which). */

@@ -4,12 +4,21 @@ import {
   type BindingDetailResponse,
   type BindingListResponse,
   type BindingOperationResponse,
+  type BindingBulkResponse,
   type PrebindResponse,
 } from '@sentinel/admin-contract';
 import { AdminController } from '../common/admin-controller.decorator';
 import { RequestContext, type AdminRequest } from '../common/request-context';
 import { AdminBindingsService, type Who } from './admin-bindings.service';
-import { BindingListQueryDto, BindingLookupDto, BindingRefDto, PrebindDto, SetRuleDto } from './bindings.dto';
+import {
+  BindingBulkDto,
+  BindingListQueryDto,
+  BindingLookupDto,
+  BindingRefDto,
+  PrebindDto,
+  SetLabelDto,
+  SetRuleDto,
+} from './bindings.dto';
 
 @AdminController()
 export class BindingsController {
@@ -35,6 +44,18 @@ export class BindingsController {
   @HttpCode(200)
   lookup(@Body() body: BindingLookupDto, @Req() req: AdminRequest): Promise<BindingDetailResponse> {
     return this.service.lookup(body.key, this.who(req));
+  }
+
+  /** One action on many bindings, selected by ids or by the list's filter. */
+  @Post(ADMIN_PATHS.bindingsBulk)
+  @HttpCode(200)
+  bulk(@Body() body: BindingBulkDto, @Req() req: AdminRequest): Promise<BindingBulkResponse> {
+    return this.service.bulk(body, this.who(req));
+  }
+
+  @Put(ADMIN_PATHS.setLabel)
+  setLabel(@Body() body: SetLabelDto, @Req() req: AdminRequest): Promise<BindingOperationResponse> {
+    return this.service.setLabel(body.id, body.label ?? null, body.note, this.who(req));
   }
 
   @Post(ADMIN_PATHS.unbind)

@@ -110,7 +110,7 @@ export function dtoSchema(
     const itemEnum: unknown[] = [];
     const items: JsonSchema = {};
     for (const m of list) {
-      if (m.type === ValidationTypes.CONDITIONAL_VALIDATION) continue;
+      if (m.type === ValidationTypes.CONDITIONAL_VALIDATION || m.type === ValidationTypes.NESTED_VALIDATION) continue;
       const c = m.constraints ?? [];
       switch (m.name) {
         case 'isString':
@@ -139,6 +139,11 @@ export function dtoSchema(
           s.maxLength = c[0];
           break;
         case 'matches':
+          if (m.each) {
+            items.type = 'string';
+            items.pattern = c[0] instanceof RegExp ? c[0].source : String(c[0]);
+            break;
+          }
           s.type = 'string';
           s.pattern = c[0] instanceof RegExp ? c[0].source : String(c[0]);
           break;

@@ -56,6 +56,28 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       },
       "public": false
     },
+    "bulkBindings": {
+      "method": "POST",
+      "path": "bindings/bulk",
+      "body": {
+        "$ref": "#/components/schemas/BindingBulkRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/BindingBulkResponse"
+      },
+      "public": false
+    },
+    "setLabel": {
+      "method": "PUT",
+      "path": "bindings/label",
+      "body": {
+        "$ref": "#/components/schemas/SetLabelRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/BindingOperationResponse"
+      },
+      "public": false
+    },
     "lookupBinding": {
       "method": "POST",
       "path": "bindings/lookup",
@@ -317,8 +339,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "status": {
           "type": "string",
           "enum": [
-            "sent",
             "failed",
+            "sent",
             "pending"
           ]
         },
@@ -366,8 +388,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "status": {
           "type": "string",
           "enum": [
-            "sent",
-            "failed"
+            "failed",
+            "sent"
           ]
         },
         "attempts": {
@@ -510,6 +532,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "binding.unban",
         "binding.prebind",
         "binding.lookup",
+        "binding.set_label",
+        "binding.set_max_addresses",
         "settings.update",
         "settings.reset",
         "alert.test",
@@ -636,6 +660,108 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "id"
       ]
     },
+    "BindingBulkRequest": {
+      "description": "`POST bindings/bulk`: one action on the bindings named by `ids` or matching `filter` (exactly\none of them; at most MAX_BULK_BINDINGS), in batched statements, one audit row per binding and one\ninvalidation broadcast for the batch; every instance enforces it when the call returns.",
+      "type": "object",
+      "properties": {
+        "action": {
+          "$ref": "#/components/schemas/BulkAction"
+        },
+        "ids": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "filter": {
+          "$ref": "#/components/schemas/BindingFilter"
+        },
+        "label": {
+          "description": "set_label: the new label (null clears).",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "maxAddresses": {
+          "description": "set_max_addresses: the new cap (null = the live setting).",
+          "type": [
+            "number",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "action"
+      ]
+    },
+    "BindingBulkResponse": {
+      "type": "object",
+      "properties": {
+        "action": {
+          "$ref": "#/components/schemas/BulkAction"
+        },
+        "matched": {
+          "description": "Bindings selected (ids given, or filter matches).",
+          "type": "number"
+        },
+        "done": {
+          "type": "number"
+        },
+        "notFound": {
+          "type": "number"
+        },
+        "failed": {
+          "type": "number"
+        },
+        "results": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/BindingBulkResult"
+          }
+        },
+        "propagated": {
+          "type": "string",
+          "enum": [
+            "all-instances",
+            "local"
+          ]
+        }
+      },
+      "required": [
+        "action",
+        "matched",
+        "done",
+        "notFound",
+        "failed",
+        "results",
+        "propagated"
+      ]
+    },
+    "BindingBulkResult": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "outcome": {
+          "type": "string",
+          "enum": [
+            "not_found",
+            "done",
+            "failed"
+          ]
+        },
+        "reason": {
+          "description": "Why it failed (outcome `failed`).",
+          "type": "string"
+        }
+      },
+      "required": [
+        "id",
+        "outcome"
+      ]
+    },
     "BindingDetailResponse": {
       "type": "object",
       "properties": {
@@ -660,6 +786,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "recentIntercepts",
         "auditHistory"
       ]
+    },
+    "BindingFilter": {
+      "description": "The bindings a bulk call selects by filter: the list's filters.",
+      "$ref": "#/components/schemas/BindingFilter"
     },
     "BindingListQuery": {
       "type": "object",
@@ -689,6 +819,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         },
         "lastUsedTo": {
           "$ref": "#/components/schemas/IsoDateTime"
+        },
+        "label": {
+          "description": "Bindings whose label or note contains this text (case-insensitive).",
+          "type": "string"
         },
         "cursor": {
           "description": "Opaque; only valid with the same sort and order it was issued for.",
@@ -954,6 +1088,16 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "learning",
         "maxAddresses",
         "label"
+      ]
+    },
+    "BulkAction": {
+      "type": "string",
+      "enum": [
+        "ban",
+        "unban",
+        "unbind",
+        "set_label",
+        "set_max_addresses"
       ]
     },
     "DailyPoint": {
@@ -1470,6 +1614,30 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "single",
         "multiple",
         "all"
+      ]
+    },
+    "SetLabelRequest": {
+      "description": "`PUT bindings/label`: the binding's label and note (null or omitted label clears it; `note` omitted = unchanged).",
+      "type": "object",
+      "properties": {
+        "label": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "note": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "id": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "id"
       ]
     },
     "SetRuleRequest": {

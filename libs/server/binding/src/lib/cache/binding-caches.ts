@@ -63,6 +63,7 @@ export class BindingCaches extends BindingInvalidator implements OnModuleInit, O
     if (tokenHashes.length === 0) return 'all-instances';
     // This instance first and synchronously: its next lookup re-reads, and a fill in flight is dropped.
     for (const h of tokenHashes) this.l1.invalidate(h);
+    if (tokenHashes.length > 1) return this.invalidateBatch(tokenHashes);
     let failed = 0;
     let firstError: string | undefined;
     for (let i = 0; i < tokenHashes.length; i += INVALIDATION_CONCURRENCY) {
@@ -82,6 +83,21 @@ export class BindingCaches extends BindingInvalidator implements OnModuleInit, O
       { tokens: tokenHashes.length, failed, tokenId: tokenHashes[0].slice(0, 12), error: firstError },
     );
     return 'local';
+  }
+
+  /** Several tokens: one broadcast for the batch (SharedBindingCache.invalidateMany). */
+  private async invalidateBatch(tokenHashes: readonly string[]): Promise<Propagation> {
+    try {
+      await this.shared.invalidateMany(tokenHashes);
+      return 'all-instances';
+    } catch (e) {
+      this.logger.warn(
+        'Invalidation not broadcast (Redis unreachable); other instances converge within the L1 TTL',
+        'Binding',
+        { tokens: tokenHashes.length, tokenId: tokenHashes[0].slice(0, 12), error: (e as Error).message },
+      );
+      return 'local';
+    }
   }
 
   get stats(): BindingCacheStats {

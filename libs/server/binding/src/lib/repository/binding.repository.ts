@@ -21,6 +21,11 @@ const COLUMNS = `id::text AS id, token_hash, token_mask, rule_kind,
   rule_entries::text[] AS rule_entries, status, version, learning, max_addresses,
   (extract(epoch FROM first_used_at) * 1000)::float8 AS first_used_ms`;
 
+/** COLUMNS qualified by the alias `t` (an UPDATE … FROM that returns both sides). */
+const T_COLUMNS = `t.id::text AS id, t.token_hash, t.token_mask, t.rule_kind,
+  t.rule_entries::text[] AS rule_entries, t.status, t.version, t.learning, t.max_addresses,
+  (extract(epoch FROM t.first_used_at) * 1000)::float8 AS first_used_ms`;
+
 export function toState(row: BindingRow): BindingState {
   return {
     id: row.id,
@@ -279,6 +284,92 @@ export class BindingRepository {
       tokenMask: r.token_mask,
       outcome: r.outcome as 'created' | 'conflict' | 'replaced',
     }));
+  }
+
+  /**
+   * One bulk action on a batch of bindings by id, in one statement: the rows before and after
+   * (after is null for an unbind). Ids not found are simply absent.
+   */
+  async bulk(
+    ids: readonly string[],
+    change:
+      | { action: 'ban' | 'unban' | 'unbind' }
+      | { action: 'set_label'; label: string | null }
+      | { action: 'set_max_addresses'; maxAddresses: number | null },
+  ): Promise<{ before: BindingState & { label: string | null }; after: BindingState | null }[]> {
+    if (ids.length === 0) return [];
+    if (change.action === 'unbind') {
+      const rows: (BindingRow & { label: string | null })[] = returning(
+        await this.db.query(`DELETE FROM token_bindings WHERE id = ANY($1::bigint[]) RETURNING ${COLUMNS}, label`, [
+          ids,
+        ]),
+      );
+      return rows.map((r) => ({ before: { ...toState(r), label: r.label }, after: null }));
+    }
+    const set = {
+      ban: [`status = 'banned', learning = false`, []],
+      unban: [`status = 'active'`, []],
+      set_label: [`label = $2::text`, [change.action === 'set_label' ? change.label : null]],
+      set_max_addresses: [
+        `max_addresses = $2::smallint`,
+        [change.action === 'set_max_addresses' ? change.maxAddresses : null],
+      ],
+    }[change.action] as [string, unknown[]];
+    const rows: (BindingRow & {
+      label: string | null;
+      o_status: BindingStatus;
+      o_label: string | null;
+      o_max: number | string | null;
+      o_learning: boolean;
+      o_version: string;
+    })[] = returning(
+      await this.db.query(
+        `WITH old AS (
+           SELECT id, status, label, max_addresses, learning, version FROM token_bindings
+            WHERE id = ANY($1::bigint[]) ORDER BY token_hash FOR NO KEY UPDATE
+         )
+         UPDATE token_bindings t SET ${set[0]}
+           FROM old WHERE t.id = old.id
+         RETURNING ${T_COLUMNS}, t.label,
+           old.status AS o_status, old.label AS o_label, old.max_addresses AS o_max, old.learning AS o_learning,
+           old.version::text AS o_version`,
+        [ids, ...set[1]],
+      ),
+    );
+    return rows.map((r) => {
+      const after = toState(r);
+      return {
+        before: {
+          ...after,
+          status: r.o_status,
+          learning: r.o_learning === true,
+          maxAddresses: r.o_max === null ? null : Number(r.o_max),
+          version: Number(r.o_version),
+          label: r.o_label,
+        },
+        after,
+      };
+    });
+  }
+
+  /** A binding's label and note (`note` undefined = unchanged); no effect on decisions. */
+  async setLabel(
+    id: string,
+    label: string | null,
+    note: string | null | undefined,
+  ): Promise<{ before: { label: string | null; note: string | null }; state: BindingState } | null> {
+    const rows: (BindingRow & { o_label: string | null; o_note: string | null })[] = returning(
+      await this.db.query(
+        `WITH old AS (SELECT id, label, note FROM token_bindings WHERE id = $1::bigint FOR NO KEY UPDATE)
+         UPDATE token_bindings t SET label = $2::text, note = CASE WHEN $4::boolean THEN $3::text ELSE t.note END
+           FROM old WHERE t.id = old.id
+         RETURNING ${T_COLUMNS}, old.label AS o_label, old.note AS o_note`,
+        [id, label, note ?? null, note !== undefined],
+      ),
+    );
+    return rows.length > 0
+      ? { before: { label: rows[0].o_label, note: rows[0].o_note }, state: toState(rows[0]) }
+      : null;
   }
 
   /** This binding's own cap on learnt addresses; null = the live setting again. */

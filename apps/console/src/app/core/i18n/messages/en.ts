@@ -220,6 +220,8 @@ export const en: Messages = {
       'binding.unban': 'Unban',
       'binding.prebind': 'Pre-bind',
       'binding.lookup': 'Find by key',
+      'binding.set_label': 'Label',
+      'binding.set_max_addresses': 'Address cap',
       'settings.update': 'Settings changed',
       'settings.reset': 'Setting reset',
       'alert.test': 'Test alert sent',

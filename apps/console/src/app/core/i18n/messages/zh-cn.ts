@@ -217,6 +217,8 @@ export const zhCN: Messages = {
       'binding.unban': '解封',
       'binding.prebind': '预绑定',
       'binding.lookup': '按密钥查找',
+      'binding.set_label': '设置标签',
+      'binding.set_max_addresses': '设置地址上限',
       'settings.update': '修改设置',
       'settings.reset': '重置设置',
       'alert.test': '发送测试告警',
