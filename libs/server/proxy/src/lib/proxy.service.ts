@@ -10,8 +10,8 @@ import {
   evaluate,
   maskToken,
   type CompiledBinding,
+  type FinalVerdict,
   type Resolution,
-  type RuleVerdict,
 } from '@sentinel/server-binding';
 import { AppConfig, AppLogger } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
@@ -92,7 +92,11 @@ export class ProxyService implements OnApplicationShutdown {
         return this.forwarder.web(req, res, gate.ip.canonical);
       case 'guard': {
         const binding = this.decider.cached(gate.tokenHash);
-        if (binding !== undefined) return this.apply(binding, evaluate(binding, gate.ip), gate, req, res);
+        if (binding !== undefined) {
+          const verdict = evaluate(binding, gate.ip);
+          // A learning binding's new address (or cached "full") is decided by the decider, not L1.
+          if (verdict !== 'learn' && verdict !== 'address_limit') return this.apply(binding, verdict, gate, req, res);
+        }
         this.decider.resolve(gate.tokenHash, maskToken(gate.key), gate.ip).then(
           (r) => this.applyResolution(r, gate, req, res),
           (e: unknown) => {
@@ -138,7 +142,7 @@ export class ProxyService implements OnApplicationShutdown {
               nextRequestId(),
             );
           }
-          const verdict = evaluate(r.binding, gate.ip);
+          const verdict = r.verdict;
           if (r.created) this.bindingCreated();
           if (verdict === 'allow') {
             this.allowed(gate);
@@ -148,7 +152,11 @@ export class ProxyService implements OnApplicationShutdown {
           rejectUpgrade(socket, 403, 'access_denied', denialMessage(verdict), requestId);
         };
         const binding = this.decider.cached(gate.tokenHash);
-        if (binding !== undefined) return go({ kind: 'binding', binding, created: false });
+        if (binding !== undefined) {
+          const verdict = evaluate(binding, gate.ip);
+          if (verdict !== 'learn' && verdict !== 'address_limit')
+            return go({ kind: 'binding', binding, created: false, verdict });
+        }
         this.decider.resolve(gate.tokenHash, maskToken(gate.key), gate.ip).then(go, () => go({ kind: 'unavailable' }));
         return;
       }
@@ -236,12 +244,12 @@ export class ProxyService implements OnApplicationShutdown {
       );
     }
     if (r.created) this.bindingCreated();
-    this.apply(r.binding, evaluate(r.binding, gate.ip), gate, req, res);
+    this.apply(r.binding, r.verdict, gate, req, res);
   }
 
   private apply(
     binding: CompiledBinding,
-    verdict: RuleVerdict,
+    verdict: FinalVerdict,
     gate: Extract<Gate, { kind: 'guard' }>,
     req: IncomingMessage,
     res: ServerResponse,
@@ -267,7 +275,7 @@ export class ProxyService implements OnApplicationShutdown {
 
   private intercepted(
     binding: CompiledBinding,
-    verdict: Exclude<RuleVerdict, 'allow'>,
+    verdict: Exclude<FinalVerdict, 'allow'>,
     gate: Extract<Gate, { kind: 'guard' }>,
     req: IncomingMessage,
   ): string {
@@ -315,7 +323,9 @@ export class ProxyService implements OnApplicationShutdown {
 
 const SENTINEL: Gate = Object.freeze({ kind: 'sentinel' });
 
-function denialMessage(verdict: Exclude<RuleVerdict, 'allow'>): string {
+function denialMessage(verdict: Exclude<FinalVerdict, 'allow'>): string {
+  if (verdict === 'address_limit')
+    return 'this API key has reached its limit of IP addresses (address_limit); requests from your IP are not allowed';
   return verdict === 'banned'
     ? 'this API key has been banned by the Sentinel administrator'
     : 'this API key is bound to another IP address; requests from your IP are not allowed';

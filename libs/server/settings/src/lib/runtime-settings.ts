@@ -37,6 +37,8 @@ export function defaultsFromEnvironment(config: AppConfig): RuntimeSettingsValue
     alertBurstMax: 3,
     bindRatePerAddress: config.bindRatePerAddress,
     bindBurstPerAddress: 30,
+    bindMaxAddresses: 1,
+    bindLearnWindowSeconds: 0,
   };
 }
 

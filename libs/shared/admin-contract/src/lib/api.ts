@@ -81,6 +81,8 @@ export interface BindingListQuery extends CursorPageRequest {
   status?: BindingStatus;
   lastUsedFrom?: IsoDateTime;
   lastUsedTo?: IsoDateTime;
+  /** Bindings whose label or note contains this text (case-insensitive). */
+  label?: string;
 }
 
 export interface BindingSummary {
@@ -91,14 +93,25 @@ export interface BindingSummary {
   ruleKind: RuleKind;
   ruleEntries: string[];
   status: BindingStatus;
-  firstIp: string;
-  firstUsedAt: IsoDateTime;
+  /** Null for a key bound by an admin before its first use, until it is used. */
+  firstIp: string | null;
+  firstUsedAt: IsoDateTime | null;
   lastIp: string | null;
   lastUsedAt: IsoDateTime | null;
   note: string | null;
   interceptCount: number;
   createdAt: IsoDateTime;
   updatedAt: IsoDateTime;
+  /**
+   * The binding learns a request's new address while it holds fewer than its cap (`maxAddresses`,
+   * else the live `bindMaxAddresses`); false once an admin set its rule or banned it, or while the
+   * cap is 1.
+   */
+  learning: boolean;
+  /** This binding's own cap on learnt addresses (1–64); null = the live `bindMaxAddresses`. */
+  maxAddresses: number | null;
+  /** Who the key belongs to (owner, team), at most 100 characters; null = none. */
+  label: string | null;
 }
 
 export type BindingListResponse = CursorPage<BindingSummary>;
@@ -122,6 +135,116 @@ export interface SetRuleRequest extends BindingRef {
   ruleKind: RuleKind;
   /** IPs or CIDRs; `all` takes none. Normalised by the server (canonical, de-duplicated). */
   entries: string[];
+}
+
+/** Most keys one pre-binding call takes. */
+export const MAX_PREBIND_KEYS = 1_000;
+export const MAX_LABEL_LENGTH = 100;
+export const MAX_NOTE_LENGTH = 1_000;
+/** Bounds of a binding's own `maxAddresses` (and of the `bindMaxAddresses` setting). */
+export const MAX_ADDRESSES_BOUNDS = { min: 1, max: 64 } as const;
+
+/**
+ * `POST bindings`: binds keys before their first use. The raw keys travel only in this body (over
+ * HTTPS); the server keeps their HMAC token id and mask, never the key. A key's first request from
+ * inside the rule is allowed; from elsewhere it is refused (never a first-use bind).
+ */
+export interface PrebindRequest {
+  /** Raw relay keys (`sk-…`), at most MAX_PREBIND_KEYS; normalised like the proxy does. */
+  keys: string[];
+  ruleKind: RuleKind;
+  /** IPs or CIDRs; `all` takes none. */
+  entries: string[];
+  label?: string;
+  /**
+   * The binding's own cap on addresses: above 1 the binding also learns new addresses on use, up
+   * to it (otherwise a pre-bound binding does not learn).
+   */
+  maxAddresses?: number;
+  /** Overwrite keys that are already bound (default false: they are reported as conflicts). */
+  replace?: boolean;
+}
+
+/** One key of a pre-binding call, named by its position in `keys`, binding id and mask only. */
+export interface PrebindItem {
+  index: number;
+  id: string;
+  tokenMask: string;
+}
+
+export interface PrebindInvalidItem {
+  index: number;
+  /** Why the key was refused; never contains the key. */
+  message: string;
+}
+
+export interface PrebindResponse {
+  created: PrebindItem[];
+  /** Already bound and left as they were (replace: false). */
+  conflicts: PrebindItem[];
+  /** Already bound and overwritten (replace: true). */
+  replaced: PrebindItem[];
+  invalid: PrebindInvalidItem[];
+  /** 'local' when Redis was unreachable for the replaced keys' invalidation. */
+  propagated: 'all-instances' | 'local';
+}
+
+/**
+ * `POST bindings/lookup`: find a binding by its raw key. A POST so that the key never appears in
+ * a URL or an access log; audited, because the answer reveals whether a key is bound.
+ */
+export interface BindingLookupRequest {
+  key: string;
+}
+
+/** `PUT bindings/label`: the binding's label and note (null or omitted label clears it; `note` omitted = unchanged). */
+export interface SetLabelRequest extends BindingRef {
+  label?: string | null;
+  note?: string | null;
+}
+
+/** Most bindings one bulk call changes. */
+export const MAX_BULK_BINDINGS = 10_000;
+export const BULK_ACTIONS = ['ban', 'unban', 'unbind', 'set_label', 'set_max_addresses'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+/** The bindings a bulk call selects by filter: the list's filters. */
+export type BindingFilter = Pick<
+  BindingListQuery,
+  'token' | 'ip' | 'ruleKind' | 'status' | 'lastUsedFrom' | 'lastUsedTo' | 'label'
+>;
+
+/**
+ * `POST bindings/bulk`: one action on the bindings named by `ids` or matching `filter` (exactly
+ * one of them; at most MAX_BULK_BINDINGS), in batched statements, one audit row per binding and one
+ * invalidation broadcast for the batch; every instance enforces it when the call returns.
+ */
+export interface BindingBulkRequest {
+  action: BulkAction;
+  ids?: string[];
+  filter?: BindingFilter;
+  /** set_label: the new label (null clears). */
+  label?: string | null;
+  /** set_max_addresses: the new cap (null = the live setting). */
+  maxAddresses?: number | null;
+}
+
+export interface BindingBulkResult {
+  id: string;
+  outcome: 'done' | 'not_found' | 'failed';
+  /** Why it failed (outcome `failed`). */
+  reason?: string;
+}
+
+export interface BindingBulkResponse {
+  action: BulkAction;
+  /** Bindings selected (ids given, or filter matches). */
+  matched: number;
+  done: number;
+  notFound: number;
+  failed: number;
+  results: BindingBulkResult[];
+  propagated: 'all-instances' | 'local';
 }
 
 export interface BindingRuleState {

@@ -4,7 +4,8 @@ export const BINDING_STATUSES = ['active', 'banned'] as const;
 export type BindingStatus = (typeof BINDING_STATUSES)[number];
 
 /** Why a request was intercepted. */
-export const INTERCEPT_REASONS = ['ip_not_allowed', 'banned'] as const;
+/** `address_limit`: a learning binding already holds its most addresses (or its learning window ended). */
+export const INTERCEPT_REASONS = ['ip_not_allowed', 'banned', 'address_limit'] as const;
 export type InterceptReason = (typeof INTERCEPT_REASONS)[number];
 
 export const BINDING_SORT_FIELDS = ['last_used', 'created', 'intercepts'] as const;
@@ -31,6 +32,10 @@ export const AUDIT_ACTIONS = [
   'binding.set_rule',
   'binding.ban',
   'binding.unban',
+  'binding.prebind',
+  'binding.lookup',
+  'binding.set_label',
+  'binding.set_max_addresses',
   'settings.update',
   'settings.reset',
   'alert.test',

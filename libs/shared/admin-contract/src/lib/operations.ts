@@ -6,10 +6,13 @@ import type {
   AuditListResponse,
   AuditQuery,
   BanRequest,
+  BindingBulkRequest,
+  BindingBulkResponse,
   BindingDetailResponse,
   BindingListQuery,
   BindingListResponse,
   BindingOperationResponse,
+  BindingLookupRequest,
   BindingRef,
   DashboardResponse,
   LogExportQuery,
@@ -17,6 +20,9 @@ import type {
   LogQuery,
   LoginRequest,
   LoginResponse,
+  PrebindRequest,
+  PrebindResponse,
+  SetLabelRequest,
   SetRuleRequest,
   StatusResponse,
   UnbanRequest,
@@ -43,6 +49,15 @@ export interface AdminOperations {
   dashboard: { method: 'GET'; path: P['dashboard']; response: DashboardResponse };
   listBindings: { method: 'GET'; path: P['bindings']; query: BindingListQuery; response: BindingListResponse };
   getBinding: { method: 'GET'; path: P['bindingDetail']; params: BindingRef; response: BindingDetailResponse };
+  prebind: { method: 'POST'; path: P['bindings']; body: PrebindRequest; response: PrebindResponse };
+  bulkBindings: { method: 'POST'; path: P['bindingsBulk']; body: BindingBulkRequest; response: BindingBulkResponse };
+  setLabel: { method: 'PUT'; path: P['setLabel']; body: SetLabelRequest; response: BindingOperationResponse };
+  lookupBinding: {
+    method: 'POST';
+    path: P['bindingLookup'];
+    body: BindingLookupRequest;
+    response: BindingDetailResponse;
+  };
   unbind: { method: 'POST'; path: P['unbind']; body: UnbindRequest; response: BindingOperationResponse };
   setRule: { method: 'PUT'; path: P['setRule']; body: SetRuleRequest; response: BindingOperationResponse };
   ban: { method: 'POST'; path: P['ban']; body: BanRequest; response: BindingOperationResponse };
@@ -83,6 +98,10 @@ export const ADMIN_OPERATIONS: { readonly [K in AdminOperationName]: AdminOperat
   dashboard: { method: 'GET', path: 'dashboard', public: false },
   listBindings: { method: 'GET', path: 'bindings', public: false },
   getBinding: { method: 'GET', path: 'bindings/:id', public: false },
+  prebind: { method: 'POST', path: 'bindings', public: false },
+  bulkBindings: { method: 'POST', path: 'bindings/bulk', public: false },
+  setLabel: { method: 'PUT', path: 'bindings/label', public: false },
+  lookupBinding: { method: 'POST', path: 'bindings/lookup', public: false },
   unbind: { method: 'POST', path: 'bindings/unbind', public: false },
   setRule: { method: 'PUT', path: 'bindings/ip', public: false },
   ban: { method: 'POST', path: 'bindings/ban', public: false },

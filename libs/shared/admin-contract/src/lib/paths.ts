@@ -9,7 +9,14 @@ export const ADMIN_API_PREFIX = '/admin/api';
 export const ADMIN_PATHS = {
   login: 'login',
   dashboard: 'dashboard',
+  /** GET: the list; POST: pre-bind keys (PrebindRequest). */
   bindings: 'bindings',
+  /** POST: find a binding by its raw key (in the body, never the URL). */
+  bindingLookup: 'bindings/lookup',
+  /** POST: one action on many bindings (by ids or by filter). */
+  bindingsBulk: 'bindings/bulk',
+  /** PUT: a binding's label and note. */
+  setLabel: 'bindings/label',
   /** `bindings/:id` — `:id` is the numeric id or the 64-hex token id. */
   bindingDetail: 'bindings/:id',
   unbind: 'bindings/unbind',

@@ -36,6 +36,14 @@ export interface AdminSettingsValues {
   bindRatePerAddress: number;
   /** First-use bindings one source address may make at once before the per-minute rate applies. */
   bindBurstPerAddress: number;
+  /**
+   * How many addresses a first-use binding may learn (1 = the first one only, today's behaviour).
+   * A request from a new address while the binding holds fewer learns it; past it, 403
+   * `address_limit`. A binding's own `maxAddresses` overrides it.
+   */
+  bindMaxAddresses: number;
+  /** A learning binding learns nothing new this long after its first use; 0 = no limit. */
+  bindLearnWindowSeconds: number;
 }
 
 export type SettingKey = keyof AdminSettingsValues;
@@ -59,6 +67,8 @@ export const SETTING_KEYS = [
   'alertBurstMax',
   'bindRatePerAddress',
   'bindBurstPerAddress',
+  'bindMaxAddresses',
+  'bindLearnWindowSeconds',
 ] as const satisfies readonly SettingKey[];
 
 /** Write-only settings: GET never shows their value, only whether one is set. */
@@ -80,6 +90,8 @@ export const SETTING_INTEGER_BOUNDS = {
   alertBurstMax: { min: 1, max: 1_000 },
   bindRatePerAddress: { min: 0, max: 100_000 },
   bindBurstPerAddress: { min: 1, max: 100_000 },
+  bindMaxAddresses: { min: 1, max: 64 },
+  bindLearnWindowSeconds: { min: 0, max: 31_536_000 },
 } as const satisfies Partial<Record<SettingKey, { min: number; max: number }>>;
 
 export type IntegerSettingKey = keyof typeof SETTING_INTEGER_BOUNDS;

@@ -31,6 +31,8 @@ export const SETTING_FIELD_KINDS: Readonly<Record<SettingKey, SettingFieldKind>>
   alertBurstMax: 'integer',
   bindRatePerAddress: 'integer',
   bindBurstPerAddress: 'integer',
+  bindMaxAddresses: 'integer',
+  bindLearnWindowSeconds: 'integer',
 };
 
 export const SETTING_OPTIONS: Partial<Record<SettingKey, readonly string[]>> = {

@@ -96,6 +96,23 @@ describe('admin API services', () => {
     backend.expectOne('/admin/api/bindings/a%2Fb').flush({});
   });
 
+  it('BindingsApi.prebind and lookup POST the raw key in the body, never in the URL', () => {
+    const api = TestBed.inject(BindingsApi);
+    const secret = 'sk-prebindsecretkey0123456789';
+    api.prebind({ keys: [secret], ruleKind: 'single', entries: ['10.0.0.1'], label: 'team-a' }).subscribe();
+    const pre = backend.expectOne('/admin/api/bindings');
+    expect(pre.request.method).toBe('POST');
+    expect(pre.request.body).toEqual({ keys: [secret], ruleKind: 'single', entries: ['10.0.0.1'], label: 'team-a' });
+    expect(pre.request.urlWithParams).not.toContain('prebindsecret');
+    pre.flush({ created: [], conflicts: [], replaced: [], invalid: [], propagated: 'all-instances' });
+
+    api.lookup(secret).subscribe();
+    const look = backend.expectOne('/admin/api/bindings/lookup');
+    expect([look.request.method, look.request.body]).toEqual(['POST', { key: secret }]);
+    expect(look.request.urlWithParams).not.toContain('prebindsecret');
+    look.flush({});
+  });
+
   it('LogsApi.export streams a Blob with progress events', async () => {
     const events: HttpEvent<Blob>[] = [];
     TestBed.inject(LogsApi)

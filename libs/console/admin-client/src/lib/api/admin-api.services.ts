@@ -7,11 +7,15 @@ import type {
   ArchiveRunsResponse,
   AuditListResponse,
   AuditQuery,
+  BindingBulkRequest,
+  BindingBulkResponse,
   BindingDetailResponse,
   BindingListQuery,
   BindingListResponse,
   BindingOperationResponse,
   DashboardResponse,
+  PrebindRequest,
+  PrebindResponse,
   LogExportQuery,
   LogListResponse,
   LogQuery,
@@ -70,6 +74,25 @@ export class BindingsApi {
   /** By numeric id or 64-hex token id. */
   detail(id: string): Observable<BindingDetailResponse> {
     return this.http.get<BindingDetailResponse>(this.url('bindingDetail', { id }));
+  }
+
+  /** Pre-bind raw keys before their first use (sent in the body over HTTPS, never kept here). */
+  prebind(request: PrebindRequest): Observable<PrebindResponse> {
+    return this.http.post<PrebindResponse>(this.url('bindings'), request);
+  }
+
+  /** Find a binding by its raw key: POSTed, so the key is in no URL; 404 when it is not bound. */
+  lookup(key: string): Observable<BindingDetailResponse> {
+    return this.http.post<BindingDetailResponse>(this.url('bindingLookup'), { key });
+  }
+
+  /** One action on many bindings, by ids or by the list's filter (≤ 10,000). */
+  bulk(request: BindingBulkRequest): Observable<BindingBulkResponse> {
+    return this.http.post<BindingBulkResponse>(this.url('bindingsBulk'), request);
+  }
+
+  setLabel(id: string, label: string | null, note?: string | null): Observable<BindingOperationResponse> {
+    return this.http.put<BindingOperationResponse>(this.url('setLabel'), { id, label, note });
   }
 
   unbind(id: string): Observable<BindingOperationResponse> {

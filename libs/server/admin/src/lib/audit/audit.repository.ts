@@ -56,6 +56,26 @@ export class AuditRepository {
     );
   }
 
+  /** Many rows in one statement (bulk operations: one row per binding). */
+  async insertMany(records: readonly AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.db.query(
+      `INSERT INTO admin_audit (actor, action, target_type, target_id, before, after, ip)
+       SELECT v.actor, v.action, v.tt, v.tid, v.b::jsonb, v.a::jsonb, v.ip::inet
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           AS v(actor, action, tt, tid, b, a, ip)`,
+      [
+        records.map((r) => r.actor),
+        records.map((r) => r.action),
+        records.map((r) => r.targetType),
+        records.map((r) => r.targetId),
+        records.map((r) => json(r.before)),
+        records.map((r) => json(r.after)),
+        records.map((r) => r.ip),
+      ],
+    );
+  }
+
   async list(q: AuditQuery): Promise<AuditListResponse> {
     const page = q.page ?? 1;
     const pageSize = q.pageSize ?? DEFAULT_PAGE_SIZE;

@@ -24,6 +24,19 @@ export class AuditService {
     private readonly logger: AppLogger,
   ) {}
 
+  /** One statement for many rows; on failure every row is logged instead, as record() does. */
+  async recordMany(entries: readonly AuditInput[]): Promise<void> {
+    try {
+      await this.repo.insertMany(entries);
+    } catch (e) {
+      for (const audit of entries)
+        this.logger.error('Audit row not written; logged here instead', 'Audit', {
+          audit,
+          error: (e as Error).message,
+        });
+    }
+  }
+
   async record(entry: AuditInput): Promise<void> {
     try {
       await this.repo.insert(entry);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   DEFAULT_PAGE_SIZE,
+  type BindingFilter,
   type BindingListQuery,
   type BindingSortField,
   type BindingListResponse,
@@ -9,7 +10,7 @@ import {
 import { DATA_SOURCE } from '@sentinel/server-storage';
 import type { DataSource } from 'typeorm';
 import { cappedTotal, decodeCursor, keysetPage } from '../common/paging';
-import { SqlWhere, iso, pgArray, tokenFilter } from '../common/sql';
+import { SqlWhere, iso, likePrefix, pgArray, tokenFilter } from '../common/sql';
 
 interface SummaryRow {
   id: string;
@@ -18,19 +19,22 @@ interface SummaryRow {
   rule_kind: BindingSummary['ruleKind'];
   rule_entries: string[] | string;
   status: BindingSummary['status'];
-  first_ip: string;
-  first_used_at: Date | string;
+  first_ip: string | null;
+  first_used_at: Date | string | null;
   last_ip: string | null;
   last_used_at: Date | string | null;
   note: string | null;
   intercept_count: number | string;
   created_at: Date | string;
   updated_at: Date | string;
+  learning: boolean;
+  max_addresses: number | string | null;
+  label: string | null;
 }
 
 const COLUMNS = `b.id::text AS id, b.token_hash, b.token_mask, b.rule_kind, b.rule_entries::text[] AS rule_entries,
   b.status, host(b.first_ip) AS first_ip, b.first_used_at, host(b.last_ip) AS last_ip, b.last_used_at, b.note,
-  b.intercept_count, b.created_at, b.updated_at`;
+  b.intercept_count, b.created_at, b.updated_at, b.learning, b.max_addresses, b.label`;
 
 /**
  * Each sort is one index walked in either direction (ties broken by id):
@@ -53,14 +57,37 @@ function toSummary(r: SummaryRow): BindingSummary {
     ruleEntries: pgArray(r.rule_entries),
     status: r.status,
     firstIp: r.first_ip,
-    firstUsedAt: iso(r.first_used_at) as string,
+    firstUsedAt: iso(r.first_used_at),
     lastIp: r.last_ip,
     lastUsedAt: iso(r.last_used_at),
     note: r.note,
     interceptCount: Number(r.intercept_count),
     createdAt: iso(r.created_at) as string,
     updatedAt: iso(r.updated_at) as string,
+    // The stored flag; AdminBindingsService narrows it by the live cap (learning needs a cap > 1).
+    learning: r.learning === true && r.status === 'active' && r.rule_kind !== 'all',
+    maxAddresses: r.max_addresses === null ? null : Number(r.max_addresses),
+    label: r.label,
   };
+}
+
+/** The list's filters as a WHERE clause (also the bulk operations' selection). */
+function filterWhere(q: BindingFilter): SqlWhere {
+  const lastUsedKey = SORT_KEYS.last_used.key;
+  const where = new SqlWhere();
+  if (q.token) tokenFilter(where, q.token, 'b');
+  if (q.ip) where.add('$?::inet <<= ANY(b.rule_entries)', q.ip);
+  if (q.ruleKind) where.add('b.rule_kind = $?', q.ruleKind);
+  if (q.status) where.add('b.status = $?', q.status);
+  // Spelled on the sort key so a range is an index range; never-used (-infinity) never matches.
+  if (q.lastUsedFrom) where.add(`${lastUsedKey} >= $?::timestamptz`, q.lastUsedFrom);
+  if (q.lastUsedTo)
+    where.add(`${lastUsedKey} < $?::timestamptz AND ${lastUsedKey} > '-infinity'::timestamptz`, q.lastUsedTo);
+  if (q.label) {
+    const like = `%${likePrefix(q.label)}`; // %text%, wildcards in the text matched literally
+    where.add(`(b.label ILIKE $? ESCAPE '\\' OR b.note ILIKE $? ESCAPE '\\')`, like, like);
+  }
+  return where;
 }
 
 /**
@@ -81,17 +108,7 @@ export class BindingsQueryRepository {
     const scope = `bindings:${sortField}:${order}`;
     const position = q.cursor ? decodeCursor(q.cursor, scope) : null;
     const { key, type } = SORT_KEYS[sortField];
-    const lastUsedKey = SORT_KEYS.last_used.key;
-    const where = new SqlWhere();
-    if (q.token) tokenFilter(where, q.token, 'b');
-    if (q.ip) where.add('$?::inet <<= ANY(b.rule_entries)', q.ip);
-    if (q.ruleKind) where.add('b.rule_kind = $?', q.ruleKind);
-    if (q.status) where.add('b.status = $?', q.status);
-    // Spelled on the sort key so a range is an index range; never-used (-infinity) never matches.
-    if (q.lastUsedFrom) where.add(`${lastUsedKey} >= $?::timestamptz`, q.lastUsedFrom);
-    if (q.lastUsedTo)
-      where.add(`${lastUsedKey} < $?::timestamptz AND ${lastUsedKey} > '-infinity'::timestamptz`, q.lastUsedTo);
-
+    const where = filterWhere(q);
     const { total, totalExact } = await cappedTotal(this.db, 'token_bindings b', where);
     const dir = order === 'desc' ? 'DESC' : 'ASC';
     if (position)
@@ -105,6 +122,16 @@ export class BindingsQueryRepository {
     );
     const { items, nextCursor } = keysetPage(rows, pageSize, scope, (r) => r.cursor_key);
     return { items: items.map(toSummary), page, pageSize, total, totalExact, nextCursor };
+  }
+
+  /** Ids of the bindings matching a filter, at most `limit` (bulk operations; id order). */
+  async matchingIds(filter: BindingFilter, limit: number): Promise<string[]> {
+    const where = filterWhere(filter);
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT b.id::text AS id FROM token_bindings b ${where.sql} ORDER BY b.id LIMIT ${where.param(limit)}`,
+      where.params,
+    );
+    return rows.map((r) => r.id);
   }
 
   /** One binding by numeric id or 64-hex token id. */

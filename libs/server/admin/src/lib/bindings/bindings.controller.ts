@@ -4,11 +4,21 @@ import {
   type BindingDetailResponse,
   type BindingListResponse,
   type BindingOperationResponse,
+  type BindingBulkResponse,
+  type PrebindResponse,
 } from '@sentinel/admin-contract';
 import { AdminController } from '../common/admin-controller.decorator';
 import { RequestContext, type AdminRequest } from '../common/request-context';
 import { AdminBindingsService, type Who } from './admin-bindings.service';
-import { BindingListQueryDto, BindingRefDto, SetRuleDto } from './bindings.dto';
+import {
+  BindingBulkDto,
+  BindingListQueryDto,
+  BindingLookupDto,
+  BindingRefDto,
+  PrebindDto,
+  SetLabelDto,
+  SetRuleDto,
+} from './bindings.dto';
 
 @AdminController()
 export class BindingsController {
@@ -20,6 +30,32 @@ export class BindingsController {
   @Get(ADMIN_PATHS.bindings)
   list(@Query() query: BindingListQueryDto): Promise<BindingListResponse> {
     return this.service.list(query);
+  }
+
+  /** Pre-bind keys before their first use (raw keys in the body only; stored as token ids). */
+  @Post(ADMIN_PATHS.bindings)
+  @HttpCode(200)
+  prebind(@Body() body: PrebindDto, @Req() req: AdminRequest): Promise<PrebindResponse> {
+    return this.service.prebind(body, this.who(req));
+  }
+
+  /** Find by raw key: a POST, so the key is in neither the URL nor an access log. */
+  @Post(ADMIN_PATHS.bindingLookup)
+  @HttpCode(200)
+  lookup(@Body() body: BindingLookupDto, @Req() req: AdminRequest): Promise<BindingDetailResponse> {
+    return this.service.lookup(body.key, this.who(req));
+  }
+
+  /** One action on many bindings, selected by ids or by the list's filter. */
+  @Post(ADMIN_PATHS.bindingsBulk)
+  @HttpCode(200)
+  bulk(@Body() body: BindingBulkDto, @Req() req: AdminRequest): Promise<BindingBulkResponse> {
+    return this.service.bulk(body, this.who(req));
+  }
+
+  @Put(ADMIN_PATHS.setLabel)
+  setLabel(@Body() body: SetLabelDto, @Req() req: AdminRequest): Promise<BindingOperationResponse> {
+    return this.service.setLabel(body.id, body.label ?? null, body.note, this.who(req));
   }
 
   @Post(ADMIN_PATHS.unbind)

@@ -5,7 +5,19 @@ import {
   MAX_RULE_ENTRIES,
   RULE_KINDS,
   SORT_ORDERS,
+  BULK_ACTIONS,
+  MAX_ADDRESSES_BOUNDS,
+  MAX_BULK_BINDINGS,
+  MAX_NOTE_LENGTH,
+  MAX_LABEL_LENGTH,
+  MAX_PREBIND_KEYS,
+  type BindingBulkRequest,
+  type BindingFilter,
   type BindingListQuery,
+  type BulkAction,
+  type SetLabelRequest,
+  type BindingLookupRequest,
+  type PrebindRequest,
   type BindingRef,
   type BindingSortField,
   type BindingStatus,
@@ -14,12 +26,16 @@ import {
   type SortOrder,
 } from '@sentinel/admin-contract';
 import { Type } from 'class-transformer';
+import { ValidateNested } from 'class-validator';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -87,6 +103,11 @@ export class BindingListQueryDto extends CursorPageQueryDto implements BindingLi
   @IsOptional()
   @IsISO8601({ strict: true })
   lastUsedTo?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_LENGTH)
+  label?: string;
 }
 
 export class BindingRefDto implements BindingRef {
@@ -103,4 +124,118 @@ export class SetRuleDto extends BindingRefDto implements SetRuleRequest {
   @ArrayMaxSize(MAX_RULE_ENTRIES)
   @IsRuleEntries()
   entries!: string[];
+}
+
+/** Longest raw key accepted in a body (the proxy refuses keys over 128 characters after `sk-`). */
+const MAX_RAW_KEY_LENGTH = 200;
+
+export class PrebindDto implements PrebindRequest {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_PREBIND_KEYS)
+  @IsString({ each: true, message: 'every key must be a string' })
+  @MaxLength(MAX_RAW_KEY_LENGTH, { each: true, message: `every key must be at most ${MAX_RAW_KEY_LENGTH} characters` })
+  keys!: string[];
+
+  @IsIn(RULE_KINDS)
+  ruleKind!: RuleKind;
+
+  @IsArray()
+  @ArrayMaxSize(MAX_RULE_ENTRIES)
+  @IsRuleEntries()
+  entries!: string[];
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_LENGTH)
+  label?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(MAX_ADDRESSES_BOUNDS.min)
+  @Max(MAX_ADDRESSES_BOUNDS.max)
+  maxAddresses?: number;
+
+  @IsOptional()
+  @IsBoolean()
+  replace?: boolean;
+}
+
+export class BindingLookupDto implements BindingLookupRequest {
+  @IsString({ message: 'key must be a string' })
+  @MaxLength(MAX_RAW_KEY_LENGTH, { message: `key must be at most ${MAX_RAW_KEY_LENGTH} characters` })
+  key!: string;
+}
+
+export class SetLabelDto extends BindingRefDto implements SetLabelRequest {
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_LENGTH)
+  label?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_NOTE_LENGTH)
+  note?: string | null;
+}
+
+/** The list's filters, as the bulk call's selection. */
+export class BindingFilterDto implements BindingFilter {
+  @IsOptional()
+  @IsString()
+  @MaxLength(80)
+  token?: string;
+
+  @IsOptional()
+  @IsIpAddress()
+  ip?: string;
+
+  @IsOptional()
+  @IsIn(RULE_KINDS)
+  ruleKind?: RuleKind;
+
+  @IsOptional()
+  @IsIn(BINDING_STATUSES)
+  status?: BindingStatus;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  lastUsedFrom?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  lastUsedTo?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_LENGTH)
+  label?: string;
+}
+
+export class BindingBulkDto implements BindingBulkRequest {
+  @IsIn(BULK_ACTIONS)
+  action!: BulkAction;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_BULK_BINDINGS)
+  @Matches(BINDING_REF, { each: true, message: BINDING_REF_MESSAGE })
+  ids?: string[];
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BindingFilterDto)
+  filter?: BindingFilterDto;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_LENGTH)
+  label?: string | null;
+
+  @IsOptional()
+  @IsInt()
+  @Min(MAX_ADDRESSES_BOUNDS.min)
+  @Max(MAX_ADDRESSES_BOUNDS.max)
+  maxAddresses?: number | null;
 }

@@ -108,12 +108,17 @@ export function dtoSchema(
   for (const [prop, list] of byProp) {
     const s: JsonSchema = {};
     const itemEnum: unknown[] = [];
+    const items: JsonSchema = {};
     for (const m of list) {
-      if (m.type === ValidationTypes.CONDITIONAL_VALIDATION) continue;
+      if (m.type === ValidationTypes.CONDITIONAL_VALIDATION || m.type === ValidationTypes.NESTED_VALIDATION) continue;
       const c = m.constraints ?? [];
       switch (m.name) {
         case 'isString':
-          s.type = 'string';
+          if (m.each) items.type = 'string';
+          else s.type = 'string';
+          break;
+        case 'isBoolean':
+          s.type = 'boolean';
           break;
         case 'isInt':
           s.type = 'integer';
@@ -125,10 +130,20 @@ export function dtoSchema(
           s.maximum = c[0];
           break;
         case 'maxLength':
+          if (m.each) {
+            items.type = 'string';
+            items.maxLength = c[0];
+            break;
+          }
           s.type = 'string';
           s.maxLength = c[0];
           break;
         case 'matches':
+          if (m.each) {
+            items.type = 'string';
+            items.pattern = c[0] instanceof RegExp ? c[0].source : String(c[0]);
+            break;
+          }
           s.type = 'string';
           s.pattern = c[0] instanceof RegExp ? c[0].source : String(c[0]);
           break;
@@ -145,6 +160,9 @@ export function dtoSchema(
           break;
         case 'arrayMaxSize':
           s.maxItems = c[0];
+          break;
+        case 'arrayMinSize':
+          s.minItems = c[0];
           break;
         case 'isObject':
           s.type = 'object';
@@ -164,6 +182,7 @@ export function dtoSchema(
       }
     }
     if (itemEnum.length) s.items = { enum: itemEnum };
+    else if (Object.keys(items).length) s.items = items;
     properties[prop] = s;
     if (!list.some((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION)) required.push(prop);
   }

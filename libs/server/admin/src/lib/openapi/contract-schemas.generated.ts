@@ -45,6 +45,50 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       },
       "public": false
     },
+    "prebind": {
+      "method": "POST",
+      "path": "bindings",
+      "body": {
+        "$ref": "#/components/schemas/PrebindRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/PrebindResponse"
+      },
+      "public": false
+    },
+    "bulkBindings": {
+      "method": "POST",
+      "path": "bindings/bulk",
+      "body": {
+        "$ref": "#/components/schemas/BindingBulkRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/BindingBulkResponse"
+      },
+      "public": false
+    },
+    "setLabel": {
+      "method": "PUT",
+      "path": "bindings/label",
+      "body": {
+        "$ref": "#/components/schemas/SetLabelRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/BindingOperationResponse"
+      },
+      "public": false
+    },
+    "lookupBinding": {
+      "method": "POST",
+      "path": "bindings/lookup",
+      "body": {
+        "$ref": "#/components/schemas/BindingLookupRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/BindingDetailResponse"
+      },
+      "public": false
+    },
     "unbind": {
       "method": "POST",
       "path": "bindings/unbind",
@@ -295,8 +339,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "status": {
           "type": "string",
           "enum": [
-            "sent",
             "failed",
+            "sent",
             "pending"
           ]
         },
@@ -344,8 +388,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "status": {
           "type": "string",
           "enum": [
-            "sent",
-            "failed"
+            "failed",
+            "sent"
           ]
         },
         "attempts": {
@@ -486,6 +530,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "binding.set_rule",
         "binding.ban",
         "binding.unban",
+        "binding.prebind",
+        "binding.lookup",
+        "binding.set_label",
+        "binding.set_max_addresses",
         "settings.update",
         "settings.reset",
         "alert.test",
@@ -612,6 +660,108 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "id"
       ]
     },
+    "BindingBulkRequest": {
+      "description": "`POST bindings/bulk`: one action on the bindings named by `ids` or matching `filter` (exactly\none of them; at most MAX_BULK_BINDINGS), in batched statements, one audit row per binding and one\ninvalidation broadcast for the batch; every instance enforces it when the call returns.",
+      "type": "object",
+      "properties": {
+        "action": {
+          "$ref": "#/components/schemas/BulkAction"
+        },
+        "ids": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "filter": {
+          "$ref": "#/components/schemas/BindingFilter"
+        },
+        "label": {
+          "description": "set_label: the new label (null clears).",
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "maxAddresses": {
+          "description": "set_max_addresses: the new cap (null = the live setting).",
+          "type": [
+            "number",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "action"
+      ]
+    },
+    "BindingBulkResponse": {
+      "type": "object",
+      "properties": {
+        "action": {
+          "$ref": "#/components/schemas/BulkAction"
+        },
+        "matched": {
+          "description": "Bindings selected (ids given, or filter matches).",
+          "type": "number"
+        },
+        "done": {
+          "type": "number"
+        },
+        "notFound": {
+          "type": "number"
+        },
+        "failed": {
+          "type": "number"
+        },
+        "results": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/BindingBulkResult"
+          }
+        },
+        "propagated": {
+          "type": "string",
+          "enum": [
+            "all-instances",
+            "local"
+          ]
+        }
+      },
+      "required": [
+        "action",
+        "matched",
+        "done",
+        "notFound",
+        "failed",
+        "results",
+        "propagated"
+      ]
+    },
+    "BindingBulkResult": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "outcome": {
+          "type": "string",
+          "enum": [
+            "not_found",
+            "done",
+            "failed"
+          ]
+        },
+        "reason": {
+          "description": "Why it failed (outcome `failed`).",
+          "type": "string"
+        }
+      },
+      "required": [
+        "id",
+        "outcome"
+      ]
+    },
     "BindingDetailResponse": {
       "type": "object",
       "properties": {
@@ -636,6 +786,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "recentIntercepts",
         "auditHistory"
       ]
+    },
+    "BindingFilter": {
+      "description": "The bindings a bulk call selects by filter: the list's filters.",
+      "$ref": "#/components/schemas/BindingFilter"
     },
     "BindingListQuery": {
       "type": "object",
@@ -665,6 +819,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         },
         "lastUsedTo": {
           "$ref": "#/components/schemas/IsoDateTime"
+        },
+        "label": {
+          "description": "Bindings whose label or note contains this text (case-insensitive).",
+          "type": "string"
         },
         "cursor": {
           "description": "Opaque; only valid with the same sort and order it was issued for.",
@@ -717,6 +875,18 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "page",
         "pageSize",
         "total"
+      ]
+    },
+    "BindingLookupRequest": {
+      "description": "`POST bindings/lookup`: find a binding by its raw key. A POST so that the key never appears in\na URL or an access log; audited, because the answer reveals whether a key is bound.",
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "key"
       ]
     },
     "BindingOperationResponse": {
@@ -834,10 +1004,21 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
           "$ref": "#/components/schemas/BindingStatus"
         },
         "firstIp": {
-          "type": "string"
+          "description": "Null for a key bound by an admin before its first use, until it is used.",
+          "type": [
+            "string",
+            "null"
+          ]
         },
         "firstUsedAt": {
-          "$ref": "#/components/schemas/IsoDateTime"
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/IsoDateTime"
+            },
+            {
+              "type": "null"
+            }
+          ]
         },
         "lastIp": {
           "type": [
@@ -869,6 +1050,24 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         },
         "updatedAt": {
           "$ref": "#/components/schemas/IsoDateTime"
+        },
+        "learning": {
+          "description": "The binding learns a request's new address while it holds fewer than its cap (`maxAddresses`,\nelse the live `bindMaxAddresses`); false once an admin set its rule or banned it, or while the\ncap is 1.",
+          "type": "boolean"
+        },
+        "maxAddresses": {
+          "description": "This binding's own cap on learnt addresses (1–64); null = the live `bindMaxAddresses`.",
+          "type": [
+            "number",
+            "null"
+          ]
+        },
+        "label": {
+          "description": "Who the key belongs to (owner, team), at most 100 characters; null = none.",
+          "type": [
+            "string",
+            "null"
+          ]
         }
       },
       "required": [
@@ -885,7 +1084,20 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "note",
         "interceptCount",
         "createdAt",
-        "updatedAt"
+        "updatedAt",
+        "learning",
+        "maxAddresses",
+        "label"
+      ]
+    },
+    "BulkAction": {
+      "type": "string",
+      "enum": [
+        "ban",
+        "unban",
+        "unbind",
+        "set_label",
+        "set_max_addresses"
       ]
     },
     "DailyPoint": {
@@ -1127,7 +1339,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       "type": "string",
       "enum": [
         "banned",
-        "ip_not_allowed"
+        "ip_not_allowed",
+        "address_limit"
       ]
     },
     "IsoDateTime": {
@@ -1274,12 +1487,157 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       "properties": {},
       "additionalProperties": {}
     },
+    "PrebindInvalidItem": {
+      "type": "object",
+      "properties": {
+        "index": {
+          "type": "number"
+        },
+        "message": {
+          "description": "Why the key was refused; never contains the key.",
+          "type": "string"
+        }
+      },
+      "required": [
+        "index",
+        "message"
+      ]
+    },
+    "PrebindItem": {
+      "description": "One key of a pre-binding call, named by its position in `keys`, binding id and mask only.",
+      "type": "object",
+      "properties": {
+        "index": {
+          "type": "number"
+        },
+        "id": {
+          "type": "string"
+        },
+        "tokenMask": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "index",
+        "id",
+        "tokenMask"
+      ]
+    },
+    "PrebindRequest": {
+      "description": "`POST bindings`: binds keys before their first use. The raw keys travel only in this body (over\nHTTPS); the server keeps their HMAC token id and mask, never the key. A key's first request from\ninside the rule is allowed; from elsewhere it is refused (never a first-use bind).",
+      "type": "object",
+      "properties": {
+        "keys": {
+          "description": "Raw relay keys (`sk-…`), at most MAX_PREBIND_KEYS; normalised like the proxy does.",
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "ruleKind": {
+          "$ref": "#/components/schemas/RuleKind"
+        },
+        "entries": {
+          "description": "IPs or CIDRs; `all` takes none.",
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "label": {
+          "type": "string"
+        },
+        "maxAddresses": {
+          "description": "The binding's own cap on addresses: above 1 the binding also learns new addresses on use, up\nto it (otherwise a pre-bound binding does not learn).",
+          "type": "number"
+        },
+        "replace": {
+          "description": "Overwrite keys that are already bound (default false: they are reported as conflicts).",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "keys",
+        "ruleKind",
+        "entries"
+      ]
+    },
+    "PrebindResponse": {
+      "type": "object",
+      "properties": {
+        "created": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/PrebindItem"
+          }
+        },
+        "conflicts": {
+          "description": "Already bound and left as they were (replace: false).",
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/PrebindItem"
+          }
+        },
+        "replaced": {
+          "description": "Already bound and overwritten (replace: true).",
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/PrebindItem"
+          }
+        },
+        "invalid": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/PrebindInvalidItem"
+          }
+        },
+        "propagated": {
+          "description": "'local' when Redis was unreachable for the replaced keys' invalidation.",
+          "type": "string",
+          "enum": [
+            "all-instances",
+            "local"
+          ]
+        }
+      },
+      "required": [
+        "created",
+        "conflicts",
+        "replaced",
+        "invalid",
+        "propagated"
+      ]
+    },
     "RuleKind": {
       "type": "string",
       "enum": [
         "single",
         "multiple",
         "all"
+      ]
+    },
+    "SetLabelRequest": {
+      "description": "`PUT bindings/label`: the binding's label and note (null or omitted label clears it; `note` omitted = unchanged).",
+      "type": "object",
+      "properties": {
+        "label": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "note": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "id": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "id"
       ]
     },
     "SetRuleRequest": {
@@ -1325,7 +1683,9 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "interceptRetentionDays",
         "alertBurstMax",
         "bindRatePerAddress",
-        "bindBurstPerAddress"
+        "bindBurstPerAddress",
+        "bindMaxAddresses",
+        "bindLearnWindowSeconds"
       ]
     },
     "SettingKeyParams": {
@@ -2243,6 +2603,102 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "value",
             "defaultValue"
           ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "bindMaxAddresses"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "bindLearnWindowSeconds"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
         }
       ]
     },
@@ -2422,6 +2878,14 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             },
             "bindBurstPerAddress": {
               "description": "First-use bindings one source address may make at once before the per-minute rate applies.",
+              "type": "number"
+            },
+            "bindMaxAddresses": {
+              "description": "How many addresses a first-use binding may learn (1 = the first one only, today's behaviour).\nA request from a new address while the binding holds fewer learns it; past it, 403\n`address_limit`. A binding's own `maxAddresses` overrides it.",
+              "type": "number"
+            },
+            "bindLearnWindowSeconds": {
+              "description": "A learning binding learns nothing new this long after its first use; 0 = no limit.",
               "type": "number"
             }
           }

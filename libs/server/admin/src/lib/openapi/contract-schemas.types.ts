@@ -16,6 +16,7 @@ export interface JsonSchema {
   maximum?: number;
   maxLength?: number;
   maxItems?: number;
+  minItems?: number;
   pattern?: string;
 }
 

@@ -45,6 +45,8 @@ const SAMPLES: { [K in SettingKey]: Sample<K> } = {
   alertBurstMax: { valid: 5, invalid: 0 },
   bindRatePerAddress: { valid: 0, invalid: -1 },
   bindBurstPerAddress: { valid: 60, invalid: 1.5 },
+  bindMaxAddresses: { valid: 3, invalid: 65 },
+  bindLearnWindowSeconds: { valid: 3600, invalid: -1 },
 };
 
 /** The runtime_settings table, in memory; shared by the instances of one test. */

@@ -2,6 +2,8 @@ import type { KvStore } from '@sentinel/server-core';
 import type { BindingState } from '../rules/binding-rule';
 
 const CACHE_TTL_MS = 3_600_000;
+/** Tokens per round of a batch invalidation (generation bumps in parallel, one DEL). */
+const BATCH = 500;
 
 /** Redis keys and the serialised form of a cached binding. */
 export const keys = {
@@ -65,10 +67,27 @@ export class SharedBindingCache {
     await this.kv.publish(keys.invalidationChannel, JSON.stringify({ h: tokenHash }));
   }
 
+  /**
+   * A batch (bulk admin operations): every token's generation bumped and value dropped, then ONE
+   * broadcast naming them all (`{hs: […]}`; an older instance reads it as "drop everything").
+   */
+  async invalidateMany(tokenHashes: readonly string[]): Promise<void> {
+    for (let i = 0; i < tokenHashes.length; i += BATCH) {
+      const chunk = tokenHashes.slice(i, i + BATCH);
+      await Promise.all(chunk.map((h) => this.kv.incr(keys.generation(h))));
+      await this.kv.del(...chunk.map((h) => keys.binding(h)));
+    }
+    await this.kv.publish(keys.invalidationChannel, JSON.stringify({ hs: tokenHashes }));
+  }
+
   subscribe(onInvalidate: (tokenHash: string | null) => void): Promise<() => Promise<void>> {
     return this.kv.subscribe(keys.invalidationChannel, (message) => {
       try {
-        const m = JSON.parse(message) as { h?: string };
+        const m = JSON.parse(message) as { h?: string; hs?: unknown };
+        if (Array.isArray(m.hs) && m.hs.every((h) => typeof h === 'string')) {
+          for (const h of m.hs as string[]) onInvalidate(h);
+          return;
+        }
         onInvalidate(typeof m.h === 'string' ? m.h : null);
       } catch {
         onInvalidate(null);

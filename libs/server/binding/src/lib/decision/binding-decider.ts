@@ -8,10 +8,27 @@ import type { SharedBindingCache } from '../cache/shared-cache';
 import { BindingEvents } from '../events/binding-events';
 import { BindingRepository } from '../repository/binding.repository';
 import { FirstUseLimiter } from './first-use-limiter';
-import { compileBinding, firstUseEntry, type BindingState, type CompiledBinding } from '../rules/binding-rule';
+import { RULE_KIND_DEFINITIONS } from '@sentinel/admin-contract';
+import {
+  compileBinding,
+  evaluate,
+  firstUseEntry,
+  type BindingState,
+  type CompiledBinding,
+  type FinalVerdict,
+} from '../rules/binding-rule';
 
 export type Resolution =
-  | { readonly kind: 'binding'; readonly binding: CompiledBinding; readonly created: boolean }
+  | {
+      readonly kind: 'binding';
+      readonly binding: CompiledBinding;
+      readonly created: boolean;
+      /**
+       * This request's answer from that binding: a learning binding has already tried to learn
+       * the request's address (allow) or found it past its cap (address_limit).
+       */
+      readonly verdict: FinalVerdict;
+    }
   /** Neither cache knows the token and PostgreSQL cannot be asked: the failsafe mode decides. */
   | { readonly kind: 'unavailable' }
   /**
@@ -19,6 +36,11 @@ export type Resolution =
    * (bindRatePerAddress): nothing was bound; answer 429 with Retry-After. Not an intercept.
    */
   | { readonly kind: 'rate_limited'; readonly retryAfterSeconds: number };
+
+/** What one lookup found, before each request's own verdict is settled (settle()). */
+type Found =
+  | { readonly kind: 'binding'; readonly binding: CompiledBinding; readonly created: boolean }
+  | Exclude<Resolution, { kind: 'binding' }>;
 
 /**
  * Finds the binding for a token: L1 (in process) → Redis → PostgreSQL, binding it on first use.
@@ -30,14 +52,14 @@ export class BindingDecider {
    * Lookups in flight, by token. Concurrent L1 misses for one token — its L1 entry expiring under
    * load, a burst of first uses — join one lookup instead of each asking Redis and PostgreSQL.
    */
-  private readonly inFlight = new Map<string, Promise<Resolution>>();
+  private readonly inFlight = new Map<string, Promise<Found>>();
   private readonly l1: L1Cache;
   private readonly shared: SharedBindingCache;
   private readonly io: BindingCaches['io'];
 
   constructor(
     private readonly repo: BindingRepository,
-    caches: BindingCaches,
+    private readonly caches: BindingCaches,
     private readonly health: DependencyHealth,
     private readonly settings: RuntimeSettings,
     private readonly events: BindingEvents,
@@ -47,6 +69,14 @@ export class BindingDecider {
     this.l1 = caches.l1;
     this.shared = caches.shared;
     this.io = caches.io;
+    // Compiled bindings carry the learning cap and window: a change of either recompiles them all.
+    settings.onChange((next, previous) => {
+      if (
+        next.bindMaxAddresses !== previous.bindMaxAddresses ||
+        next.bindLearnWindowSeconds !== previous.bindLearnWindowSeconds
+      )
+        this.l1.invalidateAll();
+    });
   }
 
   /** The hot path: a synchronous L1 lookup, no allocation. */
@@ -70,14 +100,82 @@ export class BindingDecider {
       // invalidation arrived, so it started after every invalidation that preceded this call.
       // Only the request whose lookup inserted the binding reports it as created.
       this.io.sharedLookups++;
-      return pending.then((r) => (r.kind === 'binding' && r.created ? { ...r, created: false } : r));
+      return pending.then((r) => this.settle(r.kind === 'binding' && r.created ? { ...r, created: false } : r, ip));
     }
     const flight = this.lookup(tokenHash, tokenMask, ip).finally(() => this.inFlight.delete(tokenHash));
     this.inFlight.set(tokenHash, flight);
-    return flight;
+    return flight.then((r) => this.settle(r, ip));
   }
 
-  private async lookup(tokenHash: string, tokenMask: string, ip: Ip): Promise<Resolution> {
+  /**
+   * This request's verdict from the binding a lookup found. A learning binding that does not hold
+   * the address yet but may still grow learns it in PostgreSQL (one conditional statement) — also
+   * when this instance's cached copy looked full or stale: a cached deny of a learning binding is
+   * never final until PostgreSQL agrees (see learn()). Joined requests settle with their own address.
+   */
+  private settle(r: Found, ip: Ip): Resolution | Promise<Resolution> {
+    if (r.kind !== 'binding') return r;
+    const verdict = evaluate(r.binding, ip);
+    if (verdict === 'learn') return this.learn(r, ip);
+    return { kind: 'binding', binding: r.binding, created: r.created, verdict };
+  }
+
+  /**
+   * Learns the request's address for a learning binding, or finds it past its cap. The statement
+   * adds the entry only while the row is under its cap (BindingRepository.learn), so instances
+   * racing can never learn cap + 1; nothing is locked across the forward. After a learn every
+   * instance's caches drop the token (BindingInvalidator), so the next request from any of the
+   * learnt addresses re-reads the new entries; a request the cached copy would deny re-checks here.
+   */
+  private async learn(r: Extract<Found, { kind: 'binding' }>, ip: Ip): Promise<Resolution> {
+    const { tokenHash, tokenMask } = r.binding.state;
+    const s = this.settings.current;
+    const entry = firstUseEntry(ip, s.bindIpv4Prefix, s.bindIpv6Prefix);
+    if (!this.health.postgresAvailable()) return UNAVAILABLE;
+    try {
+      for (let attempt = 1; attempt <= MAX_LOOKUPS; attempt++) {
+        this.io.postgresReads++;
+        const result = await this.repo.learn(tokenHash, entry, s.bindMaxAddresses, s.bindLearnWindowSeconds);
+        this.health.reportPostgresSuccess();
+        if (result === null) return UNAVAILABLE; // unbound meanwhile; the client retries and binds anew
+        const binding = compileBinding(result.state, RULE_KIND_DEFINITIONS, s);
+        if (result.learnt) {
+          this.io.postgresLearns++;
+          this.events.learnt.next({
+            tokenHash,
+            tokenMask,
+            clientIp: ip.canonical,
+            entry,
+            count: result.state.ruleEntries.length,
+          });
+          // Every instance drops its copy (this one too): the next lookup reads the new entries.
+          await this.caches.invalidate([tokenHash]);
+          return { kind: 'binding', binding, created: r.created, verdict: 'allow' };
+        }
+        // Not learnt: the row returned is the statement's snapshot, which may predate a racing
+        // learner's commit; decide on a fresh read.
+        this.io.postgresReads++;
+        const epoch = this.l1.epoch;
+        const fresh = await this.repo.findByTokenHash(tokenHash);
+        if (fresh === null) return UNAVAILABLE;
+        const current = compileBinding(fresh, RULE_KIND_DEFINITIONS, s);
+        this.l1.fill(epoch, current); // later denials from this instance need no storage
+        const verdict = evaluate(current, ip);
+        if (verdict !== 'learn') return { kind: 'binding', binding: current, created: r.created, verdict };
+        // Room again (an admin raised the cap between the statements): try once more.
+      }
+    } catch (e) {
+      this.health.reportPostgresFailure(e);
+      this.logger.warn('PostgreSQL unavailable for learning an address', 'Binding', {
+        tokenId: tokenHash.slice(0, 12),
+        error: (e as Error).message,
+      });
+      return UNAVAILABLE;
+    }
+    return { kind: 'binding', binding: r.binding, created: r.created, verdict: 'address_limit' };
+  }
+
+  private async lookup(tokenHash: string, tokenMask: string, ip: Ip): Promise<Found> {
     let created = false;
     for (let attempt = 1; ; attempt++) {
       const epoch = this.l1.epoch;
@@ -95,7 +193,7 @@ export class BindingDecider {
     }
   }
 
-  private async resolveOnce(tokenHash: string, tokenMask: string, ip: Ip, epoch: number): Promise<Resolution> {
+  private async resolveOnce(tokenHash: string, tokenMask: string, ip: Ip, epoch: number): Promise<Found> {
     let generation: string | null = null;
     let sharedOk = false;
 
@@ -164,8 +262,8 @@ export class BindingDecider {
     return this.hit(epoch, state, created);
   }
 
-  private hit(epoch: number, state: BindingState, created: boolean): Resolution {
-    const binding = compileBinding(state);
+  private hit(epoch: number, state: BindingState, created: boolean): Found {
+    const binding = compileBinding(state, RULE_KIND_DEFINITIONS, this.settings.current);
     this.l1.fill(epoch, binding);
     return { kind: 'binding', binding, created };
   }
@@ -174,6 +272,6 @@ export class BindingDecider {
 /** Lookups per resolve(): the first plus at most two repeats after concurrent invalidations. */
 const MAX_LOOKUPS = 3;
 
-const UNAVAILABLE: Resolution = Object.freeze({ kind: 'unavailable' });
+const UNAVAILABLE = Object.freeze({ kind: 'unavailable' }) satisfies Resolution;
 /** `unavailable` because neither Redis nor PostgreSQL could be asked (not because one said "no binding"). */
-const STORAGE_UNAVAILABLE: Resolution = Object.freeze({ kind: 'unavailable' });
+const STORAGE_UNAVAILABLE = Object.freeze({ kind: 'unavailable' }) satisfies Resolution;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import type { BindingStatus, RuleKind } from '../rules/binding-rule';
 
-export type InterceptReason = 'ip_not_allowed' | 'banned';
+export type InterceptReason = 'ip_not_allowed' | 'banned' | 'address_limit';
 
 /** One refused request; what the intercept log stores and the alert module counts. */
 export interface InterceptEvent {
@@ -20,6 +20,16 @@ export interface InterceptEvent {
   at: Date;
 }
 
+/** A learning binding learnt one more address (BindingDecider). */
+export interface AddressLearntEvent {
+  tokenHash: string;
+  tokenMask: string;
+  clientIp: string;
+  entry: string;
+  /** Entries the binding holds now. */
+  count: number;
+}
+
 export interface BindingCreatedEvent {
   tokenHash: string;
   tokenMask: string;
@@ -32,4 +42,5 @@ export interface BindingCreatedEvent {
 export class BindingEvents {
   readonly intercepts = new Subject<InterceptEvent>();
   readonly created = new Subject<BindingCreatedEvent>();
+  readonly learnt = new Subject<AddressLearntEvent>();
 }

@@ -12,10 +12,19 @@ interface BindingRow {
   rule_entries: string[] | string;
   status: BindingStatus;
   version: number | string;
+  learning: boolean;
+  max_addresses: number | string | null;
+  first_used_ms: number | string | null;
 }
 
 const COLUMNS = `id::text AS id, token_hash, token_mask, rule_kind,
-  rule_entries::text[] AS rule_entries, status, version`;
+  rule_entries::text[] AS rule_entries, status, version, learning, max_addresses,
+  (extract(epoch FROM first_used_at) * 1000)::float8 AS first_used_ms`;
+
+/** COLUMNS qualified by the alias `t` (an UPDATE … FROM that returns both sides). */
+const T_COLUMNS = `t.id::text AS id, t.token_hash, t.token_mask, t.rule_kind,
+  t.rule_entries::text[] AS rule_entries, t.status, t.version, t.learning, t.max_addresses,
+  (extract(epoch FROM t.first_used_at) * 1000)::float8 AS first_used_ms`;
 
 export function toState(row: BindingRow): BindingState {
   return {
@@ -26,6 +35,9 @@ export function toState(row: BindingRow): BindingState {
     ruleEntries: pgArray(row.rule_entries),
     status: row.status,
     version: Number(row.version),
+    learning: row.learning === true,
+    maxAddresses: row.max_addresses === null ? null : Number(row.max_addresses),
+    firstUsedMs: row.first_used_ms === null ? null : Math.round(Number(row.first_used_ms)),
   };
 }
 
@@ -52,8 +64,8 @@ const FIND_OR_BIND = {
   ), inserted AS (
     INSERT INTO token_bindings
       (token_hash, token_mask, rule_kind, rule_entries, status, first_ip, first_used_at,
-       last_ip, last_used_at, version)
-    SELECT $1::text, $2::text, 'single', $3::text[]::cidr[], 'active', $4::inet, now(), $4::inet, now(), 1
+       last_ip, last_used_at, version, learning)
+    SELECT $1::text, $2::text, 'single', $3::text[]::cidr[], 'active', $4::inet, now(), $4::inet, now(), 1, true
      WHERE NOT EXISTS (SELECT 1 FROM existing)
     ON CONFLICT (token_hash) DO NOTHING
     RETURNING ${COLUMNS}
@@ -61,6 +73,33 @@ const FIND_OR_BIND = {
   SELECT *, false AS created FROM existing
   UNION ALL
   SELECT *, true AS created FROM inserted`,
+};
+
+/**
+ * A learning binding learns one address, atomically across instances: ONE conditional UPDATE adds
+ * the entry only while the binding is still learning, under its cap (its own max_addresses, else
+ * the live setting $3) and inside its learning window ($4 seconds from first use; 0 = none). Two
+ * racing learners serialise on the row lock and the second re-checks the cap on the row the first
+ * committed (READ COMMITTED re-evaluates the WHERE clause), so no race can learn cap + 1. No lock
+ * is held past the statement. When nothing was learnt the current row comes back unchanged
+ * (`learnt: false`); it may predate a concurrent learner's commit, so the caller re-reads before it
+ * denies.
+ */
+const LEARN = {
+  name: 'sentinel_binding_learn',
+  text: `WITH learnt AS (
+    UPDATE token_bindings t
+       SET rule_kind = 'multiple', rule_entries = t.rule_entries || $2::cidr
+     WHERE t.token_hash = $1::text AND t.learning AND t.status = 'active' AND t.rule_kind <> 'all'
+       AND NOT ($2::cidr = ANY (t.rule_entries))
+       AND cardinality(t.rule_entries) < coalesce(t.max_addresses, $3::int)
+       AND ($4::int = 0 OR t.first_used_at IS NULL OR t.first_used_at + make_interval(secs => $4::int) > now())
+    RETURNING ${COLUMNS}
+  )
+  SELECT *, true AS learnt FROM learnt
+  UNION ALL
+  SELECT ${COLUMNS}, false AS learnt FROM token_bindings
+   WHERE token_hash = $1::text AND NOT EXISTS (SELECT 1 FROM learnt)`,
 };
 
 /** `{"a","b"}` literal for one row's cidr[] inside an unnest() of text. */
@@ -123,6 +162,25 @@ export class BindingRepository {
   }
 
   /**
+   * Learns `entry` for a learning binding if it is still under its cap (see LEARN): the row after
+   * the statement and whether this call added the entry; null when the token has no binding.
+   */
+  async learn(
+    tokenHash: string,
+    entry: string,
+    maxAddresses: number,
+    windowSeconds: number,
+  ): Promise<{ state: BindingState; learnt: boolean } | null> {
+    const rows = await this.prepared<BindingRow & { learnt: boolean }>(LEARN, [
+      tokenHash,
+      entry,
+      maxAddresses,
+      windowSeconds,
+    ]);
+    return rows.length > 0 ? { state: toState(rows[0]), learnt: rows[0].learnt === true } : null;
+  }
+
+  /**
    * A hot-path statement on PostgreSQL runs as a named prepared statement on the pool's
    * connection (parsed and planned once per connection instead of per call, and without TypeORM's
    * per-query runner). The embedded database shares one session between successive clients, where
@@ -147,7 +205,8 @@ export class BindingRepository {
     const rows = returning<BindingRow>(
       await this.db.query(
         `UPDATE token_bindings
-          SET rule_kind = $2, rule_entries = $3::text[]::cidr[], version = version + 1, updated_at = now()
+          SET rule_kind = $2, rule_entries = $3::text[]::cidr[], learning = false,
+              version = version + 1, updated_at = now()
         WHERE id = $1::bigint
         RETURNING ${COLUMNS}`,
         [id, kind, entries],
@@ -156,14 +215,169 @@ export class BindingRepository {
     return rows.length > 0 ? toState(rows[0]) : null;
   }
 
+  /** A ban also ends learning for good (an unban does not resume it). */
   async setStatus(id: string, status: BindingStatus): Promise<BindingState | null> {
     const rows = returning<BindingRow>(
       await this.db.query(
         `UPDATE token_bindings
-          SET status = $2, version = version + 1, updated_at = now()
+          SET status = $2, learning = learning AND $2 = 'active', version = version + 1, updated_at = now()
         WHERE id = $1::bigint
         RETURNING ${COLUMNS}`,
         [id, status],
+      ),
+    );
+    return rows.length > 0 ? toState(rows[0]) : null;
+  }
+
+  /**
+   * Binds keys before their first use, in one statement: a row per token id with the admin's rule
+   * and no first use yet. Without `replace`, an already bound token is left as it is and reported
+   * as a conflict; with it, its rule, cap, label and learning are overwritten (status and history
+   * kept). Token ids must be distinct.
+   */
+  async prebind(
+    tokens: readonly { tokenHash: string; tokenMask: string }[],
+    rule: { kind: RuleKind; entries: readonly string[]; maxAddresses: number | null; label: string | null },
+    replace: boolean,
+  ): Promise<{ tokenHash: string; id: string; tokenMask: string; outcome: 'created' | 'conflict' | 'replaced' }[]> {
+    if (tokens.length === 0) return [];
+    const learning = rule.maxAddresses !== null && rule.maxAddresses > 1 && rule.kind !== 'all';
+    const onConflict = replace
+      ? `DO UPDATE SET rule_kind = EXCLUDED.rule_kind, rule_entries = EXCLUDED.rule_entries,
+           learning = EXCLUDED.learning, max_addresses = EXCLUDED.max_addresses, label = EXCLUDED.label`
+      : 'DO NOTHING';
+    const rows: { token_hash: string; id: string; token_mask: string; outcome: string }[] = await this.db.query(
+      `WITH v AS (
+         SELECT * FROM unnest($1::text[], $2::text[]) AS v(h, m)
+       ), before AS (
+         SELECT t.token_hash, t.id FROM token_bindings t JOIN v ON t.token_hash = v.h
+       ), written AS (
+         INSERT INTO token_bindings
+           (token_hash, token_mask, rule_kind, rule_entries, status, first_ip, first_used_at, last_ip,
+            last_used_at, learning, max_addresses, label)
+         SELECT v.h, v.m, $3::text, $4::text[]::cidr[], 'active', NULL, NULL, NULL, NULL, $5::boolean,
+                $6::smallint, $7::text
+           FROM v
+         ON CONFLICT (token_hash) ${onConflict}
+         RETURNING token_hash, id::text AS id, token_mask
+       )
+       SELECT w.token_hash, w.id, w.token_mask,
+              CASE WHEN b.token_hash IS NULL THEN 'created' ELSE 'replaced' END AS outcome
+         FROM written w LEFT JOIN before b ON b.token_hash = w.token_hash
+       UNION ALL
+       SELECT t.token_hash, t.id::text, t.token_mask, 'conflict'
+         FROM token_bindings t JOIN before b ON b.token_hash = t.token_hash
+        WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.token_hash = t.token_hash)`,
+      [
+        tokens.map((t) => t.tokenHash),
+        tokens.map((t) => t.tokenMask),
+        rule.kind,
+        rule.entries,
+        learning,
+        rule.maxAddresses,
+        rule.label,
+      ],
+    );
+    return rows.map((r) => ({
+      tokenHash: r.token_hash,
+      id: r.id,
+      tokenMask: r.token_mask,
+      outcome: r.outcome as 'created' | 'conflict' | 'replaced',
+    }));
+  }
+
+  /**
+   * One bulk action on a batch of bindings by id, in one statement: the rows before and after
+   * (after is null for an unbind). Ids not found are simply absent.
+   */
+  async bulk(
+    ids: readonly string[],
+    change:
+      | { action: 'ban' | 'unban' | 'unbind' }
+      | { action: 'set_label'; label: string | null }
+      | { action: 'set_max_addresses'; maxAddresses: number | null },
+  ): Promise<{ before: BindingState & { label: string | null }; after: BindingState | null }[]> {
+    if (ids.length === 0) return [];
+    if (change.action === 'unbind') {
+      const rows: (BindingRow & { label: string | null })[] = returning(
+        await this.db.query(`DELETE FROM token_bindings WHERE id = ANY($1::bigint[]) RETURNING ${COLUMNS}, label`, [
+          ids,
+        ]),
+      );
+      return rows.map((r) => ({ before: { ...toState(r), label: r.label }, after: null }));
+    }
+    const set = {
+      ban: [`status = 'banned', learning = false`, []],
+      unban: [`status = 'active'`, []],
+      set_label: [`label = $2::text`, [change.action === 'set_label' ? change.label : null]],
+      set_max_addresses: [
+        `max_addresses = $2::smallint`,
+        [change.action === 'set_max_addresses' ? change.maxAddresses : null],
+      ],
+    }[change.action] as [string, unknown[]];
+    const rows: (BindingRow & {
+      label: string | null;
+      o_status: BindingStatus;
+      o_label: string | null;
+      o_max: number | string | null;
+      o_learning: boolean;
+      o_version: string;
+    })[] = returning(
+      await this.db.query(
+        `WITH old AS (
+           SELECT id, status, label, max_addresses, learning, version FROM token_bindings
+            WHERE id = ANY($1::bigint[]) ORDER BY token_hash FOR NO KEY UPDATE
+         )
+         UPDATE token_bindings t SET ${set[0]}
+           FROM old WHERE t.id = old.id
+         RETURNING ${T_COLUMNS}, t.label,
+           old.status AS o_status, old.label AS o_label, old.max_addresses AS o_max, old.learning AS o_learning,
+           old.version::text AS o_version`,
+        [ids, ...set[1]],
+      ),
+    );
+    return rows.map((r) => {
+      const after = toState(r);
+      return {
+        before: {
+          ...after,
+          status: r.o_status,
+          learning: r.o_learning === true,
+          maxAddresses: r.o_max === null ? null : Number(r.o_max),
+          version: Number(r.o_version),
+          label: r.o_label,
+        },
+        after,
+      };
+    });
+  }
+
+  /** A binding's label and note (`note` undefined = unchanged); no effect on decisions. */
+  async setLabel(
+    id: string,
+    label: string | null,
+    note: string | null | undefined,
+  ): Promise<{ before: { label: string | null; note: string | null }; state: BindingState } | null> {
+    const rows: (BindingRow & { o_label: string | null; o_note: string | null })[] = returning(
+      await this.db.query(
+        `WITH old AS (SELECT id, label, note FROM token_bindings WHERE id = $1::bigint FOR NO KEY UPDATE)
+         UPDATE token_bindings t SET label = $2::text, note = CASE WHEN $4::boolean THEN $3::text ELSE t.note END
+           FROM old WHERE t.id = old.id
+         RETURNING ${T_COLUMNS}, old.label AS o_label, old.note AS o_note`,
+        [id, label, note ?? null, note !== undefined],
+      ),
+    );
+    return rows.length > 0
+      ? { before: { label: rows[0].o_label, note: rows[0].o_note }, state: toState(rows[0]) }
+      : null;
+  }
+
+  /** This binding's own cap on learnt addresses; null = the live setting again. */
+  async setMaxAddresses(id: string, maxAddresses: number | null): Promise<BindingState | null> {
+    const rows = returning<BindingRow>(
+      await this.db.query(
+        `UPDATE token_bindings SET max_addresses = $2::smallint WHERE id = $1::bigint RETURNING ${COLUMNS}`,
+        [id, maxAddresses],
       ),
     );
     return rows.length > 0 ? toState(rows[0]) : null;
@@ -192,7 +406,9 @@ export class BindingRepository {
           ORDER BY t.token_hash FOR NO KEY UPDATE OF t
        )
        UPDATE token_bindings t
-          SET last_used_at = l.at, last_ip = l.ip::inet
+          SET last_used_at = l.at, last_ip = l.ip::inet,
+              -- a pre-bound key's first use (admin-bound before it was ever used)
+              first_ip = coalesce(t.first_ip, l.ip::inet), first_used_at = coalesce(t.first_used_at, l.at)
          FROM locked l
         WHERE t.id = l.id AND (t.last_used_at IS NULL OR t.last_used_at < l.at)`,
       [touches.map((t) => t.tokenHash), touches.map((t) => t.ip), touches.map((t) => t.at.toISOString())],

@@ -23,7 +23,27 @@ export interface BindingState {
   ruleEntries: readonly string[];
   status: BindingStatus;
   version: number;
+  /**
+   * The entries were learnt from use and may grow up to the cap; false once an admin set the rule
+   * or banned the key. Absent in a value cached by an older build: not learning.
+   */
+  learning?: boolean;
+  /** This binding's own cap on learnt addresses; null/absent = the live `bindMaxAddresses`. */
+  maxAddresses?: number | null;
+  /** First use (epoch ms); null for a pre-bound key not used yet. Starts the learning window. */
+  firstUsedMs?: number | null;
 }
+
+/** The live settings that decide how far a learning binding may grow. */
+export interface LearnPolicy {
+  /** bindMaxAddresses: 1 = learn nothing beyond the first use (the original behaviour). */
+  readonly bindMaxAddresses: number;
+  /** bindLearnWindowSeconds: 0 = no time limit. */
+  readonly bindLearnWindowSeconds: number;
+}
+
+/** Today's behaviour: a binding holds the address of its first use and learns nothing else. */
+export const NO_LEARNING: LearnPolicy = Object.freeze({ bindMaxAddresses: 1, bindLearnWindowSeconds: 0 });
 
 /** A binding ready for the hot path: the rule parsed once, matched in binary. */
 export interface CompiledBinding {
@@ -31,22 +51,54 @@ export interface CompiledBinding {
   readonly matcher: IpMatcher;
   /** The kind matches every IP (`matches: 'any'`), decided once here, not per request. */
   readonly anyIp: boolean;
+  /**
+   * How many entries this binding may learn up to; 0 = it does not learn (an admin's rule, a ban,
+   * or a cap of 1). Decided once here from the live policy; a policy change empties L1.
+   */
+  readonly learnCap: number;
+  /** Epoch ms after which it learns nothing new (Infinity = no window). */
+  readonly learnUntil: number;
 }
 
-/** Compiles a binding's rule. `kinds` is the rule-kind table (tests may extend it). */
-export function compileBinding(state: BindingState, kinds: RuleKindTable = RULE_KIND_DEFINITIONS): CompiledBinding {
+/**
+ * Compiles a binding's rule. `kinds` is the rule-kind table (tests may extend it); `policy` the live
+ * learning settings (none by default: the original one-address behaviour).
+ */
+export function compileBinding(
+  state: BindingState,
+  kinds: RuleKindTable = RULE_KIND_DEFINITIONS,
+  policy: LearnPolicy = NO_LEARNING,
+): CompiledBinding {
   const def = kinds[state.ruleKind];
   // A kind this build does not know (a newer instance wrote it): fail closed, match nothing extra.
-  return { state, matcher: compileRule(state.ruleEntries), anyIp: def !== undefined && def.matches === 'any' };
+  const anyIp = def !== undefined && def.matches === 'any';
+  const cap = state.maxAddresses ?? policy.bindMaxAddresses;
+  const learns = state.learning === true && state.status === 'active' && def !== undefined && !anyIp && cap > 1;
+  const windowMs = policy.bindLearnWindowSeconds * 1000;
+  const learnUntil =
+    !learns || windowMs === 0 || state.firstUsedMs === null || state.firstUsedMs === undefined
+      ? Infinity
+      : state.firstUsedMs + windowMs;
+  return { state, matcher: compileRule(state.ruleEntries), anyIp, learnCap: learns ? cap : 0, learnUntil };
 }
 
-export type RuleVerdict = 'allow' | 'banned' | 'ip_not_allowed';
+/**
+ * `learn`: the address is outside a learning binding that may still grow — not a final answer; the
+ * decider asks PostgreSQL to learn it (BindingDecider.resolve), which turns it into `allow` or
+ * `address_limit`. The other verdicts are final.
+ */
+export type RuleVerdict = 'allow' | 'banned' | 'ip_not_allowed' | 'address_limit' | 'learn';
+/** What a request gets. */
+export type FinalVerdict = Exclude<RuleVerdict, 'learn'>;
+export type DenialVerdict = Exclude<FinalVerdict, 'allow'>;
 
 export function evaluate(binding: CompiledBinding, ip: Ip): RuleVerdict {
   const s = binding.state;
   if (s.status === 'banned') return 'banned';
   if (binding.anyIp) return 'allow';
-  return binding.matcher.matches(ip) ? 'allow' : 'ip_not_allowed';
+  if (binding.matcher.matches(ip)) return 'allow';
+  if (binding.learnCap === 0) return 'ip_not_allowed';
+  return s.ruleEntries.length < binding.learnCap && Date.now() < binding.learnUntil ? 'learn' : 'address_limit';
 }
 
 /** The rule a first use creates: the client's address with the configured prefix. */

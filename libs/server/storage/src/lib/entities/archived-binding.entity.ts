@@ -34,11 +34,11 @@ export class ArchivedBindingEntity {
   @Column({ name: 'status', type: 'text' })
   status!: BindingStatus;
 
-  @Column({ name: 'first_ip', type: 'inet' })
-  firstIp!: string;
+  @Column({ name: 'first_ip', type: 'inet', nullable: true })
+  firstIp!: string | null;
 
-  @Column({ name: 'first_used_at', type: 'timestamptz' })
-  firstUsedAt!: Date;
+  @Column({ name: 'first_used_at', type: 'timestamptz', nullable: true })
+  firstUsedAt!: Date | null;
 
   @Column({ name: 'last_ip', type: 'inet', nullable: true })
   lastIp!: string | null;

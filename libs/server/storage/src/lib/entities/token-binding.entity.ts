@@ -16,6 +16,9 @@ import { ruleKindCheckSql, ruleShapeCheckSql } from './rule-kind-sql';
 @Check('ck_token_bindings_rule_kind', ruleKindCheckSql())
 @Check('ck_token_bindings_status', `status IN ('active', 'banned')`)
 @Check('ck_token_bindings_rule_shape', ruleShapeCheckSql())
+@Check('ck_token_bindings_max_addresses', 'max_addresses BETWEEN 1 AND 64')
+@Check('ck_token_bindings_label', 'char_length(label) <= 100')
+@Check('ck_token_bindings_note', 'char_length(note) <= 1000')
 @Index('ix_token_bindings_last_used_key', { synchronize: false })
 @Index('ix_token_bindings_created', { synchronize: false })
 @Index('ix_token_bindings_intercepts', { synchronize: false })
@@ -23,6 +26,7 @@ import { ruleKindCheckSql, ruleShapeCheckSql } from './rule-kind-sql';
 @Index('ix_token_bindings_mask_prefix', { synchronize: false })
 @Index('ix_token_bindings_retention', { synchronize: false })
 @Index('ix_token_bindings_token_hash_prefix', { synchronize: false })
+@Index('ix_token_bindings_label', { synchronize: false })
 export class TokenBindingEntity {
   /** bigserial; a string because int8 may exceed 2^53. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_token_bindings' })
@@ -46,11 +50,24 @@ export class TokenBindingEntity {
   @Column({ name: 'status', type: 'text', default: 'active' })
   status!: BindingStatus;
 
-  @Column({ name: 'first_ip', type: 'inet' })
-  firstIp!: string;
+  /** Null for a key an admin bound before its first use, until it is used. */
+  @Column({ name: 'first_ip', type: 'inet', nullable: true })
+  firstIp!: string | null;
 
-  @Column({ name: 'first_used_at', type: 'timestamptz', default: () => 'now()' })
-  firstUsedAt!: Date;
+  @Column({ name: 'first_used_at', type: 'timestamptz', nullable: true, default: () => 'now()' })
+  firstUsedAt!: Date | null;
+
+  /**
+   * The entries were learnt from use and may grow up to the cap (bindMaxAddresses or
+   * max_addresses); false once an admin sets the rule or bans the key. See
+   * migrations/1795700000000-LearningBindings.ts.
+   */
+  @Column({ name: 'learning', type: 'boolean', default: false })
+  learning!: boolean;
+
+  /** This binding's own cap on learnt addresses (1–64); null = the live setting. */
+  @Column({ name: 'max_addresses', type: 'smallint', nullable: true })
+  maxAddresses!: number | null;
 
   @Column({ name: 'last_ip', type: 'inet', nullable: true })
   lastIp!: string | null;
@@ -58,8 +75,13 @@ export class TokenBindingEntity {
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
 
+  /** At most 1,000 characters. */
   @Column({ name: 'note', type: 'text', nullable: true })
   note!: string | null;
+
+  /** Who the key belongs to (owner, team), at most 100 characters. */
+  @Column({ name: 'label', type: 'text', nullable: true })
+  label!: string | null;
 
   /**
    * intercept_logs rows with this token id, kept by triggers on intercept_logs (insert/delete)
