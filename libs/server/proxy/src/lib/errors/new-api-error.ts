@@ -25,7 +25,8 @@ export type NewApiErrorCode =
 /**
  * Errors in New API's own shape, so SDKs (OpenAI, Anthropic, Google) show the message:
  * `{"error":{"message":"… (request id: …)","type":"new_api_error","code":"…"}}`, with the request
- * id also in `X-Oneapi-Request-Id` as New API sends it.
+ * id also in `X-Oneapi-Request-Id` as New API sends it and in `X-Request-Id`, which the OpenAI SDK
+ * reads into `err.requestID`.
  */
 export function sendNewApiError(
   res: ServerResponse,
@@ -46,6 +47,7 @@ export function sendNewApiError(
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-oneapi-request-id': requestId,
+    'x-request-id': requestId,
     'x-sentinel-request-id': requestId,
     'cache-control': 'no-store',
     ...extraHeaders,
@@ -68,6 +70,7 @@ export function rejectUpgrade(
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Oneapi-Request-Id: ${requestId}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
       `Connection: close\r\n\r\n${body}`,
   );
 }
