@@ -232,7 +232,9 @@ describeInBrowser('the console, built and served by the built server on PostgreS
       page.getByRole('button', { name: 'Export CSV' }).click(),
     ]);
     await toast(/Saved .+\.csv\./).waitFor();
-    const csv = readFileSync(await download.path(), 'utf8');
+    const file = readFileSync(await download.path(), 'utf8');
+    expect(file.startsWith('\uFEFF')).toBe(true); // the UTF-8 BOM spreadsheets need
+    const csv = file.slice(1);
     const [header, ...rows] = parseCsv(csv);
     expect(header.slice(0, 5)).toEqual(['time', 'token_mask', 'token_id', 'client_ip', 'reason']);
     expect(rows).toHaveLength(1);

@@ -76,7 +76,7 @@ export class ConsoleStack {
     this.db = await createE2eDatabase('sentinel_console_e2e');
     this.prefix = testRedisPrefix('sentinel-console-e2e');
     this.upstream = createServer((req, res) => {
-      this.upstreamRequests++;
+      if (req.url !== '/api/status') this.upstreamRequests++; // not Sentinel's New API probe
       req.resume();
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ object: 'list', data: [] }));
