@@ -257,6 +257,8 @@ describeInBrowser('the console, built and served by the built server on PostgreS
     await nav('Bindings').click();
     await rowActions(bindingRow('127.0.0.2')).click();
     await page.getByRole('menuitem', { name: 'Unban' }).click();
+    // Unban confirms first, like ban and unbind.
+    await page.getByRole('alertdialog', { name: 'Unban this token?' }).getByRole('button', { name: 'Unban' }).click();
     await toast(`${mask} unbanned.`).waitFor();
     await bindingRow('127.0.0.2').filter({ hasText: 'Active' }).waitFor();
     await relay(KEY, '127.0.0.3', 200);

@@ -26,6 +26,7 @@ import { Icon } from '../../shared/icon/icon';
 import { PagedTable } from '../../shared/paged-table/paged-table';
 import { PageDataSource } from '../../shared/page-data-source/page-data-source';
 import { localToIso } from '../bindings/bindings-data-source';
+import { syncFiltersWithUrl } from '../../shared/url-filters/url-filters';
 
 interface AuditFilters {
   readonly action: AuditAction | '';
@@ -101,6 +102,8 @@ export class Audit {
       untracked(() => this.dataSource.load(query));
     });
     this.filterForm.valueChanges.subscribe(() => this.pageIndex.set(0));
+    // Filters live in the URL: a reload, back/forward or a shared link keeps them.
+    syncFiltersWithUrl(this.filterForm, ['action', 'targetType', 'targetId', 'from', 'to']);
     inject(DestroyRef).onDestroy(() => this.dataSource.disconnect());
   }
 

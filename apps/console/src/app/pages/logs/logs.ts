@@ -39,6 +39,7 @@ import { PageDataSource } from '../../shared/page-data-source/page-data-source';
 import { ToastService } from '../../shared/toast/toast.service';
 import { ruleText } from '../bindings/rule-text';
 import { EMPTY_LOG_FILTERS, LogFilters, toLogFilterQuery } from './logs-query';
+import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-filters';
 
 /** The intercept log: filters, paged table, CSV export of the filtered set. */
 @Component({
@@ -114,6 +115,12 @@ export class Logs {
       untracked(() => this.dataSource.load(query));
     });
     this.filterForm.valueChanges.subscribe(() => this.pageIndex.set(0));
+    // Filters live in the URL: a reload, back/forward or a shared link keeps them.
+    syncFiltersWithUrl(
+      this.filterForm,
+      ['from', 'to', 'token', 'clientIp', 'reason'],
+      (name, value) => name !== 'token' || urlSafeToken(value),
+    );
     inject(DestroyRef).onDestroy(() => {
       this.dataSource.disconnect();
       this.exportRequest?.unsubscribe();

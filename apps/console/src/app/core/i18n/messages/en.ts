@@ -114,6 +114,9 @@ export const en: Messages = {
       `The binding of ${mask} is removed. Its next request binds it again to the IP it comes from.`,
     confirmBanTitle: 'Ban this token?',
     confirmBanBody: (mask) => `Every request with ${mask} is refused until it is unbanned.`,
+    confirmUnbanTitle: 'Unban this token?',
+    confirmUnbanBody: (mask) =>
+      `Requests with ${mask} are checked against its rule again, and pass from an allowed IP.`,
     unbound: (mask) => `${mask} unbound.`,
     banned: (mask) => `${mask} banned.`,
     unbanned: (mask) => `${mask} unbanned.`,
@@ -153,6 +156,13 @@ export const en: Messages = {
     },
   },
   dashboard: {
+    onboardingTitle: 'No traffic yet: point your SDKs at Sentinel',
+    onboardingSdk: 'Set the base URL of your OpenAI-compatible SDKs (and tools) to:',
+    onboardingCurl: 'Try it with one of your New API keys:',
+    onboardingBinds:
+      'The first request with a key binds it to the address it comes from; a request from elsewhere is refused and listed under Logs.',
+    onboardingDocs:
+      'Docs: README.md (quick start) and docs/ of the Sentinel distribution; the admin API is described at /admin/api/openapi.json (signed in).',
     todayAllowed: 'Allowed today',
     todayIntercepted: 'Intercepted today',
     todayNewBindings: 'New bindings today',

@@ -110,6 +110,8 @@ export interface Messages {
     readonly confirmUnbindBody: (mask: string) => string;
     readonly confirmBanTitle: string;
     readonly confirmBanBody: (mask: string) => string;
+    readonly confirmUnbanTitle: string;
+    readonly confirmUnbanBody: (mask: string) => string;
     readonly unbound: (mask: string) => string;
     readonly banned: (mask: string) => string;
     readonly unbanned: (mask: string) => string;
@@ -144,6 +146,11 @@ export interface Messages {
     };
   };
   readonly dashboard: {
+    readonly onboardingTitle: string;
+    readonly onboardingSdk: string;
+    readonly onboardingCurl: string;
+    readonly onboardingBinds: string;
+    readonly onboardingDocs: string;
     readonly todayAllowed: string;
     readonly todayIntercepted: string;
     readonly todayNewBindings: string;
