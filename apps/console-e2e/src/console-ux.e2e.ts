@@ -126,6 +126,38 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'the console for a new u
     expect(page.url()).toContain('action=auth.login');
   });
 
+  it('each time preset filters the logs and lives in the URL; a reload recomputes it from now', async () => {
+    await page.goto(ui('logs'));
+    const logRow = page.locator('table').getByRole('row').filter({ hasText: '127.0.0.5' });
+    await logRow.first().waitFor();
+    const from = page.getByLabel('From');
+    for (const [label, value] of [
+      ['Last hour', '1h'],
+      ['Last 24 h', '24h'],
+      ['Last 7 days', '7d'],
+      ['Last 30 days', '30d'],
+    ] as const) {
+      await page.getByTestId('logs-range').click();
+      await page.getByRole('option', { name: label, exact: true }).click();
+      await page.waitForURL(new RegExp(`[?&]range=${value}(&|$)`));
+      expect(await from.inputValue()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d$/);
+      await logRow.first().waitFor(); // the intercept of a moment ago is inside every preset
+    }
+    await page.reload();
+    await logRow.first().waitFor();
+    expect(page.url()).toContain('range=30d');
+    expect(await from.inputValue()).toMatch(/^\d{4}-/);
+
+    // Custom: From by hand; a From in the future leaves nothing.
+    await from.fill('2099-01-01T00:00');
+    await page.waitForURL(/[?&]range=custom(&|$)/);
+    await page.getByTestId('logs-empty').waitFor();
+    await page.getByTestId('logs-range').click();
+    await page.getByRole('option', { name: 'Any time', exact: true }).click();
+    await logRow.first().waitFor();
+    expect(await from.inputValue()).toBe('');
+  });
+
   it('rule dialog: a pasted comma list becomes one entry per address; Save is disabled while an entry is invalid', async () => {
     await page.goto(ui('bindings?ip=127.0.0.2'));
     await rowActions(bindingRow('127.0.0.2')).click();
@@ -154,9 +186,19 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'the console for a new u
     await save.click();
     await toast(/Rule of .+ saved\./).waitFor();
     expect(await stack.relay(KEY, '127.0.0.3')).toBe(200);
+
+    // The audit shows the change as a readable diff, field: old → new.
+    await page.goto(ui('audit?action=binding.set_rule'));
+    const diff = page.getByTestId('audit-diff').first();
+    await diff.waitFor();
+    const text = (await diff.innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain('Rule kind: single → multiple');
+    expect(text).toMatch(/Rule: 127\.0\.0\.2(\/32)? → 127\.0\.0\.2(\/32)?, 127\.0\.0\.3(\/32)?, 10\.0\.0\.0\/8/);
+    expect(text).not.toContain('{');
   });
 
   it('unban asks for confirmation first; cancelling keeps the ban', async () => {
+    await page.goto(ui('bindings?ip=127.0.0.2'));
     await rowActions(bindingRow('127.0.0.2')).click();
     await page.getByRole('menuitem', { name: 'Ban' }).click();
     await page.getByRole('alertdialog', { name: 'Ban this token?' }).getByRole('button', { name: 'Ban' }).click();
@@ -198,5 +240,22 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'the console for a new u
     }
     await useTheme('light');
     expect(found).toEqual([]);
+  });
+
+  it('on a 390 px phone, bindings, logs and audit fit the screen: no horizontal scroll', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const widths: Record<string, number> = {};
+    for (const [name, path, row] of [
+      ['bindings', 'bindings', 'tr[data-testid^="binding-row-"]'],
+      ['logs', 'logs', 'table tr.mat-mdc-row'],
+      ['audit', 'audit', 'table tr.mat-mdc-row'],
+    ] as const) {
+      await page.goto(ui(path));
+      await page.locator(row).first().waitFor();
+      widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
+      process.stdout.write(`phone ${name}: document scrollWidth ${widths[name]} px at 390 px\n`);
+    }
+    await page.setViewportSize(VIEWPORT);
+    expect(widths).toEqual({ bindings: 390, logs: 390, audit: 390 });
   });
 });

@@ -34,6 +34,15 @@ export const en: Messages = {
     },
   },
   common: {
+    timeRange: 'Time range',
+    timeRanges: {
+      '': 'Any time',
+      '1h': 'Last hour',
+      '24h': 'Last 24 h',
+      '7d': 'Last 7 days',
+      '30d': 'Last 30 days',
+      custom: 'Custom',
+    },
     loading: 'Loading…',
     retry: 'Retry',
     cancel: 'Cancel',

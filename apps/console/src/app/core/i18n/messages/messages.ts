@@ -32,6 +32,8 @@ export interface Messages {
   };
   readonly pages: Readonly<Record<PageId, PageMessages>>;
   readonly common: {
+    readonly timeRange: string;
+    readonly timeRanges: Readonly<Record<'' | '1h' | '24h' | '7d' | '30d' | 'custom', string>>;
     readonly loading: string;
     readonly retry: string;
     readonly cancel: string;

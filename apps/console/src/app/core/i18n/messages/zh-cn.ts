@@ -34,6 +34,15 @@ export const zhCN: Messages = {
     },
   },
   common: {
+    timeRange: '时间范围',
+    timeRanges: {
+      '': '不限',
+      '1h': '最近 1 小时',
+      '24h': '最近 24 小时',
+      '7d': '最近 7 天',
+      '30d': '最近 30 天',
+      custom: '自定义',
+    },
     loading: '加载中…',
     retry: '重试',
     cancel: '取消',
