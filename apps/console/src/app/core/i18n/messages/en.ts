@@ -320,5 +320,9 @@ export const en: Messages = {
     archiveFailed: (error) => `Archive run failed: ${error}`,
     lastRun: (at, archived, deleted) => `Last run ${at}: ${archived} archived, ${deleted} log rows deleted.`,
     noRunYet: 'The archive job has not run yet.',
+    deliveries: 'Alert deliveries',
+    noDeliveries: 'No alert has been delivered yet.',
+    deliveryColumns: { time: 'Time', token: 'Token', status: 'Status', attempts: 'Attempts', error: 'Last error' },
+    deliveryStatuses: { pending: 'Pending', sent: 'Sent', failed: 'Failed' },
   },
 };

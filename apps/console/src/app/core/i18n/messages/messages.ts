@@ -250,5 +250,9 @@ export interface Messages {
     readonly archiveFailed: (error: string) => string;
     readonly lastRun: (at: string, archived: number, deleted: number) => string;
     readonly noRunYet: string;
+    readonly deliveries: string;
+    readonly noDeliveries: string;
+    readonly deliveryColumns: Readonly<Record<'time' | 'token' | 'status' | 'attempts' | 'error', string>>;
+    readonly deliveryStatuses: Readonly<Record<'pending' | 'sent' | 'failed', string>>;
   };
 }

@@ -314,5 +314,9 @@ export const zhCN: Messages = {
     archiveFailed: (error) => `归档失败：${error}`,
     lastRun: (at, archived, deleted) => `上次执行 ${at}：归档 ${archived} 个，删除日志 ${deleted} 条。`,
     noRunYet: '归档任务尚未执行过。',
+    deliveries: '告警投递',
+    noDeliveries: '尚未投递任何告警。',
+    deliveryColumns: { time: '时间', token: '令牌', status: '状态', attempts: '尝试次数', error: '最近错误' },
+    deliveryStatuses: { pending: '待发送', sent: '已发送', failed: '失败' },
   },
 };
