@@ -232,7 +232,9 @@ describeInBrowser('the console, built and served by the built server on PostgreS
       page.getByRole('button', { name: 'Export CSV' }).click(),
     ]);
     await toast(/Saved .+\.csv\./).waitFor();
-    const csv = readFileSync(await download.path(), 'utf8');
+    const file = readFileSync(await download.path(), 'utf8');
+    expect(file.startsWith('\uFEFF')).toBe(true); // the UTF-8 BOM spreadsheets need
+    const csv = file.slice(1);
     const [header, ...rows] = parseCsv(csv);
     expect(header.slice(0, 5)).toEqual(['time', 'token_mask', 'token_id', 'client_ip', 'reason']);
     expect(rows).toHaveLength(1);
@@ -255,6 +257,8 @@ describeInBrowser('the console, built and served by the built server on PostgreS
     await nav('Bindings').click();
     await rowActions(bindingRow('127.0.0.2')).click();
     await page.getByRole('menuitem', { name: 'Unban' }).click();
+    // Unban confirms first, like ban and unbind.
+    await page.getByRole('alertdialog', { name: 'Unban this token?' }).getByRole('button', { name: 'Unban' }).click();
     await toast(`${mask} unbanned.`).waitFor();
     await bindingRow('127.0.0.2').filter({ hasText: 'Active' }).waitFor();
     await relay(KEY, '127.0.0.3', 200);

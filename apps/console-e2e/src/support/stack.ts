@@ -76,7 +76,7 @@ export class ConsoleStack {
     this.db = await createE2eDatabase('sentinel_console_e2e');
     this.prefix = testRedisPrefix('sentinel-console-e2e');
     this.upstream = createServer((req, res) => {
-      this.upstreamRequests++;
+      if (req.url !== '/api/status') this.upstreamRequests++; // not Sentinel's New API probe
       req.resume();
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ object: 'list', data: [] }));
@@ -146,6 +146,12 @@ export class ConsoleStack {
   }
 
   /** A proxied GET /v1/models with `key`, sent from the loopback address `from`. */
+  /** A statement on the stack's own database (test fixtures). */
+  query(sql: string, params: unknown[] = []): Promise<unknown[]> {
+    if (!this.db) throw new Error('the stack is not started');
+    return this.db.query(sql, params);
+  }
+
   relay(key: string, from: string): Promise<number> {
     return relay(this.url, key, from);
   }

@@ -410,7 +410,8 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
       expect(r.headers['content-disposition']).toBe(
         'attachment; filename="intercepts_20260101T000000Z_20260201T000000Z.csv"',
       );
-      const lines = r.body.split('\r\n');
+      expect(r.body.startsWith('\uFEFF')).toBe(true); // UTF-8 BOM, for Excel
+      const lines = r.body.slice(1).split('\r\n');
       expect(lines[0]).toBe(
         '"time","token_mask","token_id","client_ip","reason","rule_kind","rule_entries","binding_status","method","path","user_agent","request_id"',
       );

@@ -124,3 +124,64 @@ describeWithServices(['postgres', 'redis'], 'intercept log export of a large set
     expect(duringPause - before).toBeLessThan(32);
   });
 });
+
+function download(
+  url: string,
+  token: string,
+): Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** What a spreadsheet needs: a UTF-8 BOM (masks contain "…") and a file name that says what is in it. */
+describeWithServices(['postgres', 'redis'], 'the CSV export as a spreadsheet opens it', () => {
+  let cluster: AdminCluster | null;
+  let token: string;
+  beforeAll(async () => {
+    cluster = await startCluster(1);
+    if (!cluster) return;
+    await cluster.db.query(
+      `INSERT INTO intercept_logs (token_hash, token_mask, client_ip, rule_kind, rule_entries, binding_status, reason,
+                                   method, path, user_agent, request_id, created_at)
+       VALUES (repeat('ab', 32), 'sk-abcd…wxyz', '198.51.100.7', 'single', '{203.0.113.7/32}', 'active',
+               'ip_not_allowed', 'GET', '/v1/models', 'openai-node/6.0', 'bom-1', '2026-11-20T10:00:00Z'),
+              (repeat('cd', 32), 'sk-efgh…wxyz', '2001:db8::7', 'single', '{203.0.113.7/32}', 'banned',
+               'banned', 'GET', '/v1/models', 'openai-node/6.0', 'bom-2', '2026-11-21T10:00:00Z')`,
+    );
+    token = await login(cluster.instances[0].url);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('starts with a UTF-8 BOM and keeps "…" as UTF-8', async () => {
+    if (!cluster) return;
+    const r = await download(`${cluster.instances[0].url}/admin/api/logs/export`, token);
+    expect(r.status).toBe(200);
+    expect([...r.bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = r.bytes.subarray(3).toString('utf8');
+    expect(text.startsWith('"time","token_mask"')).toBe(true);
+    expect(text).toContain('"sk-abcd…wxyz"');
+    expect(r.bytes.indexOf(Buffer.from('sk-abcd\u2026wxyz', 'utf8'))).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['', 'intercepts_all_all.csv'],
+    ['?from=2026-11-20T00:00:00Z&to=2026-11-22T00:00:00.000Z', 'intercepts_20261120T000000Z_20261122T000000Z.csv'],
+    ['?from=2026-11-20T00:00:00Z&reason=banned', 'intercepts_20261120T000000Z_all_reason-banned.csv'],
+    ['?clientIp=2001:db8::7&reason=banned', 'intercepts_all_all_reason-banned_ip-2001-db8-7.csv'],
+    ['?clientIp=198.51.100.7', 'intercepts_all_all_ip-198.51.100.7.csv'],
+  ])('export%s is named %s', async (query, filename) => {
+    if (!cluster) return;
+    const r = await download(`${cluster.instances[0].url}/admin/api/logs/export${query}`, token);
+    expect(r.status).toBe(200);
+    expect(r.headers['content-disposition']).toBe(`attachment; filename="${filename}"`);
+  });
+});

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/free-port';
 import { http } from '../support/http';
 import { SentinelProcess } from '../support/sentinel-process';
 import {
@@ -70,7 +71,7 @@ describe('embedded quick start (no PG_DSN, no REDIS_ADDR, no secrets)', () => {
     expect(await http(`${first.url}/health`)).toMatchObject({ status: 200, body: '{"status":"ok"}' });
     const secretsFile = join(dataDir, 'secrets.json');
     expect(first.output).toContain(secretsFile);
-    expect(first.output).toMatch(/Generated an admin password/);
+    expect(first.output).toMatch(/Password: \S+ {2}\(generated on this first start/);
     expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
     expect(first.output).toMatch(/in-process/);
 
@@ -80,7 +81,7 @@ describe('embedded quick start (no PG_DSN, no REDIS_ADDR, no secrets)', () => {
     expect(await first.stop()).toBe(0);
 
     const second = await quickStart().start();
-    expect(second.output).not.toMatch(/Generated an admin password/);
+    expect(second.output).not.toMatch(/Generated an admin password|Password:/);
     expect(second.output).toContain(secretsFile);
     // The binding survived the restart: another address is refused, the bound one allowed.
     expect((await http(`${second.url}/v1/models`, { headers: auth, from: '127.0.0.3' })).status).toBe(403);
@@ -88,6 +89,126 @@ describe('embedded quick start (no PG_DSN, no REDIS_ADDR, no secrets)', () => {
     const ready = await http(`${second.url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await second.stop()).toBe(0);
+  });
+});
+
+// On real PostgreSQL: opening the embedded one costs 15–25 s per start on a loaded machine.
+describeWithServices(['postgres'], 'the start-up summary and the New API probe', () => {
+  let enabled = false;
+  let upstream: FakeUpstream;
+  let db: TestDatabase;
+  beforeAll(async () => {
+    enabled = await realServicesAvailable();
+    if (!enabled) return;
+    upstream = await new FakeUpstream().start();
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    if (!enabled) return;
+    await upstream.stop();
+    await db.drop();
+  });
+  const pg = () => ({ PG_DSN: db.dsn() });
+
+  const summaryLines = (s: SentinelProcess) =>
+    s.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.startsWith('[sentinel]'));
+
+  it('ends start-up with the console URL, the generated password once, the SDK base URL and New API', async () => {
+    if (!enabled) return;
+    const dataDir = mkdtempSync(join(tmpdir(), 'sentinel-summary-'));
+    try {
+      const env = {
+        SENTINEL_HMAC_SECRET: undefined,
+        ADMIN_JWT_SECRET: undefined,
+        ADMIN_PASSWORD: undefined,
+        DOWNSTREAM_URL: upstream.url,
+        ...pg(),
+      };
+      const first = await new SentinelProcess({ dataDir, env }).start();
+      await first.stop();
+      const password = (JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { adminPassword: string })
+        .adminPassword;
+      const base = `http://localhost:${first.port}`;
+      // The last lines written at start-up, in this order, nothing after them.
+      expect(summaryLines(first).slice(-5)).toEqual([
+        '[sentinel] Sentinel is ready.',
+        `[sentinel]   Console:  ${base}/admin/ui/`,
+        `[sentinel]   Password: ${password}  (generated on this first start; kept in ${join(dataDir, 'secrets.json')})`,
+        `[sentinel]   SDKs:     point base_url at ${base}/v1 (instead of New API)`,
+        `[sentinel]   New API:  ${upstream.url} (reachable)`,
+      ]);
+      expect(first.stderr.trimEnd().endsWith(`[sentinel]   New API:  ${upstream.url} (reachable)`)).toBe(true);
+      // The password appears once, and Nest's route mapping is not logged at info.
+      expect(first.output.split(password).length - 1).toBe(1);
+      expect(first.output).not.toMatch(/RouterExplorer|RoutesResolver|InstanceLoader|Mapped \{/);
+      expect(upstream.requests.some((r) => r.method === 'GET' && r.url === '/api/status')).toBe(true);
+
+      const second = await new SentinelProcess({ dataDir, env }).start();
+      await second.stop();
+      const lines = summaryLines(second);
+      expect(lines.slice(-3)[0]).toBe(`[sentinel]   Console:  http://localhost:${second.port}/admin/ui/`);
+      expect(second.output).not.toContain(password);
+      expect(second.output).not.toMatch(/Password:/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('New API unreachable: a warning, UNREACHABLE in the summary, readiness 200 with newApi down and a reason', async () => {
+    if (!enabled) return;
+    const port = await freePort(); // nothing listens there
+    const down = `http://127.0.0.1:${port}`;
+    const s = await new SentinelProcess({ env: { DOWNSTREAM_URL: down, ...pg() } }).start();
+    try {
+      const warning = s.output
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: string; msg: string; downstream?: string; reason?: string })
+        .find((l) => l.msg.startsWith('New API is unreachable'));
+      expect(warning).toMatchObject({ level: 'warn', downstream: down });
+      expect(warning?.reason).toMatch(/ECONNREFUSED/);
+      expect(s.stderr.trimEnd().split('\n').pop()).toMatch(
+        new RegExp(`^\\[sentinel\\] {3}New API: {2}${down.replace(/\./g, '\\.')} is UNREACHABLE \\(ECONNREFUSED`),
+      );
+
+      const ready = await http(`${s.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      const body = JSON.parse(ready.body) as { details: Record<string, { status: string; message?: string }> };
+      expect(body.details['newApi']).toMatchObject({ status: 'down', url: down, required: false });
+      expect(body.details['newApi'].message).toMatch(/ECONNREFUSED/);
+      expect(body.details['postgres'].status).toBe('up');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('READINESS_REQUIRES_NEW_API=true: readiness is 503 while New API is unreachable, 200 when it answers', async () => {
+    if (!enabled) return;
+    const port = await freePort();
+    const s = await new SentinelProcess({
+      env: { DOWNSTREAM_URL: `http://127.0.0.1:${port}`, READINESS_REQUIRES_NEW_API: 'true', ...pg() },
+    }).start();
+    try {
+      const ready = await http(`${s.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(JSON.parse(ready.body).error.newApi).toMatchObject({ status: 'down', required: true });
+      expect(await http(`${s.url}/health`)).toMatchObject({ status: 200 });
+    } finally {
+      await s.stop();
+    }
+    const up = await new SentinelProcess({
+      env: { DOWNSTREAM_URL: upstream.url, READINESS_REQUIRES_NEW_API: 'true', ...pg() },
+    }).start();
+    try {
+      const ready = await http(`${up.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(JSON.parse(ready.body).info.newApi).toMatchObject({ status: 'up', httpStatus: 200, required: true });
+    } finally {
+      await up.stop();
+    }
   });
 });
 

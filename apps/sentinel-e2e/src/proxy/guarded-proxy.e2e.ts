@@ -61,8 +61,15 @@ describeWithServices(['postgres', 'redis'], 'the guarded proxy on real PostgreSQ
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     const denied = err as InstanceType<typeof OpenAI.PermissionDeniedError>;
     expect(denied.status).toBe(403);
-    expect(denied.message).toMatch(/bound to another IP address/);
-    expect(denied.message).toMatch(/request id: /);
+    // The message names the address Sentinel saw, never the bound one, and err.requestID (read by
+    // the SDK from X-Request-Id) is the id in the message.
+    expect(denied.message).toMatch(
+      /this API key is bound to another address; requests from 127\.0\.0\.3 are not allowed — ask the administrator of this gateway \(request id: /,
+    );
+    expect(denied.message).not.toContain('127.0.0.2');
+    expect(denied.requestID).toMatch(/^[0-9a-z]+$/);
+    expect(denied.message).toContain(`(request id: ${denied.requestID})`);
+    expect(denied.headers?.get('x-oneapi-request-id')).toBe(denied.requestID);
   });
 
   it('records an intercept row for the refusal, without the raw key', async () => {

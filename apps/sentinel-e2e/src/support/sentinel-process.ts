@@ -23,6 +23,8 @@ export class SentinelProcess {
   child!: ChildProcess;
   port = 0;
   output = '';
+  /** stderr alone (the start-up notices and summary), also part of `output`. */
+  stderr = '';
   exitCode: number | null = null;
   private ownsDataDir = false;
   dataDir = '';
@@ -62,7 +64,10 @@ export class SentinelProcess {
     }
     this.child = spawn(process.execPath, [SERVER_MAIN], { cwd: this.dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.child.stderr?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.stderr += d.toString();
+    });
     this.child.once('exit', (code) => (this.exitCode = code ?? -1));
     if (this.options.waitForHealth !== false) await this.waitForHealth();
     return this;

@@ -1,1 +1,2 @@
 export * from './lib/health.module';
+export * from './lib/new-api-probe';

@@ -149,7 +149,7 @@ export class ProxyService implements OnApplicationShutdown {
             return this.forwarder.ws(req, socket, head, gate.ip.canonical);
           }
           const requestId = this.intercepted(r.binding, verdict, gate, req);
-          rejectUpgrade(socket, 403, 'access_denied', denialMessage(verdict), requestId);
+          rejectUpgrade(socket, 403, 'access_denied', denialMessage(verdict, gate.ip.canonical), requestId);
         };
         const binding = this.decider.cached(gate.tokenHash);
         if (binding !== undefined) {
@@ -259,7 +259,7 @@ export class ProxyService implements OnApplicationShutdown {
       return this.forwarder.web(req, res, gate.ip.canonical);
     }
     const requestId = this.intercepted(binding, verdict, gate, req);
-    sendNewApiError(res, 403, 'access_denied', denialMessage(verdict), requestId);
+    sendNewApiError(res, 403, 'access_denied', denialMessage(verdict, gate.ip.canonical), requestId);
   }
 
   private allowed(gate: Extract<Gate, { kind: 'guard' }>): void {
@@ -323,10 +323,11 @@ export class ProxyService implements OnApplicationShutdown {
 
 const SENTINEL: Gate = Object.freeze({ kind: 'sentinel' });
 
-function denialMessage(verdict: Exclude<FinalVerdict, 'allow'>): string {
+/** Names the address Sentinel saw (the caller's own), never the bound one. */
+function denialMessage(verdict: Exclude<FinalVerdict, 'allow'>, clientIp: string): string {
   if (verdict === 'address_limit')
-    return 'this API key has reached its limit of IP addresses (address_limit); requests from your IP are not allowed';
+    return `this API key has reached its limit of IP addresses (address_limit); requests from ${clientIp} are not allowed — ask the administrator of this gateway`;
   return verdict === 'banned'
     ? 'this API key has been banned by the Sentinel administrator'
-    : 'this API key is bound to another IP address; requests from your IP are not allowed';
+    : `this API key is bound to another address; requests from ${clientIp} are not allowed — ask the administrator of this gateway`;
 }

@@ -1,5 +1,14 @@
-import { DatePipe, JsonPipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, DestroyRef, effect, inject, signal, untracked } from '@angular/core';
+import { DatePipe } from '@angular/common';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  computed,
+  effect,
+  inject,
+  signal,
+  untracked,
+} from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -26,6 +35,9 @@ import { Icon } from '../../shared/icon/icon';
 import { PagedTable } from '../../shared/paged-table/paged-table';
 import { PageDataSource } from '../../shared/page-data-source/page-data-source';
 import { localToIso } from '../bindings/bindings-data-source';
+import { TIME_RANGES, bindTimeRange } from '../../shared/time-range/time-range';
+import { syncFiltersWithUrl } from '../../shared/url-filters/url-filters';
+import { AuditDiff } from '../../shared/audit-diff/audit-diff';
 
 interface AuditFilters {
   readonly action: AuditAction | '';
@@ -56,7 +68,7 @@ export function toAuditQuery(f: AuditFilters, pageIndex: number, pageSize: numbe
   imports: [
     DatePipe,
     Icon,
-    JsonPipe,
+    AuditDiff,
     MatButtonModule,
     MatFormFieldModule,
     MatInputModule,
@@ -71,12 +83,21 @@ export function toAuditQuery(f: AuditFilters, pageIndex: number, pageSize: numbe
 })
 export class Audit {
   protected readonly t = inject(I18nService).messages;
+  /** Field names in the audit diff: setting keys under their labels, binding fields by name. */
+  protected readonly diffLabels = computed<Readonly<Record<string, string>>>(() => ({
+    ...this.t().settings.labels,
+    ruleKind: this.t().bindings.ruleKind,
+    ruleEntries: this.t().bindings.columns.rule,
+    status: this.t().bindings.status,
+  }));
   protected readonly actions = AUDIT_ACTIONS;
   protected readonly targetTypes = AUDIT_TARGET_TYPES;
   protected readonly columns = ['time', 'actor', 'action', 'target', 'ip', 'change'];
   protected readonly dataSource = new PageDataSource<AuditEntry, AuditQuery>(inject(AuditApi));
 
+  protected readonly timeRanges = TIME_RANGES;
   protected readonly filterForm = new FormGroup({
+    range: new FormControl('', { nonNullable: true }),
     action: new FormControl<AuditAction | ''>('', { nonNullable: true }),
     targetType: new FormControl<AuditTargetType | ''>('', { nonNullable: true }),
     targetId: new FormControl('', { nonNullable: true }),
@@ -101,6 +122,10 @@ export class Audit {
       untracked(() => this.dataSource.load(query));
     });
     this.filterForm.valueChanges.subscribe(() => this.pageIndex.set(0));
+    // Filters live in the URL: a reload, back/forward or a shared link keeps them.
+    const c = this.filterForm.controls;
+    bindTimeRange(c.range, c.from, c.to);
+    syncFiltersWithUrl(this.filterForm, ['action', 'targetType', 'targetId', 'from', 'to', 'range']);
     inject(DestroyRef).onDestroy(() => this.dataSource.disconnect());
   }
 

@@ -44,7 +44,14 @@ export class BindingActions {
   }
 
   unban(binding: BindingSummary): Observable<BindingOperationResponse> {
-    return this.done(this.api.unban(binding.id), this.t().bindings.unbanned(binding.tokenMask));
+    const t = this.t().bindings;
+    return this.confirmed(
+      t.confirmUnbanTitle,
+      t.confirmUnbanBody(binding.tokenMask),
+      t.unban,
+      () => this.api.unban(binding.id),
+      t.unbanned(binding.tokenMask),
+    );
   }
 
   editRule(binding: BindingSummary): Observable<BindingOperationResponse> {

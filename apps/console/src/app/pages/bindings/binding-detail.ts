@@ -1,4 +1,4 @@
-import { DatePipe, JsonPipe } from '@angular/common';
+import { DatePipe } from '@angular/common';
 import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
@@ -23,10 +23,20 @@ import { BindingActions } from './binding-actions.service';
 import { ruleText } from './rule-text';
 
 /** One binding: its state, recent intercepts and admin audit history, with the row actions. */
+import { AuditDiff } from '../../shared/audit-diff/audit-diff';
 @Component({
   selector: 'app-binding-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, Icon, JsonPipe, MatButtonModule, MatCardModule, MatProgressBarModule, MatTableModule, RouterLink],
+  imports: [
+    AuditDiff,
+    DatePipe,
+    Icon,
+    MatButtonModule,
+    MatCardModule,
+    MatProgressBarModule,
+    MatTableModule,
+    RouterLink,
+  ],
   templateUrl: './binding-detail.html',
   styleUrl: './binding-detail.scss',
 })
@@ -35,6 +45,13 @@ export class BindingDetail {
   private readonly actions = inject(BindingActions);
   private readonly router = inject(Router);
   protected readonly t = inject(I18nService).messages;
+  /** Field names in the audit diff: setting keys under their labels, binding fields by name. */
+  protected readonly diffLabels = computed<Readonly<Record<string, string>>>(() => ({
+    ...this.t().settings.labels,
+    ruleKind: this.t().bindings.ruleKind,
+    ruleEntries: this.t().bindings.columns.rule,
+    status: this.t().bindings.status,
+  }));
 
   /** Route parameter `:id` (numeric id or 64-hex token id). */
   readonly id = input.required<string>();

@@ -40,6 +40,7 @@ import { PagedTable } from '../../shared/paged-table/paged-table';
 import { BindingActions } from './binding-actions.service';
 import { BindingFilters, BindingsDataSource, EMPTY_BINDING_FILTERS, toBindingQuery } from './bindings-data-source';
 import { ruleText } from './rule-text';
+import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-filters';
 
 /** The bindings table: server-side paging, sorting and filters; row actions. */
 @Component({
@@ -122,6 +123,12 @@ export class Bindings {
       this.filters.set(this.filterForm.getRawValue());
       this.pageIndex.set(0);
     });
+    // Filters live in the URL: a reload, back/forward or a shared link keeps them.
+    syncFiltersWithUrl(
+      this.filterForm,
+      ['token', 'ip', 'ruleKind', 'status', 'lastUsedFrom', 'lastUsedTo'],
+      (name, value) => name !== 'token' || urlSafeToken(value),
+    );
     inject(DestroyRef).onDestroy(() => this.dataSource.disconnect());
   }
 

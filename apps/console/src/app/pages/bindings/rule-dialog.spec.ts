@@ -5,7 +5,7 @@ import { FormControl } from '@angular/forms';
 import { MAT_DIALOG_DATA, MatDialogRef } from '@angular/material/dialog';
 import { MAX_RULE_ENTRIES, type BindingSummary, type RuleKind } from '@sentinel/admin-contract';
 
-import { RuleDialog } from './rule-dialog';
+import { RuleDialog, splitEntryList } from './rule-dialog';
 import { ruleEntriesValidator, ruleEntryNotice, ruleEntryValidator } from './rule-validators';
 
 describe('rule validators', () => {
@@ -157,5 +157,46 @@ describe('RuleDialog', () => {
     await fixture.whenStable();
     expect(el.querySelector('[data-testid="rule-server-error"]')?.textContent).toContain('Binding changed meanwhile.');
     expect(close).not.toHaveBeenCalled();
+  });
+
+  it('disables Save while an entry is invalid', async () => {
+    const { el, type } = await render();
+    const save = () => el.querySelector<HTMLButtonElement>('[data-testid="rule-save"]');
+    expect(save()?.disabled).toBe(false);
+    await type(0, '10.0.0.300');
+    expect(save()?.disabled).toBe(true);
+    await type(0, '10.0.0.3');
+    expect(save()?.disabled).toBe(false);
+  });
+
+  it('turns a pasted comma, space or newline list into one entry per address', async () => {
+    const { el, fixture } = await render();
+    fixture.componentInstance.form.controls.kind.setValue('multiple');
+    await fixture.whenStable();
+    const input = el.querySelector<HTMLInputElement>('[data-testid="rule-entry-0"]');
+    const paste = new Event('paste', { cancelable: true }) as Event & { clipboardData: unknown };
+    paste.clipboardData = { getData: () => '10.0.0.1, 10.0.0.2 192.0.2.0/24\n2001:db8::/32' };
+    input?.dispatchEvent(paste);
+    await fixture.whenStable();
+    expect(paste.defaultPrevented).toBe(true);
+    expect(fixture.componentInstance.entriesToSave()).toEqual([
+      '10.0.0.1',
+      '10.0.0.2',
+      '192.0.2.0/24',
+      '2001:db8::/32',
+    ]);
+    expect(splitEntryList('a,b;c\n d')).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('All → Single keeps the entry: the last address the key was seen at', async () => {
+    TestBed.overrideProvider(MAT_DIALOG_DATA, {
+      useValue: { binding: { ...binding, ruleKind: 'all', ruleEntries: [], lastIp: '10.0.0.9' } },
+    });
+    const { el, fixture } = await render();
+    expect(el.querySelector('[data-testid="rule-entry-0"]')).toBeNull();
+    fixture.componentInstance.form.controls.kind.setValue('single');
+    await fixture.whenStable();
+    expect(el.querySelector<HTMLInputElement>('[data-testid="rule-entry-0"]')?.value).toBe('10.0.0.9');
+    expect(fixture.componentInstance.entriesToSave()).toEqual(['10.0.0.9']);
   });
 });

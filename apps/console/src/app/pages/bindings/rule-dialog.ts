@@ -16,12 +16,17 @@ import {
   type BindingSummary,
   type RuleKind,
 } from '@sentinel/admin-contract';
-import { startWith } from 'rxjs';
+import { map, startWith } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
 import { ruleEntriesValidator, ruleEntryNotice, ruleEntryValidator } from './rule-validators';
+
+/** `10.0.0.1, 10.0.0.2\n192.0.2.0/24` → three entries. */
+export function splitEntryList(text: string): string[] {
+  return text.split(/[\s,;]+/).filter((p) => p !== '');
+}
 
 export interface RuleDialogData {
   readonly binding: BindingSummary;
@@ -58,9 +63,12 @@ export class RuleDialog {
   readonly form = new FormGroup({
     kind: this.kindControl,
     entries: new FormArray<FormControl<string>>(
-      (this.data.binding.ruleEntries.length > 0 ? this.data.binding.ruleEntries : ['']).map((entry) =>
-        this.entryControl(entry),
-      ),
+      // A rule without entries (All) starts from the address the key was last seen at, so switching
+      // All → Single offers that entry instead of an empty field.
+      (this.data.binding.ruleEntries.length > 0
+        ? this.data.binding.ruleEntries
+        : [this.data.binding.lastIp ?? this.data.binding.firstIp ?? '']
+      ).map((entry) => this.entryControl(entry)),
       { validators: ruleEntriesValidator(() => this.kindControl.value) },
     ),
   });
@@ -73,6 +81,14 @@ export class RuleDialog {
   protected readonly definition = computed(() => RULE_KIND_DEFINITIONS[this.kind()]);
   protected readonly takesEntries = computed(() => this.definition().matches === 'listed');
   protected readonly maxEntries = computed(() => this.definition().maxEntries);
+  /** Save is disabled while an entry (or the list) is invalid. */
+  protected readonly valid = toSignal(
+    this.form.statusChanges.pipe(
+      startWith(null),
+      map(() => this.isValid()),
+    ),
+    { requireSync: true },
+  );
   protected readonly saving = signal(false);
   protected readonly serverError = signal<string | null>(null);
   protected readonly notice = ruleEntryNotice;
@@ -91,6 +107,25 @@ export class RuleDialog {
 
   protected addEntry(): void {
     this.form.controls.entries.push(this.entryControl(''));
+  }
+
+  /**
+   * A pasted list (commas, spaces, newlines or semicolons between addresses) becomes one entry per
+   * address: the first replaces the field's text, the others follow it.
+   */
+  protected pasteEntries(index: number, event: ClipboardEvent): void {
+    const parts = splitEntryList(event.clipboardData?.getData('text') ?? '');
+    if (parts.length < 2) return;
+    event.preventDefault();
+    const entries = this.form.controls.entries;
+    entries.at(index).setValue(parts[0]);
+    entries.at(index).markAsDirty();
+    parts.slice(1).forEach((p, i) => {
+      const control = this.entryControl(p);
+      control.markAsDirty();
+      entries.insert(index + 1 + i, control);
+    });
+    entries.updateValueAndValidity();
   }
 
   protected removeEntry(index: number): void {

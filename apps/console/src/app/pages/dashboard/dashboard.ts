@@ -70,6 +70,20 @@ export class Dashboard {
 
   protected readonly hasTraffic = computed(() => this.points().some((p) => p.allowed > 0 || p.intercepted > 0));
 
+  /** A fresh install: no binding and no traffic yet. The onboarding card replaces the empty chart. */
+  protected readonly emptyInstall = computed(() => {
+    const d = this.data();
+    return (
+      d !== null &&
+      d.bindings.active + d.bindings.banned === 0 &&
+      d.today.allowed + d.today.intercepted === 0 &&
+      !this.hasTraffic()
+    );
+  });
+  /** Where SDKs point: this console's origin (nginx or Sentinel itself) + `/v1`. */
+  protected readonly sdkBaseUrl = `${location.origin}/v1`;
+  protected readonly curlLine = `curl ${location.origin}/v1/models -H "Authorization: Bearer sk-…"`;
+
   protected readonly top = computed(() => this.data()?.topIntercepted[this.topWindow()] ?? []);
 
   /** The degraded-mode banner's lines, or none in normal operation. */

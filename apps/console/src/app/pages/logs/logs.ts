@@ -39,6 +39,8 @@ import { PageDataSource } from '../../shared/page-data-source/page-data-source';
 import { ToastService } from '../../shared/toast/toast.service';
 import { ruleText } from '../bindings/rule-text';
 import { EMPTY_LOG_FILTERS, LogFilters, toLogFilterQuery } from './logs-query';
+import { TIME_RANGES, bindTimeRange } from '../../shared/time-range/time-range';
+import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-filters';
 
 /** The intercept log: filters, paged table, CSV export of the filtered set. */
 @Component({
@@ -73,7 +75,9 @@ export class Logs {
   protected readonly columns = ['time', 'token', 'clientIp', 'reason', 'rule', 'request', 'userAgent'];
   protected readonly dataSource = new PageDataSource<InterceptLogItem, LogQuery>(this.api);
 
+  protected readonly timeRanges = TIME_RANGES;
   protected readonly filterForm = new FormGroup({
+    range: new FormControl('', { nonNullable: true }),
     from: new FormControl('', { nonNullable: true }),
     to: new FormControl('', { nonNullable: true }),
     token: new FormControl('', { nonNullable: true }),
@@ -114,6 +118,14 @@ export class Logs {
       untracked(() => this.dataSource.load(query));
     });
     this.filterForm.valueChanges.subscribe(() => this.pageIndex.set(0));
+    // Filters live in the URL: a reload, back/forward or a shared link keeps them.
+    const c = this.filterForm.controls;
+    bindTimeRange(c.range, c.from, c.to);
+    syncFiltersWithUrl(
+      this.filterForm,
+      ['from', 'to', 'token', 'clientIp', 'reason', 'range'],
+      (name, value) => name !== 'token' || urlSafeToken(value),
+    );
     inject(DestroyRef).onDestroy(() => {
       this.dataSource.disconnect();
       this.exportRequest?.unsubscribe();

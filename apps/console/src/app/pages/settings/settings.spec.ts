@@ -111,6 +111,7 @@ describe('Settings page', () => {
   afterEach(() => {
     // The operations card on the page loads the archive history; it has its own spec.
     for (const r of backend.match('/admin/api/archive/runs')) r.flush({ items: [] });
+    for (const r of backend.match('/admin/api/alerts/deliveries')) r.flush({ items: [] });
     backend.verify();
     jest.restoreAllMocks();
   });

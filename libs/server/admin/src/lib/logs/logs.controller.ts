@@ -3,6 +3,7 @@ import {
   ADMIN_PATHS,
   LOG_EXPORT_COLUMNS,
   type AuditListResponse,
+  type LogExportQuery,
   type LogListResponse,
 } from '@sentinel/admin-contract';
 import type { Response } from 'express';
@@ -22,6 +23,29 @@ function stamp(v: string | undefined): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
 }
+
+/** A filter value as a file-name part: letters, digits, `.` and `-` only, at most 40 characters. */
+function part(v: string): string {
+  return v
+    .replace(/[^A-Za-z0-9.-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+}
+
+/**
+ * `intercepts_<from>_<to>[_reason-…][_ip-…][_token-…].csv`: the time range (`all` when open) and
+ * every filter that was set, so two exports are told apart in a downloads folder.
+ */
+export function exportFilename(query: LogExportQuery): string {
+  const parts = ['intercepts', stamp(query.from), stamp(query.to)];
+  if (query.reason) parts.push(`reason-${part(query.reason)}`);
+  if (query.clientIp) parts.push(`ip-${part(query.clientIp)}`);
+  if (query.token) parts.push(`token-${part(query.token)}`);
+  return `${parts.join('_')}.csv`;
+}
+
+/** Byte order mark: Excel reads the file as UTF-8 only with it (masks contain "…"). */
+const UTF8_BOM = '\uFEFF';
 
 @AdminController()
 export class LogsController {
@@ -49,13 +73,10 @@ export class LogsController {
     const begin = () => {
       res.status(200);
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader(
-        'Content-Disposition',
-        `attachment; filename="intercepts_${stamp(query.from)}_${stamp(query.to)}.csv"`,
-      );
+      res.setHeader('Content-Disposition', `attachment; filename="${exportFilename(query)}"`);
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.write(csvRow(LOG_EXPORT_COLUMNS));
+      res.write(UTF8_BOM + csvRow(LOG_EXPORT_COLUMNS));
     };
     if (this.logs.canCopyCsv) {
       let started = false;

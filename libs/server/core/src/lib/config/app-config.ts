@@ -22,6 +22,10 @@ export interface AppConfigValues {
   secrets: { hmacSecret: string; jwtSecret: string; adminPassword: string };
   /** Set when some secret came from the generated file in the data directory. */
   generatedSecretsFile?: string;
+  /** True on the first start of a quick-start install: the admin password was generated just now. */
+  adminPasswordGenerated?: boolean;
+  /** READINESS_REQUIRES_NEW_API: readiness fails while New API is unreachable. */
+  readinessRequiresNewApi?: boolean;
   /** Canonical CIDRs (`10.0.0.0/8`, `1.2.3.4/32`). Empty: trust no proxy. */
   trustedProxies: readonly string[];
   failsafeMode: FailsafeMode;
@@ -57,6 +61,8 @@ export class AppConfig implements Readonly<AppConfigValues> {
   readonly dataDir!: string;
   readonly secrets!: AppConfigValues['secrets'];
   readonly generatedSecretsFile?: string;
+  readonly adminPasswordGenerated?: boolean;
+  readonly readinessRequiresNewApi?: boolean;
   readonly trustedProxies!: readonly string[];
   readonly failsafeMode!: FailsafeMode;
   readonly http!: AppConfigValues['http'];

@@ -353,6 +353,17 @@ export class EnvironmentVariables {
   @Max(65535)
   APP_PORT = 7000;
 
+  @EnvVariable({
+    group: 'traffic',
+    description:
+      '`true`: `/health/ready` is 503 while New API does not answer `GET /api/status`; `false`: readiness only reports `newApi: down`.',
+    example: {
+      comment: ['true: readiness fails while New API (DOWNSTREAM_URL) is unreachable; false: it only reports it.'],
+    },
+  })
+  @IsIn(['true', 'false'])
+  READINESS_REQUIRES_NEW_API: 'true' | 'false' = 'false';
+
   @EnvVariable({ group: 'traffic', description: 'Address Sentinel listens on.' })
   @IsString()
   APP_HOST = '0.0.0.0';

@@ -67,6 +67,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     dataDir,
     secrets: secrets.values,
     generatedSecretsFile: secrets.file,
+    adminPasswordGenerated: secrets.passwordGenerated === true,
+    readinessRequiresNewApi: vars.READINESS_REQUIRES_NEW_API === 'true',
     trustedProxies,
     failsafeMode: vars.SENTINEL_FAILSAFE_MODE,
     http: { host: vars.APP_HOST, port: vars.APP_PORT, headersTimeoutMs: vars.APP_HEADERS_TIMEOUT_MS },
@@ -181,7 +183,7 @@ function resolveSecrets(
   production: boolean,
   dataDir: string,
   notice: (message: string) => void,
-): { values: Secrets; file?: string } {
+): { values: Secrets; file?: string; passwordGenerated?: boolean } {
   const problems: string[] = [];
   const given: Partial<Record<SecretName, string>> = {};
   const check = (name: SecretName, value: string | undefined, minBytes: number) => {
@@ -251,7 +253,7 @@ function resolveSecrets(
   } else {
     notice(`Using generated ${fromFile.join(', ')} kept in ${file} (mode 0600).`);
   }
-  return { values, file };
+  return { values, file, passwordGenerated: created && given.ADMIN_PASSWORD === undefined };
 }
 
 function defaultNotice(message: string): void {

@@ -3,6 +3,18 @@ import type { LogLevel } from '../config/env.schema';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/**
+ * Nest's own start-up chatter (one line per module and per route, ~60 lines) goes to `debug`, so
+ * the start-up summary and the generated password stay on screen. Warnings and errors are kept.
+ */
+const NEST_STARTUP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
 export type LogFields = Record<string, unknown>;
 
 /**
@@ -26,8 +38,10 @@ export class AppLogger implements LoggerService {
   info(message: unknown, ...rest: unknown[]): void {
     this.emit('info', message, rest);
   }
+  /** Nest's `log` level; its start-up chatter is demoted to `debug`. */
   log(message: unknown, ...rest: unknown[]): void {
-    this.emit('info', message, rest);
+    const context = rest[rest.length - 1];
+    this.emit(typeof context === 'string' && NEST_STARTUP_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
   }
   warn(message: unknown, ...rest: unknown[]): void {
     this.emit('warn', message, rest);

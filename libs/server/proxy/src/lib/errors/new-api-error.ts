@@ -27,7 +27,8 @@ export type NewApiErrorCode =
 /**
  * Errors in New API's own shape, so SDKs (OpenAI, Anthropic, Google) show the message:
  * `{"error":{"message":"… (request id: …)","type":"new_api_error","code":"…"}}`, with the request
- * id also in `X-Oneapi-Request-Id` as New API sends it.
+ * id also in `X-Oneapi-Request-Id` as New API sends it and in `X-Request-Id`, which the OpenAI SDK
+ * reads into `err.requestID`.
  * A refusal (4xx: 400, 403, 408, 429) carries `Connection: close`, and Node closes the socket once
  * the answer is written: the request body is never read or drained, however slowly it comes.
  */
@@ -50,6 +51,7 @@ export function sendNewApiError(
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-oneapi-request-id': requestId,
+    'x-request-id': requestId,
     'x-sentinel-request-id': requestId,
     'cache-control': 'no-store',
     ...extraHeaders,
@@ -78,6 +80,7 @@ export function rejectUpgrade(
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Oneapi-Request-Id: ${requestId}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
       `Connection: close\r\n\r\n${body}`,
     () => socket.destroy(),
   );

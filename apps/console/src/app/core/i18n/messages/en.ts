@@ -34,6 +34,15 @@ export const en: Messages = {
     },
   },
   common: {
+    timeRange: 'Time range',
+    timeRanges: {
+      '': 'Any time',
+      '1h': 'Last hour',
+      '24h': 'Last 24 h',
+      '7d': 'Last 7 days',
+      '30d': 'Last 30 days',
+      custom: 'Custom',
+    },
     loading: 'Loading…',
     retry: 'Retry',
     cancel: 'Cancel',
@@ -114,6 +123,9 @@ export const en: Messages = {
       `The binding of ${mask} is removed. Its next request binds it again to the IP it comes from.`,
     confirmBanTitle: 'Ban this token?',
     confirmBanBody: (mask) => `Every request with ${mask} is refused until it is unbanned.`,
+    confirmUnbanTitle: 'Unban this token?',
+    confirmUnbanBody: (mask) =>
+      `Requests with ${mask} are checked against its rule again, and pass from an allowed IP.`,
     unbound: (mask) => `${mask} unbound.`,
     banned: (mask) => `${mask} banned.`,
     unbanned: (mask) => `${mask} unbanned.`,
@@ -153,6 +165,13 @@ export const en: Messages = {
     },
   },
   dashboard: {
+    onboardingTitle: 'No traffic yet: point your SDKs at Sentinel',
+    onboardingSdk: 'Set the base URL of your OpenAI-compatible SDKs (and tools) to:',
+    onboardingCurl: 'Try it with one of your New API keys:',
+    onboardingBinds:
+      'The first request with a key binds it to the address it comes from; a request from elsewhere is refused and listed under Logs.',
+    onboardingDocs:
+      'Docs: README.md (quick start) and docs/ of the Sentinel distribution; the admin API is described at /admin/api/openapi.json (signed in).',
     todayAllowed: 'Allowed today',
     todayIntercepted: 'Intercepted today',
     todayNewBindings: 'New bindings today',
@@ -309,5 +328,9 @@ export const en: Messages = {
     archiveFailed: (error) => `Archive run failed: ${error}`,
     lastRun: (at, archived, deleted) => `Last run ${at}: ${archived} archived, ${deleted} log rows deleted.`,
     noRunYet: 'The archive job has not run yet.',
+    deliveries: 'Alert deliveries',
+    noDeliveries: 'No alert has been delivered yet.',
+    deliveryColumns: { time: 'Time', token: 'Token', status: 'Status', attempts: 'Attempts', error: 'Last error' },
+    deliveryStatuses: { pending: 'Pending', sent: 'Sent', failed: 'Failed' },
   },
 };

@@ -32,6 +32,8 @@ export interface Messages {
   };
   readonly pages: Readonly<Record<PageId, PageMessages>>;
   readonly common: {
+    readonly timeRange: string;
+    readonly timeRanges: Readonly<Record<'' | '1h' | '24h' | '7d' | '30d' | 'custom', string>>;
     readonly loading: string;
     readonly retry: string;
     readonly cancel: string;
@@ -110,6 +112,8 @@ export interface Messages {
     readonly confirmUnbindBody: (mask: string) => string;
     readonly confirmBanTitle: string;
     readonly confirmBanBody: (mask: string) => string;
+    readonly confirmUnbanTitle: string;
+    readonly confirmUnbanBody: (mask: string) => string;
     readonly unbound: (mask: string) => string;
     readonly banned: (mask: string) => string;
     readonly unbanned: (mask: string) => string;
@@ -144,6 +148,11 @@ export interface Messages {
     };
   };
   readonly dashboard: {
+    readonly onboardingTitle: string;
+    readonly onboardingSdk: string;
+    readonly onboardingCurl: string;
+    readonly onboardingBinds: string;
+    readonly onboardingDocs: string;
     readonly todayAllowed: string;
     readonly todayIntercepted: string;
     readonly todayNewBindings: string;
@@ -241,5 +250,9 @@ export interface Messages {
     readonly archiveFailed: (error: string) => string;
     readonly lastRun: (at: string, archived: number, deleted: number) => string;
     readonly noRunYet: string;
+    readonly deliveries: string;
+    readonly noDeliveries: string;
+    readonly deliveryColumns: Readonly<Record<'time' | 'token' | 'status' | 'attempts' | 'error', string>>;
+    readonly deliveryStatuses: Readonly<Record<'pending' | 'sent' | 'failed', string>>;
   };
 }

@@ -34,6 +34,15 @@ export const zhCN: Messages = {
     },
   },
   common: {
+    timeRange: '时间范围',
+    timeRanges: {
+      '': '不限',
+      '1h': '最近 1 小时',
+      '24h': '最近 24 小时',
+      '7d': '最近 7 天',
+      '30d': '最近 30 天',
+      custom: '自定义',
+    },
     loading: '加载中…',
     retry: '重试',
     cancel: '取消',
@@ -112,6 +121,8 @@ export const zhCN: Messages = {
     confirmUnbindBody: (mask) => `${mask} 的绑定将被删除，其下一次请求会重新绑定到请求来源 IP。`,
     confirmBanTitle: '封禁此令牌？',
     confirmBanBody: (mask) => `在解封之前，所有使用 ${mask} 的请求都会被拒绝。`,
+    confirmUnbanTitle: '解封此令牌？',
+    confirmUnbanBody: (mask) => `使用 ${mask} 的请求将重新按其规则检查，来自允许 IP 的请求会放行。`,
     unbound: (mask) => `${mask} 已解绑。`,
     banned: (mask) => `${mask} 已封禁。`,
     unbanned: (mask) => `${mask} 已解封。`,
@@ -150,6 +161,12 @@ export const zhCN: Messages = {
     },
   },
   dashboard: {
+    onboardingTitle: '尚无流量：请将 SDK 指向 Sentinel',
+    onboardingSdk: '将 OpenAI 兼容 SDK（及工具）的 base URL 设置为：',
+    onboardingCurl: '用你的一个 New API 密钥试一下：',
+    onboardingBinds: '某个密钥的第一次请求会把它绑定到请求来源地址；来自其他地址的请求会被拒绝，并在"日志"中列出。',
+    onboardingDocs:
+      '文档：Sentinel 发行包中的 README.md（快速开始）和 docs/；管理 API 见 /admin/api/openapi.json（需登录）。',
     todayAllowed: '今日放行',
     todayIntercepted: '今日拦截',
     todayNewBindings: '今日新增绑定',
@@ -305,5 +322,9 @@ export const zhCN: Messages = {
     archiveFailed: (error) => `归档失败：${error}`,
     lastRun: (at, archived, deleted) => `上次执行 ${at}：归档 ${archived} 个，删除日志 ${deleted} 条。`,
     noRunYet: '归档任务尚未执行过。',
+    deliveries: '告警投递',
+    noDeliveries: '尚未投递任何告警。',
+    deliveryColumns: { time: '时间', token: '令牌', status: '状态', attempts: '尝试次数', error: '最近错误' },
+    deliveryStatuses: { pending: '待发送', sent: '已发送', failed: '失败' },
   },
 };

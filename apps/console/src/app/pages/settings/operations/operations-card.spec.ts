@@ -21,7 +21,11 @@ describe('OperationsCard', () => {
     });
     backend = TestBed.inject(HttpTestingController);
   });
-  afterEach(() => backend.verify());
+  afterEach(() => {
+    // The card also lists the alert deliveries (on open and after a test alert).
+    for (const r of backend.match('/admin/api/alerts/deliveries')) r.flush({ items: [] });
+    backend.verify();
+  });
 
   function render() {
     const fixture = TestBed.createComponent(OperationsCard);

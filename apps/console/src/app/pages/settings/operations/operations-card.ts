@@ -3,7 +3,7 @@ import { ChangeDetectionStrategy, Component, inject, signal, type OnInit } from 
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { OperationsApi } from '@sentinel/admin-client';
-import type { ArchiveRunItem } from '@sentinel/admin-contract';
+import type { AlertDeliveryItem, ArchiveRunItem } from '@sentinel/admin-contract';
 
 import { errorMessage } from '../../../core/errors/admin-error';
 import { I18nService } from '../../../core/i18n/i18n.service';
@@ -13,7 +13,7 @@ import { ToastService } from '../../../shared/toast/toast.service';
 @Component({
   selector: 'app-operations-card',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, MatCardModule],
+  imports: [DatePipe, MatButtonModule, MatCardModule],
   template: `
     <mat-card appearance="outlined" class="operations" data-testid="operations-card">
       <mat-card-header>
@@ -39,12 +39,66 @@ import { ToastService } from '../../../shared/toast/toast.service';
           <p role="status" data-testid="operations-result">{{ text }}</p>
         }
         <p class="setting-meta" data-testid="last-archive-run">{{ lastRunText() }}</p>
+        <h3 class="deliveries-title">{{ t().operations.deliveries }}</h3>
+        @if (deliveries().length === 0) {
+          <p class="setting-meta" data-testid="deliveries-empty">{{ t().operations.noDeliveries }}</p>
+        } @else {
+          <div class="deliveries-scroll">
+            <table class="deliveries" data-testid="alert-deliveries">
+              <thead>
+                <tr>
+                  <th scope="col">{{ t().operations.deliveryColumns.time }}</th>
+                  <th scope="col">{{ t().operations.deliveryColumns.token }}</th>
+                  <th scope="col">{{ t().operations.deliveryColumns.status }}</th>
+                  <th scope="col">{{ t().operations.deliveryColumns.attempts }}</th>
+                  <th scope="col">{{ t().operations.deliveryColumns.error }}</th>
+                </tr>
+              </thead>
+              <tbody>
+                @for (d of deliveries(); track d.id) {
+                  <tr>
+                    <td>{{ d.createdAt | date: 'yyyy-MM-dd HH:mm:ss' }}</td>
+                    <td class="mono">{{ d.tokenMask }}</td>
+                    <td>
+                      <span [class]="'status-pill delivery-' + d.status">{{
+                        t().operations.deliveryStatuses[d.status]
+                      }}</span>
+                    </td>
+                    <td>{{ d.attempts }}</td>
+                    <td class="delivery-error">{{ d.lastError ?? '—' }}</td>
+                  </tr>
+                }
+              </tbody>
+            </table>
+          </div>
+        }
       </mat-card-content>
     </mat-card>
   `,
   styles: `
     .operations {
       margin-top: 16px;
+    }
+    .deliveries-title {
+      margin: 16px 0 4px;
+      font: var(--mat-sys-title-small);
+    }
+    .deliveries-scroll {
+      overflow-x: auto;
+    }
+    .deliveries {
+      width: 100%;
+      border-collapse: collapse;
+      font: var(--mat-sys-body-small);
+    }
+    .deliveries th,
+    .deliveries td {
+      padding: 4px 8px;
+      text-align: start;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+    }
+    .delivery-error {
+      overflow-wrap: anywhere;
     }
     .operations-actions {
       display: flex;
@@ -63,9 +117,19 @@ export class OperationsCard implements OnInit {
   protected readonly busy = signal(false);
   protected readonly result = signal<string | null>(null);
   private readonly lastRun = signal<ArchiveRunItem | null>(null);
+  /** The latest alert deliveries (GET /admin/api/alerts/deliveries): time, token, status, attempts, error. */
+  protected readonly deliveries = signal<AlertDeliveryItem[]>([]);
 
   ngOnInit(): void {
     this.loadRuns();
+    this.loadDeliveries();
+  }
+
+  private loadDeliveries(): void {
+    this.api.alertDeliveries().subscribe({
+      next: (r) => this.deliveries.set(r.items),
+      error: () => this.deliveries.set([]),
+    });
   }
 
   protected lastRunText(): string {
@@ -91,6 +155,7 @@ export class OperationsCard implements OnInit {
         this.result.set(text);
         this.toast.success(text);
         this.busy.set(false);
+        this.loadDeliveries();
       },
       error: (e: unknown) => this.failed(e),
     });

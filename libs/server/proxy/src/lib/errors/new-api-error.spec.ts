@@ -1,0 +1,49 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { nextRequestId, rejectUpgrade, sendNewApiError, type NewApiErrorCode } from './new-api-error';
+
+describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
+  let server: Server;
+  let base: string;
+  let next: { status: number; code: NewApiErrorCode; message: string; id: string };
+
+  beforeAll(async () => {
+    server = createServer((_req, res) => sendNewApiError(res, next.status, next.code, next.message, next.id));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it.each([
+    [403, 'access_denied', 'this API key is bound to another address; requests from 203.0.113.9 are not allowed'],
+    [429, 'rate_limit_exceeded', 'too many first uses'],
+    [400, 'bad_request', 'malformed request path: x'],
+    [503, 'service_unavailable', 'Sentinel cannot verify this token right now; retry shortly'],
+  ] as const)(
+    '%i %s: err.requestID is the id in the message and in every request id header',
+    async (status, code, message) => {
+      next = { status, code, message, id: nextRequestId() };
+      const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${base}/v1`, maxRetries: 0 });
+      const err = (await client.models.list().then(
+        () => null,
+        (e: unknown) => e,
+      )) as InstanceType<typeof OpenAI.APIError>;
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect(err.status).toBe(status);
+      expect(err.requestID).toBe(next.id);
+      expect(err.message).toContain(`${message} (request id: ${next.id})`);
+      expect(err.headers?.get('x-request-id')).toBe(next.id);
+      expect(err.headers?.get('x-oneapi-request-id')).toBe(next.id);
+      expect(err.headers?.get('x-sentinel-request-id')).toBe(next.id);
+    },
+  );
+
+  it('a refused websocket upgrade carries X-Request-Id too', () => {
+    let raw = '';
+    rejectUpgrade({ end: (s: string) => (raw = s) }, 403, 'access_denied', 'no', 'abc123');
+    expect(raw).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(raw).toContain('\r\nX-Request-Id: abc123\r\n');
+    expect(raw).toContain('\r\nX-Oneapi-Request-Id: abc123\r\n');
+  });
+});
