@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
@@ -41,7 +42,12 @@ describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
 
   it('a refused websocket upgrade carries X-Request-Id too', () => {
     let raw = '';
-    rejectUpgrade({ end: (s: string) => (raw = s) }, 403, 'access_denied', 'no', 'abc123');
+    const socket = new PassThrough();
+    socket.end = ((s: string) => {
+      raw = s;
+      return socket;
+    }) as PassThrough['end'];
+    rejectUpgrade(socket, 403, 'access_denied', 'no', 'abc123');
     expect(raw).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
     expect(raw).toContain('\r\nX-Request-Id: abc123\r\n');
     expect(raw).toContain('\r\nX-Oneapi-Request-Id: abc123\r\n');
