@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { BindingEvents, type InterceptEvent } from '@sentinel/server-binding';
-import { AppLogger, MemoryKvStore, RedisKvStore, loadConfig, type KvStore } from '@sentinel/server-core';
+import { AppLogger, type KvStore } from '@sentinel/server-core';
 import { defaultsFromEnvironment, type RuntimeSettingsValues } from '@sentinel/server-settings';
-import {
-  createEmbeddedTestDataSource,
-  createPostgresTestDataSource,
-  postgresTier,
-} from '@sentinel/server-storage/testing';
+import { describeEachBackend, testConfig } from '@sentinel/server-storage/testing';
 import type { DataSource } from 'typeorm';
 import { WebhookReceiver } from '../testing/webhook-receiver';
 import { DIGEST_TOP } from './alert-burst';
@@ -19,49 +15,7 @@ import type { AlertPayload } from './alert.types';
 // instances and the rest is folded into one digest.
 
 const silent = new AppLogger('error', () => undefined);
-const config = loadConfig({
-  env: {
-    SENTINEL_HMAC_SECRET: 'int-hmac-0123456789abcdef0123456789abcdef',
-    ADMIN_JWT_SECRET: 'int-jwt-0123456789abcdef0123456789abcdef00',
-    ADMIN_PASSWORD: 'int-test-password',
-  },
-  dotEnvPath: null,
-  notice: () => undefined,
-});
-
-interface Backend {
-  dataSource: DataSource;
-  /** Two instances' connections to one store. */
-  kv: [KvStore, KvStore];
-  close(): Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend | null>][] = [
-  [
-    'embedded PGlite + in-process Redis role',
-    async () => {
-      const db = await createEmbeddedTestDataSource();
-      const kv = new MemoryKvStore();
-      return { dataSource: db.dataSource, kv: [kv, kv], close: async () => (await kv.close(), await db.close()) };
-    },
-  ],
-  [
-    'PostgreSQL + Redis',
-    async () => {
-      if (postgresTier() === 'skip') return null;
-      const db = await createPostgresTestDataSource();
-      const keyPrefix = `sentinel-int:${randomBytes(6).toString('hex')}:`;
-      const a = new RedisKvStore({ url: 'redis://127.0.0.1:6379/0', keyPrefix });
-      const b = new RedisKvStore({ url: 'redis://127.0.0.1:6379/0', keyPrefix });
-      await Promise.all([a.waitReady(), b.waitReady()]);
-      return {
-        dataSource: db.dataSource,
-        kv: [a, b],
-        close: async () => (await a.close(), await b.close(), await db.close()),
-      };
-    },
-  ],
-];
+const config = testConfig();
 
 const WINDOW_MS = 1_500;
 
@@ -82,31 +36,26 @@ function refused(tokenHash: string, n: number): InterceptEvent {
   };
 }
 
-describe.each(backends)('alert flood on %s', (_name, make) => {
-  let backend: Backend | null;
+describeEachBackend('alert flood on %s', { kv: true }, (backend) => {
   let receiver: WebhookReceiver;
   const services: AlertService[] = [];
+  /** The store and DataSource as two instances see them. */
+  let b: { dataSource: DataSource; kv: [KvStore, KvStore] };
 
   beforeAll(async () => {
-    backend = await make();
     receiver = await new WebhookReceiver().start();
+    b = { dataSource: backend().dataSource, kv: [backend().kv, await backend().anotherKv()] };
   });
   afterAll(async () => {
     for (const s of services) await s.close(100);
     await receiver?.stop();
-    await backend?.close();
   });
 
-  const run = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      if (!backend) return; // postgresTier() warned loudly; REQUIRE_SERVICES=1 makes it fail
-      await fn();
-    });
+  const run = (name: string, fn: () => Promise<void>) => it(name, fn);
 
   run(
     '40 throw-away keys refused twice each, across two instances: at most 5 webhooks, the digest counts the rest',
     async () => {
-      const b = backend as Backend;
       const current: Readonly<RuntimeSettingsValues> = Object.freeze({
         ...defaultsFromEnvironment(config),
         alertWebhookUrl: receiver.url(),

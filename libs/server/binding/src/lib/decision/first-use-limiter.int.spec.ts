@@ -1,20 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseIp, type Ip } from '@sentinel/net';
-import {
-  AppLogger,
-  DependencyHealth,
-  MemoryKvStore,
-  RedisKvStore,
-  loadConfig,
-  type KvStore,
-} from '@sentinel/server-core';
+import { AppLogger, DependencyHealth, type KvStore } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
-import {
-  createEmbeddedTestDataSource,
-  createPostgresTestDataSource,
-  postgresTier,
-} from '@sentinel/server-storage/testing';
-import type { DataSource } from 'typeorm';
+import { describeEachBackend, testConfig } from '@sentinel/server-storage/testing';
 import { DEFAULT_BINDING_OPTIONS } from '../binding.options';
 import { BindingCaches } from '../cache/binding-caches';
 import { BindingEvents } from '../events/binding-events';
@@ -27,53 +15,14 @@ import { FirstUseLimiter } from './first-use-limiter';
 
 const ip = (s: string): Ip => parseIp(s) as Ip;
 const silent = new AppLogger('error', () => undefined);
-const config = loadConfig({
-  env: {
-    SENTINEL_HMAC_SECRET: 'int-hmac-0123456789abcdef0123456789abcdef',
-    ADMIN_JWT_SECRET: 'int-jwt-0123456789abcdef0123456789abcdef00',
-    ADMIN_PASSWORD: 'int-test-password',
-  },
-  dotEnvPath: null,
-  notice: () => undefined,
-});
+const config = testConfig();
 const token = () => randomBytes(32).toString('hex');
 
-interface Backend {
-  dataSource: DataSource;
-  kv: KvStore;
-  close(): Promise<void>;
-}
-
-const backends: [string, () => Promise<Backend | null>][] = [
-  [
-    'embedded PGlite + in-process Redis role',
-    async () => {
-      const db = await createEmbeddedTestDataSource();
-      const kv = new MemoryKvStore();
-      return { dataSource: db.dataSource, kv, close: async () => (await kv.close(), await db.close()) };
-    },
-  ],
-  [
-    'PostgreSQL + Redis',
-    async () => {
-      if (postgresTier() === 'skip') return null;
-      const db = await createPostgresTestDataSource();
-      const kv = new RedisKvStore({
-        url: 'redis://127.0.0.1:6379/0',
-        keyPrefix: `sentinel-int:${randomBytes(6).toString('hex')}:`,
-      });
-      await kv.waitReady();
-      return { dataSource: db.dataSource, kv, close: async () => (await kv.close(), await db.close()) };
-    },
-  ],
-];
-
-describe.each(backends)('first-use bound on %s', (_name, make) => {
-  let backend: Backend | null;
+describeEachBackend('first-use bound on %s', { kv: true }, (backend) => {
   let settings: RuntimeSettings;
   let repo: BindingRepository;
 
-  const instance = (kv: KvStore = (backend as Backend).kv) => {
+  const instance = (kv: KvStore = backend().kv) => {
     const caches = new BindingCaches(kv, DEFAULT_BINDING_OPTIONS, silent);
     const limiter = new FirstUseLimiter(kv, settings, silent);
     const decider = new BindingDecider(
@@ -91,31 +40,21 @@ describe.each(backends)('first-use bound on %s', (_name, make) => {
   const bindingCount = async (hashes: string[]) =>
     Number(
       (
-        (await (backend as Backend).dataSource.query(
+        (await backend().dataSource.query(
           `SELECT count(*)::int AS n FROM token_bindings WHERE token_hash = ANY($1::text[])`,
           [hashes],
         )) as { n: number }[]
       )[0].n,
     );
 
-  beforeAll(async () => {
-    backend = await make();
-    if (!backend) return;
-    repo = new BindingRepository(backend.dataSource);
+  beforeAll(() => {
+    repo = new BindingRepository(backend().dataSource);
   });
   beforeEach(() => {
     settings = new RuntimeSettings(config);
     settings.apply({ bindRatePerAddress: 30, bindBurstPerAddress: 5 });
   });
-  afterAll(async () => {
-    await backend?.close();
-  });
-
-  const run = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      if (!backend) return; // postgresTier() warned loudly; REQUIRE_SERVICES=1 makes it fail
-      await fn();
-    });
+  const run = (name: string, fn: () => Promise<void>) => it(name, fn);
 
   run(
     'a flood of unknown keys from one address binds the burst, then rate_limited with a wait; nothing else bound',
@@ -161,7 +100,7 @@ describe.each(backends)('first-use bound on %s', (_name, make) => {
   });
 
   run('Redis down: each instance falls back to its own bucket (still bounded)', async () => {
-    const dead = Object.assign(Object.create((backend as Backend).kv) as KvStore, {
+    const dead = Object.assign(Object.create(backend().kv) as KvStore, {
       isUp: () => false,
       takeToken: () => Promise.reject(new Error('down')),
       mget: () => Promise.reject(new Error('down')),
