@@ -58,7 +58,9 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'the console for a new u
   beforeAll(async () => {
     stack = await new ConsoleStack().start();
     browser = await launchChromium();
-    context = await browser.newContext({ locale: 'en-US', viewport: VIEWPORT });
+    // axe is injected as a script tag, which the console's CSP (script-src 'self') refuses; the CSP
+    // itself is csp.e2e.ts's subject, so this suite's context bypasses it.
+    context = await browser.newContext({ locale: 'en-US', viewport: VIEWPORT, bypassCSP: true });
     context.setDefaultTimeout(20_000);
     page = await context.newPage();
   });

@@ -41,7 +41,7 @@ function healthPaths(): { live: string; ready: string } {
   const source = readFileSync(join(WORKSPACE, 'libs/server/health/src/lib/health.controller.ts'), 'utf8');
   const base = /@Controller\('([^']+)'\)/.exec(source)?.[1];
   if (!base) throw new Error('health.controller.ts: no @Controller path');
-  const gets = [...source.matchAll(/@Get\((?:'([^']*)')?\)\s*(?:@\w+\(\)\s*)*(\w+)\(/g)].map((m) => ({
+  const gets = [...source.matchAll(/@Get\((?:'([^']*)')?\)\s*(?:@\w+\(\)\s*)*(?:async\s+)?(\w+)\(/g)].map((m) => ({
     path: m[1] ? `/${base}/${m[1]}` : `/${base}`,
     method: m[2],
   }));
