@@ -8,6 +8,7 @@ export { runMigrations } from './lib/migrate';
 export type { RunMigrationsOptions } from './lib/migrate';
 export { MIGRATION_LOCK_KEY, advisoryLockKey, withLongRunningSession } from './lib/session';
 export { pgArray } from './lib/pg-array';
+export { isConnectionLost } from './lib/connection-errors';
 export { silentLogger } from './lib/logger';
 export type { StorageLogger } from './lib/logger';
 export { DATA_SOURCE, StorageModule } from './lib/storage.module';

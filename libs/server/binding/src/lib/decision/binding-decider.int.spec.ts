@@ -333,15 +333,49 @@ describeEachBackend('BindingDecider on %s', { kv: true }, (backend, kind) => {
       await new Promise((r) => setTimeout(r, 10));
     const deadDb = Object.create(repo) as BindingRepository;
     deadDb.findByTokenHash = () => Promise.reject(new Error('connection refused'));
-    deadDb.findOrBind = () => Promise.reject(new Error('connection refused'));
+    let asked = 0;
+    deadDb.findOrBind = () => {
+      asked++;
+      return Promise.reject(new Error('connection refused'));
+    };
     const localHealth = new DependencyHealth(60_000);
     const d = newDecider(backend().kv, deadDb, localHealth);
     const known = await d.resolve(h, 'm', ip('192.0.2.91'));
     expect(known.kind === 'binding' && evaluate(known.binding, ip('192.0.2.91'))).toBe('ip_not_allowed');
     expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');
     expect(localHealth.postgresState.up).toBe(false);
+    // One failure is not an outage: the next new token still asks PostgreSQL; the second opens the breaker.
+    expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');
+    expect(asked).toBe(2);
     // The breaker now skips PostgreSQL entirely for new tokens.
     expect((await d.resolve(tokenHash(), 'm', ip('192.0.2.91'))).kind).toBe('unavailable');
+    expect(asked).toBe(2);
+  });
+
+  it('a pooled connection found dead is retried once on a fresh one: binds exactly once, no unavailable', async () => {
+    const lost = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const flaky = Object.create(repo) as BindingRepository;
+    let calls = 0;
+    flaky.findOrBind = (...args) => (++calls === 1 ? Promise.reject(lost()) : repo.findOrBind(...args));
+    const localHealth = new DependencyHealth(60_000);
+    const d = newDecider(backend().kv, flaky, localHealth);
+    const h = tokenHash();
+    const r = await d.resolve(h, 'm', ip('192.0.2.130'));
+    expect(r.kind === 'binding' && r.created).toBe(true);
+    expect(calls).toBe(2);
+    expect(localHealth.postgresState.up).toBe(true);
+    expect(await repo.findByTokenHash(h)).not.toBeNull();
+
+    // Any other failure is not repeated: the lookup is unavailable at once.
+    const broken = Object.create(repo) as BindingRepository;
+    let brokenCalls = 0;
+    broken.findOrBind = () => {
+      brokenCalls++;
+      return Promise.reject(Object.assign(new Error('Query read timeout'), { code: 'ETIMEDOUT' }));
+    };
+    const b = newDecider(backend().kv, broken, new DependencyHealth(60_000));
+    expect((await b.resolve(tokenHash(), 'm', ip('192.0.2.131'))).kind).toBe('unavailable');
+    expect(brokenCalls).toBe(1);
   });
 
   it('L1 marked suspect (invalidation channel lost): re-read when storage answers, the suspect entry decides only when neither can be asked', async () => {

@@ -7,6 +7,7 @@ import type { L1Cache } from '../cache/l1-cache';
 import type { SharedBindingCache } from '../cache/shared-cache';
 import { BindingEvents } from '../events/binding-events';
 import { BindingRepository } from '../repository/binding.repository';
+import { isConnectionLost } from '@sentinel/server-storage';
 import { FirstUseLimiter } from './first-use-limiter';
 import { RULE_KIND_DEFINITIONS } from '@sentinel/admin-contract';
 import {
@@ -223,7 +224,7 @@ export class BindingDecider {
       const token = await this.firstUse.take(ip);
       if (!token.ok) {
         this.io.postgresReads++;
-        const known = await this.repo.findByTokenHash(tokenHash);
+        const known = await this.retryingLostConnection(() => this.repo.findByTokenHash(tokenHash));
         this.health.reportPostgresSuccess();
         if (known === null)
           return { kind: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil(token.retryAfterMs / 1000)) };
@@ -231,7 +232,9 @@ export class BindingDecider {
         return this.hit(epoch, known, false);
       }
       this.io.postgresReads++;
-      const found = await this.repo.findOrBind(tokenHash, tokenMask, entry, ip.canonical);
+      const found = await this.retryingLostConnection(() =>
+        this.repo.findOrBind(tokenHash, tokenMask, entry, ip.canonical),
+      );
       if (found === null || !found.created) this.firstUse.refund(ip); // bound nothing
       if (found !== null) {
         state = found.state;
@@ -243,7 +246,7 @@ export class BindingDecider {
       } else {
         // Lost the race to another request: re-read what the winner committed.
         this.io.postgresReads++;
-        state = await this.repo.findByTokenHash(tokenHash);
+        state = await this.retryingLostConnection(() => this.repo.findByTokenHash(tokenHash));
       }
       this.health.reportPostgresSuccess();
     } catch (e) {
@@ -260,6 +263,23 @@ export class BindingDecider {
       this.shared.fill(state, generation).catch(() => undefined);
     }
     return this.hit(epoch, state, created);
+  }
+
+  /**
+   * Runs one lookup statement, and once more when the pooled connection it ran on turned out to be
+   * dead (reset by a proxy or a server restart; the pool drops that client). The statements retried
+   * are idempotent — a read, and the INSERT … ON CONFLICT that binds at most once — so a repeat
+   * cannot bind twice: it finds the row the first attempt may have committed. Without it, one reset
+   * connection in the pool turns a lookup into `unavailable`, which failsafe-open passes unchecked.
+   */
+  private async retryingLostConnection<T>(statement: () => Promise<T>): Promise<T> {
+    try {
+      return await statement();
+    } catch (e) {
+      if (!isConnectionLost(e)) throw e;
+      this.io.postgresReads++; // the repeat is one more statement
+      return statement();
+    }
   }
 
   private hit(epoch: number, state: BindingState, created: boolean): Found {
