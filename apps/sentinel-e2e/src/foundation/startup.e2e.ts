@@ -89,7 +89,7 @@ describe('embedded quick start (no PG_DSN, no REDIS_ADDR, no secrets)', () => {
     const ready = await http(`${second.url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await second.stop()).toBe(0);
-  });
+  }, 180_000); // two embedded starts: each opens PGlite, 15–25 s on a loaded machine
 });
 
 // On real PostgreSQL: opening the embedded one costs 15–25 s per start on a loaded machine.

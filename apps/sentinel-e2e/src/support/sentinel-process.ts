@@ -73,7 +73,8 @@ export class SentinelProcess {
     return this;
   }
 
-  async waitForHealth(timeoutMs = 30_000): Promise<void> {
+  /** 90 s: only a bound for a process that never comes up; a busy CI machine can take 30 s and more. */
+  async waitForHealth(timeoutMs = 90_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.exitCode !== null) throw new Error(`Sentinel exited with ${this.exitCode}:\n${this.output}`);
