@@ -4,6 +4,5 @@ export {
   ADMIN_ACCOUNT,
   JWT_AUDIENCE,
   JWT_ISSUER,
-  JWT_TTL_SECONDS,
 } from './lib/auth/admin-auth.service';
 export { csvCell, csvRow } from './lib/logs/csv';
