@@ -290,7 +290,9 @@ export function inspectAdminApi(
     if (route.guarded && !route.role)
       problems.push(`${name}: ${route.handler} has no @RequireRole declaration (every guarded route needs one)`);
     else if (route.guarded && route.role !== op.role)
-      problems.push(`${name}: ${route.handler} declares @RequireRole('${route.role}') but the contract says ${op.role}`);
+      problems.push(
+        `${name}: ${route.handler} declares @RequireRole('${route.role}') but the contract says ${op.role}`,
+      );
     if (!route.guarded && route.role)
       problems.push(`${name}: ${route.handler} is public but declares @RequireRole('${route.role}')`);
     const operation: Record<string, unknown> = { operationId: name, tags: [op.path.split('/')[0]] };
@@ -350,7 +352,9 @@ export function inspectAdminApi(
       responses['400'] = errorResponse('The request is not valid (field errors in error.fields).');
     if (route.guarded) {
       responses['401'] = errorResponse('The bearer token is missing, expired, revoked or invalid.');
-      responses['403'] = errorResponse(`The caller's role is below ${route.role ?? 'the required one'} (code forbidden).`);
+      responses['403'] = errorResponse(
+        `The caller's role is below ${route.role ?? 'the required one'} (code forbidden).`,
+      );
     }
     responses['default'] = errorResponse('Any other error, in the admin API’s one error shape.');
     operation['responses'] = responses;
