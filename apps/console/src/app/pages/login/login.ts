@@ -58,6 +58,7 @@ export class Login {
   readonly returnUrl = input<string | undefined>();
 
   protected readonly form = new FormGroup({
+    username: new FormControl('', { nonNullable: true }),
     password: new FormControl('', {
       nonNullable: true,
       validators: [Validators.required],
@@ -100,7 +101,8 @@ export class Login {
     }
     this.submitting.set(true);
     this.failure.set(null);
-    this.auth.login({ password: this.form.getRawValue().password }).subscribe({
+    const { username, password } = this.form.getRawValue();
+    this.auth.login(username.trim() ? { username: username.trim(), password } : { password }).subscribe({
       next: () => {
         this.submitting.set(false);
         this.toast.success(this.t().auth.signedIn);
@@ -111,7 +113,7 @@ export class Login {
         this.failure.set(toFailure(error, this.t()));
         // A fresh, unsubmitted form: the failure message above says what happened, so the empty
         // field must not also be flagged "Enter the admin password.".
-        this.formDirective().resetForm({ password: '' });
+        this.formDirective().resetForm({ username: this.form.getRawValue().username, password: '' });
         this.passwordInput().nativeElement.focus();
       },
     });
