@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 /**
  * Password hashing with Node's own scrypt (RFC 7914), the parameters OWASP lists for it:
@@ -22,7 +23,34 @@ export const SCRYPT_DEFAULT: ScryptParams = { log2N: 17, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 
+/**
+ * At most this many scrypt computations at once per process (half the cores, at least one). The
+ * thread pool keeps them off the event loop, but each still takes a whole core for hundreds of ms:
+ * unbounded, a burst of sign-ins would take every core from the proxy. Queued checks wait their
+ * turn; every check still costs the same, so the queue reveals nothing about a password.
+ */
+export const SCRYPT_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2));
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  // A finishing check hands its slot straight to the next one waiting (no window to overtake it).
+  if (running >= SCRYPT_CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+  return limited(() => deriveNow(password, salt, params));
+}
+
+function deriveNow(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   const N = 2 ** params.log2N;
   const options: ScryptOptions = {
     N,
