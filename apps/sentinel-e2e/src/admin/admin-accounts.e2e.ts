@@ -17,6 +17,9 @@ import { api, login, startCluster, type AdminCluster, type JsonResult } from './
 const EXPECTED_ROLE: Record<AdminOperationName, AdminRole | 'public'> = {
   login: 'public',
   refreshSession: 'public',
+  oidcConfig: 'public',
+  oidcStart: 'public',
+  oidcCallback: 'public',
   me: 'viewer',
   logout: 'viewer',
   logoutAll: 'viewer',

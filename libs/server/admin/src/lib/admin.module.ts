@@ -12,6 +12,8 @@ import { ApiTokensRepository } from './accounts/api-tokens.repository';
 import { SessionsRepository } from './accounts/sessions.repository';
 import { ApiTokenService } from './auth/api-token.service';
 import { AuthController, SessionController } from './auth/auth.controller';
+import { OidcController } from './auth/oidc.controller';
+import { OidcService } from './auth/oidc.service';
 import { SessionService } from './auth/session.service';
 import { AdminBindingsService } from './bindings/admin-bindings.service';
 import { BindingsController } from './bindings/bindings.controller';
@@ -35,6 +37,7 @@ import { StatusService } from './status/status.service';
 export const ADMIN_CONTROLLER_CLASSES = [
   AuthController,
   SessionController,
+  OidcController,
   AccountsController,
   DashboardController,
   BindingsController,
@@ -67,6 +70,7 @@ export const ADMIN_CONTROLLER_CLASSES = [
     AdminAuthGuard,
     AdminAuthService,
     SessionService,
+    OidcService,
     ApiTokenService,
     AccountsRepository,
     SessionsRepository,

@@ -112,6 +112,24 @@ export interface CreateApiTokenResponse {
   secret: string;
 }
 
+export interface OidcConfigResponse {
+  enabled: boolean;
+  /** For the console's "Sign in with …" button. */
+  name: string | null;
+}
+
+/** What the OpenID provider appends to the redirect URL (RFC 6749 §4.1.2, RFC 9207 `iss`). */
+export interface OidcCallbackQuery {
+  code?: string;
+  state?: string;
+  iss?: string;
+  error?: string;
+  error_description?: string;
+}
+
+/** oidc/start and oidc/callback answer 302 with a Location; no body. */
+export type OidcRedirect = string;
+
 export interface ApiTokenParams {
   id: string;
 }

@@ -8,6 +8,9 @@ import type {
   CreateApiTokenRequest,
   CreateApiTokenResponse,
   MeResponse,
+  OidcCallbackQuery,
+  OidcConfigResponse,
+  OidcRedirect,
   SignOutResponse,
   UpdateAccountRequest,
   Account,
@@ -67,6 +70,17 @@ export interface AdminOperations {
   logout: { method: 'POST'; path: P['logout']; response: SignOutResponse };
   logoutAll: { method: 'POST'; path: P['logoutAll']; response: SignOutResponse };
   me: { method: 'GET'; path: P['me']; response: MeResponse };
+  oidcConfig: { method: 'GET'; path: P['oidc']; public: true; response: OidcConfigResponse };
+  /** 302 to the OpenID provider. */
+  oidcStart: { method: 'GET'; path: P['oidcStart']; public: true; response: OidcRedirect };
+  /** 302 back to the console: `/admin/ui/login?sso=ok` (the refresh cookie set) or `?sso=denied`. */
+  oidcCallback: {
+    method: 'GET';
+    path: P['oidcCallback'];
+    public: true;
+    query: OidcCallbackQuery;
+    response: OidcRedirect;
+  };
   changeOwnPassword: { method: 'PUT'; path: P['mePassword']; body: ChangePasswordRequest; response: SignOutResponse };
   listAccounts: { method: 'GET'; path: P['accounts']; response: AccountListResponse };
   createAccount: { method: 'POST'; path: P['accounts']; body: CreateAccountRequest; response: Account };
@@ -144,6 +158,9 @@ export const ADMIN_OPERATIONS: { readonly [K in AdminOperationName]: AdminOperat
   logout: { method: 'POST', path: 'session/logout', public: false, role: 'viewer' },
   logoutAll: { method: 'POST', path: 'session/logout-all', public: false, role: 'viewer' },
   me: { method: 'GET', path: 'me', public: false, role: 'viewer' },
+  oidcConfig: { method: 'GET', path: 'oidc', public: true, role: null },
+  oidcStart: { method: 'GET', path: 'oidc/start', public: true, role: null },
+  oidcCallback: { method: 'GET', path: 'oidc/callback', public: true, role: null },
   changeOwnPassword: { method: 'PUT', path: 'me/password', public: false, role: 'viewer' },
   listAccounts: { method: 'GET', path: 'accounts', public: false, role: 'admin' },
   createAccount: { method: 'POST', path: 'accounts', public: false, role: 'admin' },

@@ -18,6 +18,12 @@ export const ADMIN_PATHS = {
   me: 'me',
   /** PUT: change one's own password (the current one required). */
   mePassword: 'me/password',
+  /** GET: whether single sign-on is configured, and the provider's name. */
+  oidc: 'oidc',
+  /** GET: a redirect to the OpenID provider (authorization code + PKCE). */
+  oidcStart: 'oidc/start',
+  /** GET: where the provider sends the browser back; redirects to the console. */
+  oidcCallback: 'oidc/callback',
   accounts: 'accounts',
   account: 'accounts/:username',
   apiTokens: 'tokens',

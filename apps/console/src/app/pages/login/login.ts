@@ -56,6 +56,11 @@ export class Login {
 
   /** Query parameter, bound by `withComponentInputBinding()`. */
   readonly returnUrl = input<string | undefined>();
+  /** `ok` / `denied`: where single sign-on came back to. */
+  readonly sso = input<string | undefined>();
+  /** The provider's name when single sign-on is configured. */
+  protected readonly ssoName = signal<string | null>(null);
+  protected readonly ssoStart = inject(AuthApi).oidcStartUrl();
 
   protected readonly form = new FormGroup({
     username: new FormControl('', { nonNullable: true }),
@@ -90,7 +95,16 @@ export class Login {
   private readonly formDirective = viewChild.required(FormGroupDirective);
 
   constructor() {
-    afterNextRender(() => this.passwordInput().nativeElement.focus());
+    afterNextRender(() => {
+      this.passwordInput().nativeElement.focus();
+      this.auth.oidc().subscribe({ next: (c) => this.ssoName.set(c.enabled ? c.name : null), error: () => undefined });
+      if (this.sso() === 'denied') this.failure.set({ kind: 'other', message: this.t().auth.ssoDenied });
+      if (this.sso() === 'ok')
+        this.auth.refresh().subscribe({
+          next: () => void this.router.navigateByUrl('/dashboard'),
+          error: (e: unknown) => this.failure.set(toFailure(e, this.t())),
+        });
+    });
   }
 
   protected submit(): void {

@@ -10,6 +10,7 @@ import type {
   CreateApiTokenRequest,
   CreateApiTokenResponse,
   MeResponse,
+  OidcConfigResponse,
   SignOutResponse,
   UpdateAccountRequest,
   AlertDeliveriesResponse,
@@ -60,6 +61,26 @@ export class AuthApi {
         if (r.account) this.accounts.set(r.account);
       }),
     );
+  }
+
+  /** After a single sign-on: the access token from the refresh cookie the callback set. */
+  refresh(): Observable<LoginResponse> {
+    return this.http.post<LoginResponse>(this.url('refresh'), null, { withCredentials: true }).pipe(
+      tap((r) => {
+        this.tokens.set(r.accessToken);
+        this.accounts.set(r.account);
+      }),
+    );
+  }
+
+  /** Whether single sign-on is configured (the login page's "Sign in with …" button). */
+  oidc(): Observable<OidcConfigResponse> {
+    return this.http.get<OidcConfigResponse>(this.url('oidc'));
+  }
+
+  /** Where the "Sign in with …" button goes (a full-page navigation, not an XHR). */
+  oidcStartUrl(): string {
+    return this.url('oidcStart');
   }
 
   /** GET me; refreshes the stored account (role changes show without a new sign-in). */

@@ -22,14 +22,13 @@ import { SESSION_TTL_SECONDS, SessionService, type IssuedSession } from './sessi
 const COOKIE_PATH = `${ADMIN_API_PREFIX}/`;
 
 /** The refresh cookie: HttpOnly (no script reads it), Secure, SameSite=Strict, the admin API only. */
-function setRefreshCookie(res: Response, value: string | null): void {
+export function setRefreshCookie(res: Response, value: string | null, others: string[] = []): void {
   const attributes = `Path=${COOKIE_PATH}; HttpOnly; Secure; SameSite=Strict`;
-  res.setHeader(
-    'Set-Cookie',
+  const cookie =
     value === null
       ? `${REFRESH_COOKIE}=; ${attributes}; Max-Age=0`
-      : `${REFRESH_COOKIE}=${value}; ${attributes}; Max-Age=${SESSION_TTL_SECONDS}`,
-  );
+      : `${REFRESH_COOKIE}=${value}; ${attributes}; Max-Age=${SESSION_TTL_SECONDS}`;
+  res.setHeader('Set-Cookie', others.length ? [cookie, ...others] : cookie);
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {

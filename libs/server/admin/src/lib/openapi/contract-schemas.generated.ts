@@ -48,6 +48,35 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       },
       "public": false
     },
+    "oidcConfig": {
+      "method": "GET",
+      "path": "oidc",
+      "public": true,
+      "response": {
+        "$ref": "#/components/schemas/OidcConfigResponse"
+      }
+    },
+    "oidcStart": {
+      "description": "302 to the OpenID provider.",
+      "method": "GET",
+      "path": "oidc/start",
+      "public": true,
+      "response": {
+        "$ref": "#/components/schemas/OidcRedirect"
+      }
+    },
+    "oidcCallback": {
+      "description": "302 back to the console: `/admin/ui/login?sso=ok` (the refresh cookie set) or `?sso=denied`.",
+      "method": "GET",
+      "path": "oidc/callback",
+      "public": true,
+      "query": {
+        "$ref": "#/components/schemas/OidcCallbackQuery"
+      },
+      "response": {
+        "$ref": "#/components/schemas/OidcRedirect"
+      }
+    },
     "changeOwnPassword": {
       "method": "PUT",
       "path": "me/password",
@@ -1911,6 +1940,50 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "via",
         "tokenName"
       ]
+    },
+    "OidcCallbackQuery": {
+      "description": "What the OpenID provider appends to the redirect URL (RFC 6749 §4.1.2, RFC 9207 `iss`).",
+      "type": "object",
+      "properties": {
+        "code": {
+          "type": "string"
+        },
+        "state": {
+          "type": "string"
+        },
+        "iss": {
+          "type": "string"
+        },
+        "error": {
+          "type": "string"
+        },
+        "error_description": {
+          "type": "string"
+        }
+      }
+    },
+    "OidcConfigResponse": {
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "type": "boolean"
+        },
+        "name": {
+          "description": "For the console's \"Sign in with …\" button.",
+          "type": [
+            "string",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "enabled",
+        "name"
+      ]
+    },
+    "OidcRedirect": {
+      "description": "oidc/start and oidc/callback answer 302 with a Location; no body.",
+      "type": "string"
     },
     "OpenApiDocument": {
       "description": "GET openapi.json: the admin API's OpenAPI 3.1 document (generated, see tools/openapi).",

@@ -70,6 +70,9 @@ export interface Messages {
     readonly subtitle: string;
     readonly username: string;
     readonly usernameHint: string;
+    readonly ssoButton: (name: string) => string;
+    readonly ssoDenied: string;
+    readonly or: string;
     readonly password: string;
     readonly passwordRequired: string;
     readonly submit: string;
