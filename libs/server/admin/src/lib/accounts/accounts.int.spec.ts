@@ -230,6 +230,15 @@ describeEachBackend('admin accounts, sessions and API tokens on %s', { kv: true 
     expect(await status(other.auth.verify(b.response.accessToken))).toBe(401);
   });
 
+  it('a revocation Redis lost is still listed by PostgreSQL for the copy-back after an outage', async () => {
+    const a = await tokenOf('alice', 'alice password 1');
+    const sid = claimsOf(a.response.accessToken).sid as string;
+    await s.sessions.revoke([sid], 'sign_out');
+    await backend().kv.del(`admin:session:revoked:${sid}`); // stands in for Redis losing it
+    expect(await status(s.auth.verify(a.response.accessToken))).toBe(200);
+    expect(await new SessionsRepository(backend().dataSource).recentlyRevoked(3600)).toContain(sid);
+  });
+
   it('own password change needs the current password and revokes every session', async () => {
     const session = await tokenOf('alice', 'alice password 1');
     const me = await s.auth.verify(session.response.accessToken);

@@ -67,6 +67,16 @@ export class SessionsRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Sessions revoked within the last `seconds` (to copy into Redis after it was unreachable). */
+  async recentlyRevoked(seconds: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT id::text AS id FROM admin_sessions
+        WHERE revoked_at > now() - make_interval(secs => $1) AND expires_at > now()`,
+      [seconds],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async isRevoked(id: string): Promise<boolean> {
     const rows: Array<{ revoked: boolean }> = await this.db.query(
       `SELECT (revoked_at IS NOT NULL OR expires_at <= now()) AS revoked FROM admin_sessions WHERE id = $1`,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { AdminRole, LoginResponse, MeResponse } from '@sentinel/admin-contract';
 import { ADMIN_ROLES, BUILTIN_ADMIN } from '@sentinel/admin-contract';
@@ -51,8 +51,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * already rotated away revokes the whole session (RFC 6819 §5.2.2.3; OAuth 2.0 Security BCP).
  */
 @Injectable()
-export class SessionService {
+export class SessionService implements OnModuleInit, OnModuleDestroy {
   private readonly fingerprint: string;
+  private stopListening: (() => void) | null = null;
 
   constructor(
     config: AppConfig,
@@ -63,6 +64,25 @@ export class SessionService {
     @Inject(KV_STORE) private readonly kv: KvStore,
   ) {
     this.fingerprint = passwordFingerprint(config.secrets.jwtSecret, config.secrets.adminPassword);
+  }
+
+  /**
+   * Redis back after an outage: revocations written meanwhile went to PostgreSQL only. Copy the
+   * recent ones (a session lives SESSION_TTL_SECONDS at most) so Redis is complete again.
+   */
+  onModuleInit(): void {
+    this.stopListening = this.kv.onResubscribed(() => {
+      this.sessions
+        .recentlyRevoked(SESSION_TTL_SECONDS)
+        .then((ids) => this.publish(ids))
+        .catch((e: unknown) =>
+          this.logger.warn('Session revocations not copied to Redis', 'Admin', { error: (e as Error).message }),
+        );
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.stopListening?.();
   }
 
   async start(account: SessionAccount, ip: string | null): Promise<IssuedSession> {
