@@ -84,6 +84,9 @@ describeInBrowser('accounts and roles in the console', () => {
     await viewer.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
     await viewer.getByText('Failsafe mode').first().waitFor();
     expect(await viewer.getByTestId('settings-save').count()).toBe(0);
+    await viewer.getByTestId('operations-card').waitFor();
+    expect(await viewer.getByTestId('send-test-alert').count()).toBe(0);
+    expect(await viewer.getByTestId('run-archive').count()).toBe(0);
 
     // Accounts: their own password only; no account or token management.
     await viewer.getByRole('navigation').getByRole('link', { name: 'Accounts', exact: true }).click();
