@@ -23,7 +23,9 @@ export class AdminAccounts1795900000000 implements MigrationInterface {
          last_sign_in_at timestamptz
        )`,
     );
-    await q.query(`INSERT INTO admin_accounts (username, role, display_name) VALUES ('admin', 'admin', 'Administrator')`);
+    await q.query(
+      `INSERT INTO admin_accounts (username, role, display_name) VALUES ('admin', 'admin', 'Administrator')`,
+    );
     await q.query(
       `CREATE TABLE admin_sessions (
          id uuid NOT NULL CONSTRAINT pk_admin_sessions PRIMARY KEY,
