@@ -69,6 +69,9 @@ export class ConsoleStack {
   /** Requests the fake upstream received: proxied traffic that Sentinel let through. */
   upstreamRequests = 0;
 
+  /** `env`: more environment for the server, given the URL it will listen on. */
+  constructor(private readonly env: (url: string) => Record<string, string> = () => ({})) {}
+
   async start(): Promise<this> {
     for (const file of [SERVER_MAIN, CONSOLE_INDEX]) {
       if (!existsSync(file)) throw new Error(`${file} is missing: build sentinel and console first`);
@@ -104,6 +107,7 @@ export class ConsoleStack {
         REDIS_ADDR: testRedisUrl(),
         REDIS_KEY_PREFIX: this.prefix,
         ...SECRETS,
+        ...this.env(this.url),
       },
     });
     this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));

@@ -36,6 +36,10 @@ export const appRoutes: Routes = [
         loadChildren: () => import('./pages/settings/settings.routes').then((m) => m.settingsRoutes),
       },
       {
+        path: 'accounts',
+        loadChildren: () => import('./pages/accounts/accounts.routes').then((m) => m.accountsRoutes),
+      },
+      {
         path: 'audit',
         loadChildren: () => import('./pages/audit/audit.routes').then((m) => m.auditRoutes),
       },

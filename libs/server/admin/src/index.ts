@@ -1,9 +1,3 @@
 export * from './lib/admin.module';
-export {
-  AdminAuthService,
-  ADMIN_ACCOUNT,
-  JWT_AUDIENCE,
-  JWT_ISSUER,
-  JWT_TTL_SECONDS,
-} from './lib/auth/admin-auth.service';
+export { AdminAuthService, ADMIN_ACCOUNT, JWT_AUDIENCE, JWT_ISSUER } from './lib/auth/admin-auth.service';
 export { csvCell, csvRow } from './lib/logs/csv';

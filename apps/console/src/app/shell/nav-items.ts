@@ -13,6 +13,7 @@ const ICONS: Readonly<Record<PageId, IconName>> = {
   logs: 'list',
   settings: 'settings',
   audit: 'history',
+  accounts: 'person',
 };
 
 export const NAV_ITEMS: readonly NavItem[] = PAGE_IDS.map((page) => ({

@@ -64,9 +64,9 @@ describe('Shell', () => {
       const { element, text, navLabels } = await render();
 
       expect(text('mat-toolbar [data-testid="brand"]')).toBe('Sentinel');
-      expect(navLabels()).toEqual(['Dashboard', 'Bindings', 'Logs', 'Settings', 'Audit']);
+      expect(navLabels()).toEqual(['Dashboard', 'Bindings', 'Logs', 'Settings', 'Audit', 'Accounts']);
       const hrefs = Array.from(element.querySelectorAll('mat-nav-list a'), (a) => a.getAttribute('href'));
-      expect(hrefs).toEqual(['/dashboard', '/bindings', '/logs', '/settings', '/audit']);
+      expect(hrefs).toEqual(['/dashboard', '/bindings', '/logs', '/settings', '/audit', '/accounts']);
       expect(element.querySelector('mat-nav-list')?.getAttribute('aria-label')).toBe('Main navigation');
     });
 
@@ -144,7 +144,7 @@ describe('Shell', () => {
       await menu.clickItem({ text: '简体中文' });
       await stable();
 
-      expect(navLabels()).toEqual(['仪表盘', '绑定', '日志', '设置', '审计']);
+      expect(navLabels()).toEqual(['仪表盘', '绑定', '日志', '设置', '审计', '账户']);
       expect(text('h1')).toBe('仪表盘');
       expect(text('[data-testid="language-switch"]')).toBe('简体中文');
       expect(button('theme-toggle')?.getAttribute('aria-label')).toBe('切换到深色主题');

@@ -8,7 +8,7 @@ import { MatSidenavModule } from '@angular/material/sidenav';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
-import { AuthApi, LOGIN_PATH } from '@sentinel/admin-client';
+import { AccountStore, AuthApi, LOGIN_PATH } from '@sentinel/admin-client';
 import { map } from 'rxjs';
 
 import { I18nService } from '../core/i18n/i18n.service';
@@ -68,9 +68,15 @@ export class Shell {
     () => this.i18n.languages.find((language) => language.id === this.i18n.language())?.nativeName ?? '',
   );
 
+  protected readonly account = inject(AccountStore);
   private readonly auth = inject(AuthApi);
   private readonly router = inject(Router);
   private readonly toast = inject(ToastService);
+
+  constructor() {
+    // Who is signed in, fresh from the server (a role may have changed since the sign-in).
+    this.auth.me().subscribe({ error: () => undefined });
+  }
 
   protected logout(): void {
     this.auth.logout();

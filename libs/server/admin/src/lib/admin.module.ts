@@ -5,7 +5,16 @@ import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { AdminAuthService, JWT_AUDIENCE, JWT_ISSUER } from './auth/admin-auth.service';
-import { AuthController } from './auth/auth.controller';
+import { AccountsController } from './accounts/accounts.controller';
+import { AccountsRepository } from './accounts/accounts.repository';
+import { AccountsService } from './accounts/accounts.service';
+import { ApiTokensRepository } from './accounts/api-tokens.repository';
+import { SessionsRepository } from './accounts/sessions.repository';
+import { ApiTokenService } from './auth/api-token.service';
+import { AuthController, SessionController } from './auth/auth.controller';
+import { OidcController } from './auth/oidc.controller';
+import { OidcService } from './auth/oidc.service';
+import { SessionService } from './auth/session.service';
 import { AdminBindingsService } from './bindings/admin-bindings.service';
 import { BindingsController } from './bindings/bindings.controller';
 import { BindingsQueryRepository } from './bindings/bindings-query.repository';
@@ -27,6 +36,9 @@ import { StatusService } from './status/status.service';
 /** Every admin controller; the OpenAPI document is generated from exactly this list. */
 export const ADMIN_CONTROLLER_CLASSES = [
   AuthController,
+  SessionController,
+  OidcController,
+  AccountsController,
   DashboardController,
   BindingsController,
   LogsController,
@@ -57,6 +69,13 @@ export const ADMIN_CONTROLLER_CLASSES = [
     AdminExceptionFilter,
     AdminAuthGuard,
     AdminAuthService,
+    SessionService,
+    OidcService,
+    ApiTokenService,
+    AccountsRepository,
+    SessionsRepository,
+    ApiTokensRepository,
+    AccountsService,
     AuditRepository,
     AuditService,
     BindingsQueryRepository,

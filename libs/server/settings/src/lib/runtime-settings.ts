@@ -29,6 +29,7 @@ export function defaultsFromEnvironment(config: AppConfig): RuntimeSettingsValue
     loginMaxFailures: 5,
     loginWindowSeconds: 900,
     loginLockSeconds: 900,
+    accessTokenMinutes: 15,
     alertWebhookSecret: null,
     alertFormat: 'json',
     alertAllowPrivateTargets: false,

@@ -82,7 +82,10 @@ const suiteFor = (backend: string) => (backend === 'postgres' && tier !== 'run' 
 const MIGRATION_NAMES = STORAGE_MIGRATIONS.map((m) => new m().name as string);
 
 const EXPECTED_TABLES = [
+  'admin_accounts',
+  'admin_api_tokens',
   'admin_audit',
+  'admin_sessions',
   'alert_deliveries',
   'archive_runs',
   'archived_bindings',

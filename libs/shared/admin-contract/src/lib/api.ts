@@ -8,6 +8,7 @@ import type {
   SortOrder,
   TopInterceptedWindow,
 } from './enums';
+import type { MeResponse } from './accounts';
 import type { RuleKind } from './rule-kinds';
 
 /** Timestamps are ISO 8601 strings (UTC) on the wire. */
@@ -56,7 +57,7 @@ export interface CursorPage<T> extends Page<T> {
 
 export interface LoginRequest {
   password: string;
-  /** Accepted for compatibility; there is one admin account ('admin'). */
+  /** Without one, the built-in `admin` account (ADMIN_PASSWORD), as before. Case-folded. */
   username?: string;
 }
 
@@ -66,6 +67,8 @@ export interface LoginResponse {
   /** Seconds until the token expires. */
   expiresIn: number;
   expiresAt: IsoDateTime;
+  /** Who signed in. */
+  account: MeResponse;
 }
 
 // ------------------------------------------------------------------ bindings
@@ -313,6 +316,10 @@ export const LOG_EXPORT_COLUMNS = [
 
 export interface AuditQuery extends PageRequest {
   action?: AuditAction;
+  /** Exact actor (an account, or `token-name (owner)`). */
+  actor?: string;
+  /** `auth`: sign-ins, sign-outs, failures and lockouts only; `changes`: everything else. Unset: all. */
+  kind?: 'auth' | 'changes';
   targetType?: AuditTargetType;
   targetId?: string;
   from?: IsoDateTime;

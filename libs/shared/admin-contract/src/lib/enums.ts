@@ -28,6 +28,14 @@ export const AUDIT_ACTIONS = [
   'auth.login',
   'auth.login_failed',
   'auth.locked',
+  'auth.logout',
+  'auth.refresh_reuse',
+  'account.create',
+  'account.update',
+  'account.delete',
+  'account.password',
+  'token.create',
+  'token.revoke',
   'binding.unbind',
   'binding.set_rule',
   'binding.ban',
@@ -43,13 +51,14 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ['account', 'binding', 'settings', 'alert', 'archive'] as const;
+export const AUDIT_TARGET_TYPES = ['account', 'api_token', 'binding', 'settings', 'alert', 'archive'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 /** Error codes of the admin API's one error shape. */
 export const ADMIN_ERROR_CODES = [
   'validation_failed',
   'unauthorized',
+  'forbidden',
   'locked',
   'not_found',
   'conflict',

@@ -8,6 +8,26 @@ export const ADMIN_API_PREFIX = '/admin/api';
 /** Relative to ADMIN_API_PREFIX (Nest controllers use them as route paths, clients join them). */
 export const ADMIN_PATHS = {
   login: 'login',
+  /** POST: a new access token from the refresh cookie (which rotates). */
+  refresh: 'session/refresh',
+  /** POST: sign out (revokes this session). */
+  logout: 'session/logout',
+  /** POST: sign out everywhere (revokes every session of the account). */
+  logoutAll: 'session/logout-all',
+  /** GET: who is signed in. */
+  me: 'me',
+  /** PUT: change one's own password (the current one required). */
+  mePassword: 'me/password',
+  /** GET: whether single sign-on is configured, and the provider's name. */
+  oidc: 'oidc',
+  /** GET: a redirect to the OpenID provider (authorization code + PKCE). */
+  oidcStart: 'oidc/start',
+  /** GET: where the provider sends the browser back; redirects to the console. */
+  oidcCallback: 'oidc/callback',
+  accounts: 'accounts',
+  account: 'accounts/:username',
+  apiTokens: 'tokens',
+  apiToken: 'tokens/:id',
   dashboard: 'dashboard',
   /** GET: the list; POST: pre-bind keys (PrebindRequest). */
   bindings: 'bindings',

@@ -17,6 +17,8 @@ export interface AdminSettingsValues {
   loginMaxFailures: number;
   loginWindowSeconds: number;
   loginLockSeconds: number;
+  /** Lifetime of an admin access token; the refresh cookie renews it silently. */
+  accessTokenMinutes: number;
   /** HMAC-SHA256 key for the webhook signature header; null = deliveries are unsigned. */
   alertWebhookSecret: string | null;
   /** Payload format of the alert webhook. */
@@ -59,6 +61,7 @@ export const SETTING_KEYS = [
   'loginMaxFailures',
   'loginWindowSeconds',
   'loginLockSeconds',
+  'accessTokenMinutes',
   'alertWebhookSecret',
   'alertFormat',
   'alertAllowPrivateTargets',
@@ -85,6 +88,7 @@ export const SETTING_INTEGER_BOUNDS = {
   loginMaxFailures: { min: 1, max: 1_000 },
   loginWindowSeconds: { min: 10, max: 86_400 },
   loginLockSeconds: { min: 10, max: 86_400 },
+  accessTokenMinutes: { min: 1, max: 720 },
   archiveIntervalMinutes: { min: 1, max: 10_080 },
   interceptRetentionDays: { min: 1, max: 3_650 },
   alertBurstMax: { min: 1, max: 1_000 },

@@ -1,5 +1,5 @@
 /** The console's pages, in navigation order. Each has a lazy `pages/<id>/<id>.routes.ts`. */
-export const PAGE_IDS = ['dashboard', 'bindings', 'logs', 'settings', 'audit'] as const;
+export const PAGE_IDS = ['dashboard', 'bindings', 'logs', 'settings', 'audit', 'accounts'] as const;
 
 export type PageId = (typeof PAGE_IDS)[number];
 

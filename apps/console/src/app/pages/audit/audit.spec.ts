@@ -18,15 +18,32 @@ describe('Audit', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('builds the query from the filters', () => {
-    expect(toAuditQuery({ action: 'binding.ban', targetType: '', targetId: ' 7 ', from: '', to: '' }, 1, 25)).toEqual({
+    expect(
+      toAuditQuery(
+        { kind: '', actor: '', action: 'binding.ban', targetType: '', targetId: ' 7 ', from: '', to: '' },
+        1,
+        25,
+      ),
+    ).toEqual({
       page: 2,
       pageSize: 25,
+      kind: undefined,
+      actor: undefined,
       action: 'binding.ban',
       targetType: undefined,
       targetId: '7',
       from: undefined,
       to: undefined,
     });
+  });
+
+  it('filters by actor and shows sign-ins on their own', () => {
+    const q = toAuditQuery(
+      { kind: 'auth', actor: ' ci (admin) ', action: '', targetType: '', targetId: '', from: '', to: '' },
+      0,
+      50,
+    );
+    expect(q).toMatchObject({ kind: 'auth', actor: 'ci (admin)' });
   });
 
   it('lists entries with translated actions and links bindings', async () => {

@@ -40,6 +40,8 @@ import { syncFiltersWithUrl } from '../../shared/url-filters/url-filters';
 import { AuditDiff } from '../../shared/audit-diff/audit-diff';
 
 interface AuditFilters {
+  readonly kind: '' | 'changes' | 'auth';
+  readonly actor: string;
   readonly action: AuditAction | '';
   readonly targetType: AuditTargetType | '';
   readonly targetId: string;
@@ -47,12 +49,14 @@ interface AuditFilters {
   readonly to: string;
 }
 
-const EMPTY: AuditFilters = { action: '', targetType: '', targetId: '', from: '', to: '' };
+const EMPTY: AuditFilters = { kind: '', actor: '', action: '', targetType: '', targetId: '', from: '', to: '' };
 
 export function toAuditQuery(f: AuditFilters, pageIndex: number, pageSize: number): AuditQuery {
   return {
     page: pageIndex + 1,
     pageSize,
+    kind: f.kind || undefined,
+    actor: f.actor.trim() || undefined,
     action: f.action || undefined,
     targetType: f.targetType || undefined,
     targetId: f.targetId.trim() || undefined,
@@ -91,6 +95,7 @@ export class Audit {
     status: this.t().bindings.status,
   }));
   protected readonly actions = AUDIT_ACTIONS;
+  protected readonly kinds = ['', 'changes', 'auth'] as const;
   protected readonly targetTypes = AUDIT_TARGET_TYPES;
   protected readonly columns = ['time', 'actor', 'action', 'target', 'ip', 'change'];
   protected readonly dataSource = new PageDataSource<AuditEntry, AuditQuery>(inject(AuditApi));
@@ -98,6 +103,8 @@ export class Audit {
   protected readonly timeRanges = TIME_RANGES;
   protected readonly filterForm = new FormGroup({
     range: new FormControl('', { nonNullable: true }),
+    kind: new FormControl<'' | 'changes' | 'auth'>('', { nonNullable: true }),
+    actor: new FormControl('', { nonNullable: true }),
     action: new FormControl<AuditAction | ''>('', { nonNullable: true }),
     targetType: new FormControl<AuditTargetType | ''>('', { nonNullable: true }),
     targetId: new FormControl('', { nonNullable: true }),
@@ -125,7 +132,7 @@ export class Audit {
     // Filters live in the URL: a reload, back/forward or a shared link keeps them.
     const c = this.filterForm.controls;
     bindTimeRange(c.range, c.from, c.to);
-    syncFiltersWithUrl(this.filterForm, ['action', 'targetType', 'targetId', 'from', 'to', 'range']);
+    syncFiltersWithUrl(this.filterForm, ['kind', 'actor', 'action', 'targetType', 'targetId', 'from', 'to', 'range']);
     inject(DestroyRef).onDestroy(() => this.dataSource.disconnect());
   }
 

@@ -24,10 +24,12 @@ import { ruleText } from './rule-text';
 
 /** One binding: its state, recent intercepts and admin audit history, with the row actions. */
 import { AuditDiff } from '../../shared/audit-diff/audit-diff';
+import { Can } from '../../shared/permissions/can.directive';
 @Component({
   selector: 'app-binding-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    Can,
     AuditDiff,
     DatePipe,
     Icon,

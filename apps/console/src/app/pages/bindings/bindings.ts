@@ -41,12 +41,14 @@ import { BindingActions } from './binding-actions.service';
 import { BindingFilters, BindingsDataSource, EMPTY_BINDING_FILTERS, toBindingQuery } from './bindings-data-source';
 import { ruleText } from './rule-text';
 import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-filters';
+import { Can } from '../../shared/permissions/can.directive';
 
 /** The bindings table: server-side paging, sorting and filters; row actions. */
 @Component({
   selector: 'app-bindings',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    Can,
     DatePipe,
     Icon,
     MatButtonModule,

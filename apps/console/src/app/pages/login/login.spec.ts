@@ -42,8 +42,14 @@ describe('Login', () => {
     sessionStorage.removeItem(AUTH_TOKEN_STORAGE_KEY);
   });
 
-  async function render(url = '/login') {
+  async function render(
+    url = '/login',
+    oidc: { enabled: boolean; name: string | null } = { enabled: false, name: null },
+  ) {
     const harness = await RouterTestingHarness.create(url);
+    // The page asks once whether single sign-on is configured.
+    backend.expectOne('/admin/api/oidc').flush(oidc);
+    await harness.fixture.whenStable();
     const el = harness.fixture.nativeElement as HTMLElement;
     const input = () => el.querySelector<HTMLInputElement>('[data-testid="login-password"]');
     const submit = async (password: string) => {
@@ -67,11 +73,31 @@ describe('Login', () => {
     tokenType: 'Bearer',
     expiresIn: 3600,
     expiresAt: '2030-01-01T00:00:00Z',
+    account: { username: 'admin', role: 'admin', displayName: null, via: 'session', tokenName: null },
   };
+
+  it('offers "Sign in with …" when single sign-on is configured, and none otherwise', async () => {
+    const without = await render();
+    expect(without.el.querySelector('[data-testid="login-sso"]')).toBeNull();
+  });
+
+  it('shows the button linking to oidc/start', async () => {
+    const { el } = await render('/login', { enabled: true, name: 'Team IdP' });
+    const link = el.querySelector<HTMLAnchorElement>('[data-testid="login-sso"]');
+    expect(link?.textContent?.trim()).toBe('Sign in with Team IdP');
+    expect(link?.getAttribute('href')).toBe('/admin/api/oidc/start');
+  });
+
+  it('after a refused single sign-on says why', async () => {
+    const { error } = await render('/login?sso=denied');
+    expect(error()).toContain('Single sign-on refused');
+  });
 
   it('has a labelled, focused password field', async () => {
     const { el, input } = await render();
-    expect(el.querySelector('mat-label')?.textContent).toContain('Admin password');
+    const labels = Array.from(el.querySelectorAll('mat-label'), (l) => l.textContent?.trim());
+    // The username is optional (empty: the built-in admin), the password comes focused.
+    expect(labels).toEqual(['Username', 'Admin password']);
     expect(document.activeElement).toBe(input());
   });
 

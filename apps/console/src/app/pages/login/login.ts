@@ -56,8 +56,14 @@ export class Login {
 
   /** Query parameter, bound by `withComponentInputBinding()`. */
   readonly returnUrl = input<string | undefined>();
+  /** `ok` / `denied`: where single sign-on came back to. */
+  readonly sso = input<string | undefined>();
+  /** The provider's name when single sign-on is configured. */
+  protected readonly ssoName = signal<string | null>(null);
+  protected readonly ssoStart = inject(AuthApi).oidcStartUrl();
 
   protected readonly form = new FormGroup({
+    username: new FormControl('', { nonNullable: true }),
     password: new FormControl('', {
       nonNullable: true,
       validators: [Validators.required],
@@ -89,7 +95,16 @@ export class Login {
   private readonly formDirective = viewChild.required(FormGroupDirective);
 
   constructor() {
-    afterNextRender(() => this.passwordInput().nativeElement.focus());
+    afterNextRender(() => {
+      this.passwordInput().nativeElement.focus();
+      this.auth.oidc().subscribe({ next: (c) => this.ssoName.set(c.enabled ? c.name : null), error: () => undefined });
+      if (this.sso() === 'denied') this.failure.set({ kind: 'other', message: this.t().auth.ssoDenied });
+      if (this.sso() === 'ok')
+        this.auth.refresh().subscribe({
+          next: () => void this.router.navigateByUrl('/dashboard'),
+          error: (e: unknown) => this.failure.set(toFailure(e, this.t())),
+        });
+    });
   }
 
   protected submit(): void {
@@ -100,7 +115,8 @@ export class Login {
     }
     this.submitting.set(true);
     this.failure.set(null);
-    this.auth.login({ password: this.form.getRawValue().password }).subscribe({
+    const { username, password } = this.form.getRawValue();
+    this.auth.login(username.trim() ? { username: username.trim(), password } : { password }).subscribe({
       next: () => {
         this.submitting.set(false);
         this.toast.success(this.t().auth.signedIn);
@@ -111,7 +127,7 @@ export class Login {
         this.failure.set(toFailure(error, this.t()));
         // A fresh, unsubmitted form: the failure message above says what happened, so the empty
         // field must not also be flagged "Enter the admin password.".
-        this.formDirective().resetForm({ password: '' });
+        this.formDirective().resetForm({ username: this.form.getRawValue().username, password: '' });
         this.passwordInput().nativeElement.focus();
       },
     });

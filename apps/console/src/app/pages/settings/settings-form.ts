@@ -23,6 +23,7 @@ export const SETTING_FIELD_KINDS: Readonly<Record<SettingKey, SettingFieldKind>>
   loginMaxFailures: 'integer',
   loginWindowSeconds: 'integer',
   loginLockSeconds: 'integer',
+  accessTokenMinutes: 'integer',
   alertWebhookSecret: 'secret',
   alertFormat: 'select',
   alertAllowPrivateTargets: 'boolean',

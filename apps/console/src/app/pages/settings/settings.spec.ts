@@ -1,3 +1,4 @@
+import { ACCOUNT_STORAGE_KEY } from '@sentinel/admin-client';
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
@@ -102,6 +103,11 @@ describe('Settings page', () => {
   beforeEach(() => {
     jest.spyOn(window.navigator, 'language', 'get').mockReturnValue('en-US');
     localStorage.clear();
+    // Saving and resets are shown to admins only (*appCan="'admin'").
+    sessionStorage.setItem(
+      ACCOUNT_STORAGE_KEY,
+      JSON.stringify({ username: 'admin', role: 'admin', displayName: null, via: 'session', tokenName: null }),
+    );
     TestBed.configureTestingModule({
       providers: [provideHttpClient(), provideHttpClientTesting()],
     });

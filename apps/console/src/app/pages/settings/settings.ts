@@ -27,6 +27,7 @@ import {
   changedValues,
   integerBounds,
 } from './settings-form';
+import { Can } from '../../shared/permissions/can.directive';
 
 interface SettingRow {
   readonly key: SettingKey;
@@ -47,6 +48,7 @@ interface SettingRow {
   selector: 'app-settings',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    Can,
     Icon,
     OperationsCard,
     MatButtonModule,

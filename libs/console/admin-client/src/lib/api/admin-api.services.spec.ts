@@ -5,6 +5,7 @@ import { provideRouter } from '@angular/router';
 import type { BindingListResponse, LoginResponse, SettingsResponse } from '@sentinel/admin-contract';
 import { firstValueFrom } from 'rxjs';
 
+import { AccountStore } from '../auth/account.store';
 import { AuthTokenStore } from '../auth/auth-token.store';
 import { authInterceptor } from '../auth/auth.interceptor';
 import { provideAdminClient } from '../config/provide-admin-client';
@@ -49,10 +50,12 @@ describe('admin API services', () => {
       tokenType: 'Bearer',
       expiresIn: 1,
       expiresAt: '2026-01-01T00:00:00Z',
+      account: { username: 'admin', role: 'admin', displayName: null, via: 'session', tokenName: null },
     };
     req.flush(body);
     await done;
     expect(TestBed.inject(AuthTokenStore).token()).toBe('a.b.c');
+    expect(TestBed.inject(AccountStore).role()).toBe('admin');
   });
 
   it('BindingsApi sends filters as query parameters and operations with the bearer token', async () => {

@@ -1,6 +1,18 @@
 import { HttpClient, type HttpEvent } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import type {
+  Account,
+  AccountListResponse,
+  ApiToken,
+  ApiTokenListResponse,
+  ChangePasswordRequest,
+  CreateAccountRequest,
+  CreateApiTokenRequest,
+  CreateApiTokenResponse,
+  MeResponse,
+  OidcConfigResponse,
+  SignOutResponse,
+  UpdateAccountRequest,
   AlertDeliveriesResponse,
   AlertTestResponse,
   ArchiveRunResponse,
@@ -27,24 +39,101 @@ import type {
   StatusResponse,
   UpdateSettingsRequest,
 } from '@sentinel/admin-contract';
-import { Observable, tap } from 'rxjs';
+import { Observable, catchError, of, tap } from 'rxjs';
 
+import { AccountStore } from '../auth/account.store';
 import { AuthTokenStore } from '../auth/auth-token.store';
 import { adminUrlBuilder, toParams } from './api-url';
 
-/** POST /login; stores the token on success. */
+/** Sign-in, sign-out, who is signed in, and one's own password. */
 @Injectable({ providedIn: 'root' })
 export class AuthApi {
   private readonly http = inject(HttpClient);
   private readonly url = adminUrlBuilder();
   private readonly tokens = inject(AuthTokenStore);
+  private readonly accounts = inject(AccountStore);
 
+  /** POST login; stores the access token and the account (the refresh cookie is HttpOnly). */
   login(request: LoginRequest): Observable<LoginResponse> {
-    return this.http.post<LoginResponse>(this.url('login'), request).pipe(tap((r) => this.tokens.set(r.accessToken)));
+    return this.http.post<LoginResponse>(this.url('login'), request).pipe(
+      tap((r) => {
+        this.tokens.set(r.accessToken);
+        if (r.account) this.accounts.set(r.account);
+      }),
+    );
   }
 
-  logout(): void {
+  /** After a single sign-on: the access token from the refresh cookie the callback set. */
+  refresh(): Observable<LoginResponse> {
+    return this.http.post<LoginResponse>(this.url('refresh'), null, { withCredentials: true }).pipe(
+      tap((r) => {
+        this.tokens.set(r.accessToken);
+        this.accounts.set(r.account);
+      }),
+    );
+  }
+
+  /** Whether single sign-on is configured (the login page's "Sign in with …" button). */
+  oidc(): Observable<OidcConfigResponse> {
+    return this.http.get<OidcConfigResponse>(this.url('oidc'));
+  }
+
+  /** Where the "Sign in with …" button goes (a full-page navigation, not an XHR). */
+  oidcStartUrl(): string {
+    return this.url('oidcStart');
+  }
+
+  /** GET me; refreshes the stored account (role changes show without a new sign-in). */
+  me(): Observable<MeResponse> {
+    return this.http.get<MeResponse>(this.url('me')).pipe(tap((m) => this.accounts.set(m)));
+  }
+
+  /** Revokes the session on the server (best effort) and forgets it here. */
+  logout(everywhere = false): void {
+    const token = this.tokens.token();
     this.tokens.clear();
+    this.accounts.clear();
+    if (!token) return;
+    this.http
+      .post<SignOutResponse>(this.url(everywhere ? 'logoutAll' : 'logout'), null, {
+        headers: { Authorization: `Bearer ${token}` },
+      })
+      .pipe(catchError(() => of(null)))
+      .subscribe();
+  }
+
+  /** PUT me/password; every session of the account ends, this one too. */
+  changePassword(request: ChangePasswordRequest): Observable<SignOutResponse> {
+    return this.http.put<SignOutResponse>(this.url('mePassword'), request);
+  }
+}
+
+/** Accounts and API tokens (admin only). */
+@Injectable({ providedIn: 'root' })
+export class AccountsApi {
+  private readonly http = inject(HttpClient);
+  private readonly url = adminUrlBuilder();
+
+  list(): Observable<AccountListResponse> {
+    return this.http.get<AccountListResponse>(this.url('accounts'));
+  }
+  create(request: CreateAccountRequest): Observable<Account> {
+    return this.http.post<Account>(this.url('accounts'), request);
+  }
+  update(username: string, request: UpdateAccountRequest): Observable<Account> {
+    return this.http.put<Account>(this.url('account', { username }), request);
+  }
+  delete(username: string): Observable<SignOutResponse> {
+    return this.http.delete<SignOutResponse>(this.url('account', { username }));
+  }
+  tokens(): Observable<ApiTokenListResponse> {
+    return this.http.get<ApiTokenListResponse>(this.url('apiTokens'));
+  }
+  createToken(request: CreateApiTokenRequest): Observable<CreateApiTokenResponse> {
+    return this.http.post<CreateApiTokenResponse>(this.url('apiTokens'), request);
+  }
+  revokeToken(id: string): Observable<ApiToken> {
+    return this.http.delete<ApiToken>(this.url('apiToken', { id }));
   }
 }
 

@@ -6,6 +6,7 @@ import { Router, provideRouter } from '@angular/router';
 import { catchError, firstValueFrom, map, of } from 'rxjs';
 
 import { provideAdminClient } from '../config/provide-admin-client';
+import { AccountStore } from './account.store';
 import { AUTH_TOKEN_STORAGE_KEY, AuthTokenStore } from './auth-token.store';
 import { authInterceptor } from './auth.interceptor';
 
@@ -50,13 +51,18 @@ describe('authInterceptor', () => {
     router = TestBed.inject(Router);
   }
 
-  /** Sends GET `url`, answers it with `status`, and returns the error the caller saw (if any). */
-  async function answer(url: string, status: number): Promise<HttpErrorResponse | undefined> {
+  /**
+   * Sends GET `url`, answers it with `status`, and returns the error the caller saw (if any). With
+   * `refresh`, the silent refresh that a 401 starts is answered with that status.
+   */
+  async function answer(url: string, status: number, refresh?: number): Promise<HttpErrorResponse | undefined> {
     const response = firstValueFrom(http.get(url));
     backend.expectOne(url).flush(status === 200 ? {} : { message: 'no' }, {
       status,
       statusText: 'x',
     });
+    if (refresh !== undefined)
+      backend.expectOne('/admin/api/session/refresh').flush({ message: 'no' }, { status: refresh, statusText: 'x' });
     try {
       await response;
       return undefined;
@@ -144,7 +150,7 @@ describe('authInterceptor', () => {
       await router.navigateByUrl('/bindings?status=banned');
       tokens.set('expired.jwt.token');
 
-      const error = await answer('/admin/api/bindings', 401);
+      const error = await answer('/admin/api/bindings', 401, 401);
 
       expect(error?.status).toBe(401);
       expect(tokens.token()).toBeNull();
@@ -162,11 +168,39 @@ describe('authInterceptor', () => {
       const navigation = router.navigateByUrl('/audit?page=2');
       await new Promise((resolve) => setTimeout(resolve)); // the guard sends its request
       backend.expectOne('/admin/api/me').flush(null, { status: 401, statusText: 'Unauthorized' });
+      backend.expectOne('/admin/api/session/refresh').flush(null, { status: 401, statusText: 'Unauthorized' });
       expect(await navigation).toBe(false);
       await TestBed.inject(ApplicationRef).whenStable();
 
       expect(tokens.token()).toBeNull();
       expect(router.parseUrl(router.url).queryParams['returnUrl']).toBe('/audit?page=2');
+    });
+
+    it('renews the access token silently from the refresh cookie and retries once', async () => {
+      tokens.set('expired.jwt.token');
+      const navigate = jest.spyOn(router, 'navigate');
+
+      const response = firstValueFrom(http.get('/admin/api/bindings'));
+      backend.expectOne('/admin/api/bindings').flush(null, { status: 401, statusText: 'Unauthorized' });
+      const refresh = backend.expectOne('/admin/api/session/refresh');
+      expect(refresh.request.method).toBe('POST');
+      expect(refresh.request.withCredentials).toBe(true);
+      expect(refresh.request.headers.has('Authorization')).toBe(false);
+      refresh.flush({
+        accessToken: 'fresh.jwt.token',
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        expiresAt: new Date().toISOString(),
+        account: { username: 'vic', role: 'viewer', displayName: null, via: 'session', tokenName: null },
+      });
+      const retry = backend.expectOne('/admin/api/bindings');
+      expect(retry.request.headers.get('Authorization')).toBe('Bearer fresh.jwt.token');
+      retry.flush({ items: [] });
+
+      expect(await response).toEqual({ items: [] });
+      expect(tokens.token()).toBe('fresh.jwt.token');
+      expect(TestBed.inject(AccountStore).role()).toBe('viewer');
+      expect(navigate).not.toHaveBeenCalled();
     });
 
     it('does not redirect again while already on the login page (bad credentials)', async () => {

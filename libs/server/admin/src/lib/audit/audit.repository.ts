@@ -81,6 +81,10 @@ export class AuditRepository {
     const pageSize = q.pageSize ?? DEFAULT_PAGE_SIZE;
     const where = new SqlWhere();
     if (q.action) where.add('action = $?', q.action);
+    if (q.actor) where.add('actor = $?', q.actor);
+    // Sign-ins on their own: `auth.*` rows would otherwise flood the list of changes.
+    if (q.kind === 'auth') where.add(`action LIKE 'auth.%'`);
+    if (q.kind === 'changes') where.add(`action NOT LIKE 'auth.%'`);
     if (q.targetType) where.add('target_type = $?', q.targetType);
     if (q.targetId) where.add('target_id = $?', q.targetId);
     if (q.from) where.add('created_at >= $?::timestamptz', q.from);

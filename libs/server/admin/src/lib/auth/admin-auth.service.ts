@@ -1,99 +1,103 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
-import type { LoginResponse } from '@sentinel/admin-contract';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { BUILTIN_ADMIN, USERNAME_PATTERN } from '@sentinel/admin-contract';
 import { AppConfig, AppLogger, KV_STORE, MemoryKvStore, type KvStore } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
+import { AccountsRepository, type AccountRecord } from '../accounts/accounts.repository';
+import { DummyHash, SCRYPT_DEFAULT, hashPassword, verifyPassword, type ScryptParams } from '../accounts/password-hash';
 import { AuditService } from '../audit/audit.service';
 import { AdminApiError } from '../common/admin-errors';
 import type { AdminPrincipal } from '../common/request-context';
+import { API_TOKEN_PATTERN, ApiTokenService } from './api-token.service';
 import { LoginLockout, type LockoutPolicy } from './login-lockout';
-import { PasswordVerifier, accountKey, passwordFingerprint } from './password';
+import { accountKey } from './password';
+import { SessionService, type IssuedSession, type SessionAccount } from './session.service';
 
-/** The one admin account. */
-export const ADMIN_ACCOUNT = 'admin';
-export const JWT_ISSUER = 'sentinel';
-export const JWT_AUDIENCE = 'sentinel-admin';
-export const JWT_TTL_SECONDS = 12 * 3600;
+export { JWT_AUDIENCE, JWT_ISSUER } from './session.service';
+/** The built-in account (ADMIN_PASSWORD). */
+export const ADMIN_ACCOUNT = BUILTIN_ADMIN;
 
-export interface AdminJwtClaims {
-  sub: string;
-  /** passwordFingerprint(): a token outlives no password change. */
-  pwd: string;
-  /** Expiry (seconds since the epoch). Required: a token without one would be valid forever. */
-  exp?: number;
-}
+/** Injection token: scrypt parameters (tests use cheap ones; production SCRYPT_DEFAULT). */
+export const SCRYPT_PARAMS = Symbol('SCRYPT_PARAMS');
 
 const INVALID = 'Invalid username or password.';
+const USERNAME = new RegExp(USERNAME_PATTERN);
+
+/** Trims and case-folds a username (`Alice ` → `alice`); empty → the built-in admin. */
+export function foldUsername(username: string | undefined): string {
+  return (username ?? '').trim().toLowerCase() || BUILTIN_ADMIN;
+}
 
 /**
- * Login with lockout, and the verification of admin JWTs (HS256 only; exp required, iss/aud checked).
- * Unknown user and wrong password take the same path: same digest comparison, same counting
- * (per account name), same message.
+ * Sign-in with per-account lockout, and the verification of bearer credentials (session JWTs and
+ * `sst_` API tokens). Every password check is one scrypt on the thread pool: for the built-in
+ * admin against a hash of ADMIN_PASSWORD made at start-up, for an unknown, disabled or external
+ * account against a dummy hash — so no refusal answers faster or differently than a wrong password.
  */
 @Injectable()
 export class AdminAuthService {
-  private readonly verifier: PasswordVerifier;
-  private readonly fingerprint: string;
   private readonly lockout: LoginLockout;
   /** Redis down: lockout falls back to this instance's memory (docs/degraded-modes.md: it degrades). */
   private readonly fallback: LoginLockout;
+  private readonly dummy: DummyHash;
+  private readonly adminHash: Promise<string>;
 
   constructor(
     config: AppConfig,
-    private readonly jwt: JwtService,
     private readonly settings: RuntimeSettings,
     private readonly audit: AuditService,
     private readonly logger: AppLogger,
     @Inject(KV_STORE) kv: KvStore,
+    private readonly accounts: AccountsRepository,
+    private readonly sessions: SessionService,
+    private readonly tokens: ApiTokenService,
+    @Optional() @Inject(SCRYPT_PARAMS) private readonly params: ScryptParams = SCRYPT_DEFAULT,
   ) {
-    this.verifier = new PasswordVerifier(config.secrets.adminPassword);
-    this.fingerprint = passwordFingerprint(config.secrets.jwtSecret, config.secrets.adminPassword);
     this.lockout = new LoginLockout(kv);
     this.fallback = new LoginLockout(new MemoryKvStore());
+    this.dummy = new DummyHash(this.params);
+    this.adminHash = hashPassword(config.secrets.adminPassword, this.params);
+    void this.dummy.get();
   }
 
-  async login(password: string, username: string | undefined, ip: string | null): Promise<LoginResponse> {
-    const name = (username ?? ADMIN_ACCOUNT).trim().toLowerCase() || ADMIN_ACCOUNT;
-    const account = accountKey(name);
-    const shownName = name === ADMIN_ACCOUNT ? ADMIN_ACCOUNT : 'unknown';
+  /** The scrypt parameters in use (account service hashes new passwords with them). */
+  get scrypt(): ScryptParams {
+    return this.params;
+  }
+
+  async login(password: string, username: string | undefined, ip: string | null): Promise<IssuedSession> {
+    const name = foldUsername(username);
+    const wellFormed = USERNAME.test(name);
+    const key = accountKey(name);
     const policy = this.policy();
 
-    const state = await this.withLockout((l) => l.state(account));
+    const state = await this.withLockout((l) => l.state(key));
+    let account: AccountRecord | null = null;
+    if (wellFormed) {
+      try {
+        account = await this.accounts.get(name);
+      } catch (e) {
+        this.logger.warn('Sign-in: accounts unavailable', 'Admin', { error: (e as Error).message });
+        throw new AdminApiError(503, 'unavailable', 'Sign-in is unavailable: the database does not answer.');
+      }
+    }
+    const shownName = account ? name : 'unknown';
     if (state.locked) {
-      await this.audit.record({
-        actor: shownName,
-        action: 'auth.login_failed',
-        targetType: 'account',
-        targetId: shownName,
-        after: { reason: 'locked' },
-        ip,
-      });
+      await this.failed(shownName, 'locked', ip);
       throw this.locked(state.retryAfterSeconds);
     }
 
-    // Always compare, also for an unknown user: same work, same timing.
-    const passwordOk = this.verifier.matches(password);
-    if (passwordOk && name === ADMIN_ACCOUNT) {
-      await this.withLockout((l) => l.recordSuccess(account));
-      await this.audit.record({
-        actor: ADMIN_ACCOUNT,
-        action: 'auth.login',
-        targetType: 'account',
-        targetId: ADMIN_ACCOUNT,
-        ip,
-      });
-      return this.issue();
+    // Always one scrypt, also for an unknown user: same work, same timing.
+    const hash = account?.builtin ? await this.adminHash : (account?.passwordHash ?? null);
+    const passwordOk = await verifyPassword(password, hash ?? (await this.dummy.get()));
+    if (passwordOk && account && hash && !account.disabled) {
+      await this.withLockout((l) => l.recordSuccess(key));
+      await this.accounts.touchSignIn(name).catch(() => undefined);
+      await this.audit.record({ actor: name, action: 'auth.login', targetType: 'account', targetId: name, ip });
+      return this.sessions.start(sessionAccount(account), ip);
     }
 
-    const outcome = await this.withLockout((l) => l.recordFailure(account, policy));
-    await this.audit.record({
-      actor: shownName,
-      action: 'auth.login_failed',
-      targetType: 'account',
-      targetId: shownName,
-      after: { reason: outcome.kind === 'counted' ? 'invalid_credentials' : 'locked' },
-      ip,
-    });
+    const outcome = await this.withLockout((l) => l.recordFailure(key, policy));
+    await this.failed(shownName, outcome.kind === 'counted' ? 'invalid_credentials' : 'locked', ip);
     if (outcome.kind === 'counted') throw new AdminApiError(401, 'unauthorized', INVALID);
     if (outcome.kind === 'locked_now') {
       this.logger.warn('Admin login locked after repeated failures', 'Admin', {
@@ -120,42 +124,50 @@ export class AdminAuthService {
     throw this.locked(outcome.retryAfterSeconds);
   }
 
-  /** Verifies a bearer token; throws AdminApiError(401) for anything but a valid, current one. */
-  async verify(token: string): Promise<AdminPrincipal> {
-    let claims: AdminJwtClaims;
-    try {
-      claims = await this.jwt.verifyAsync<AdminJwtClaims & object>(token, {
-        algorithms: ['HS256'],
-        issuer: JWT_ISSUER,
-        audience: JWT_AUDIENCE,
-      });
-    } catch {
-      throw AdminApiError.unauthorized();
-    }
-    // jsonwebtoken checks `exp` only when present; a token without one never expires. RFC 8725
-    // §3.10 asks for the claims a token type needs to be required, and ours always carries exp.
-    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw AdminApiError.unauthorized();
-    if (claims.sub !== ADMIN_ACCOUNT || claims.pwd !== this.fingerprint) throw AdminApiError.unauthorized();
-    return { actor: claims.sub };
-  }
-
-  private issue(): LoginResponse {
-    const accessToken = this.jwt.sign(
-      { pwd: this.fingerprint },
-      {
-        algorithm: 'HS256',
-        subject: ADMIN_ACCOUNT,
-        issuer: JWT_ISSUER,
-        audience: JWT_AUDIENCE,
-        expiresIn: JWT_TTL_SECONDS,
+  /** A new access token from the refresh cookie (rotating it). */
+  refresh(cookie: string | undefined, ip: string | null): Promise<IssuedSession> {
+    return this.sessions.refresh(
+      cookie,
+      async (username) => {
+        const a = await this.accounts.get(username);
+        return a && !a.disabled ? sessionAccount(a) : null;
+      },
+      async (username, sid) => {
+        this.logger.warn('A rotated refresh token was reused: session revoked', 'Admin', { account: username });
+        await this.audit.record({
+          actor: username,
+          action: 'auth.refresh_reuse',
+          targetType: 'account',
+          targetId: username,
+          after: { session: sid },
+          ip,
+        });
       },
     );
-    return {
-      accessToken,
-      tokenType: 'Bearer',
-      expiresIn: JWT_TTL_SECONDS,
-      expiresAt: new Date(Date.now() + JWT_TTL_SECONDS * 1000).toISOString(),
-    };
+  }
+
+  /** Verifies a bearer credential; throws AdminApiError(401) for anything but a valid, live one. */
+  verify(token: string, ip: string | null = null): Promise<AdminPrincipal> {
+    if (API_TOKEN_PATTERN.test(token)) return this.tokens.verify(token, ip);
+    return this.sessions.verify(token);
+  }
+
+  /** Checks a password of an account (own-password change); one scrypt either way. */
+  async checkPassword(account: AccountRecord, password: string): Promise<boolean> {
+    const hash = account.builtin ? await this.adminHash : account.passwordHash;
+    const ok = await verifyPassword(password, hash ?? (await this.dummy.get()));
+    return ok && hash !== null;
+  }
+
+  private async failed(shownName: string, reason: string, ip: string | null): Promise<void> {
+    await this.audit.record({
+      actor: shownName,
+      action: 'auth.login_failed',
+      targetType: 'account',
+      targetId: shownName,
+      after: { reason },
+      ip,
+    });
   }
 
   private policy(): LockoutPolicy {
@@ -183,4 +195,8 @@ export class AdminAuthService {
       return op(this.fallback);
     }
   }
+}
+
+export function sessionAccount(a: AccountRecord): SessionAccount {
+  return { username: a.username, role: a.role, displayName: a.displayName };
 }

@@ -1,26 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-
-/**
- * Constant-time password check: both sides are reduced to HMAC-SHA256 digests (32 bytes each,
- * under a key chosen at start-up) and compared with timingSafeEqual, so neither the length nor
- * the content of the guess changes the comparison's timing.
- */
-export class PasswordVerifier {
-  private readonly key = randomBytes(32);
-  private readonly expected: Buffer;
-
-  constructor(password: string) {
-    this.expected = this.digest(password);
-  }
-
-  matches(candidate: string): boolean {
-    return timingSafeEqual(this.digest(candidate), this.expected);
-  }
-
-  private digest(value: string): Buffer {
-    return createHmac('sha256', this.key).update(value, 'utf8').digest();
-  }
-}
+import { createHash, createHmac } from 'node:crypto';
 
 /**
  * A short fingerprint of the admin password, bound to the JWT secret. Carried in every token

@@ -7,7 +7,7 @@ import { AdminApiError } from './admin-errors';
 const CODE_BY_STATUS: Record<number, AdminErrorCode> = {
   400: 'validation_failed',
   401: 'unauthorized',
-  403: 'unauthorized',
+  403: 'forbidden',
   404: 'not_found',
   409: 'conflict',
   413: 'validation_failed',

@@ -48,3 +48,13 @@ export function tokenFilter(where: SqlWhere, token: string, table = ''): void {
   if (hex) conditions.push(`${col('token_hash')} LIKE $? ESCAPE '\\'`);
   where.add(`(${conditions.join(' OR ')})`, ...masks, ...(hex ? [likePrefix(t.toLowerCase())] : []));
 }
+
+/**
+ * The rows of an UPDATE/DELETE … RETURNING: TypeORM's pg driver answers `[rows, count]` for
+ * those, the embedded driver the rows alone.
+ */
+export function returned<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as T[];
+  return (Array.isArray(result) ? result : []) as T[];
+}

@@ -8,6 +8,7 @@ import {
 } from '@sentinel/admin-contract';
 import type { Response } from 'express';
 import { AuditRepository } from '../audit/audit.repository';
+import { RequireRole } from '../auth/require-role.decorator';
 import { AdminController } from '../common/admin-controller.decorator';
 import { csvRow } from './csv';
 import { AuditQueryDto, LogExportQueryDto, LogQueryDto } from './logs.dto';
@@ -55,6 +56,7 @@ export class LogsController {
   ) {}
 
   @Get(ADMIN_PATHS.logs)
+  @RequireRole('viewer')
   list(@Query() query: LogQueryDto): Promise<LogListResponse> {
     return this.logs.list(query);
   }
@@ -67,6 +69,7 @@ export class LogsController {
    * for, and a database error before the first row is still a 5xx.
    */
   @Get(ADMIN_PATHS.logsExport)
+  @RequireRole('viewer')
   async export(@Query() query: LogExportQueryDto, @Res() res: Response): Promise<void> {
     let closed = false;
     res.once('close', () => (closed = true));
@@ -122,6 +125,7 @@ export class LogsController {
   }
 
   @Get(ADMIN_PATHS.audit)
+  @RequireRole('viewer')
   auditTrail(@Query() query: AuditQueryDto): Promise<AuditListResponse> {
     return this.audit.list(query);
   }

@@ -65,6 +65,15 @@ export class AuditQueryDto extends PageQueryDto implements AuditQuery {
   action?: AuditAction;
 
   @IsOptional()
+  @IsString()
+  @MaxLength(140)
+  actor?: string;
+
+  @IsOptional()
+  @IsIn(['auth', 'changes'])
+  kind?: 'auth' | 'changes';
+
+  @IsOptional()
   @IsIn(AUDIT_TARGET_TYPES)
   targetType?: AuditTargetType;
 

@@ -12,10 +12,12 @@ import {
   ADMIN_API_PREFIX,
   ADMIN_OPERATIONS,
   type AdminHttpMethod,
+  type AdminRole,
   type AdminOperationName,
 } from '@sentinel/admin-contract';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
+import { REQUIRED_ROLE, SESSION_ONLY } from '../auth/require-role.decorator';
 import type { ContractSchemas, JsonSchema } from './contract-schemas.types';
 
 /** One route as Nest will mount it, read from the controller's decorator metadata. */
@@ -27,6 +29,9 @@ export interface ControllerRoute {
   path: string;
   status: number;
   guarded: boolean;
+  /** @RequireRole's declaration (undefined: none). */
+  role?: AdminRole;
+  sessionOnly: boolean;
   body?: Type;
   query?: Type;
   params?: Type;
@@ -78,6 +83,8 @@ export function controllerRoutes(controllers: readonly Type[], problems: string[
         path: full.slice(PREFIX.length + 1),
         status: (Reflect.getMetadata(HTTP_CODE_METADATA, fn) as number | undefined) ?? (method === 'POST' ? 201 : 200),
         guarded: guards.includes(AdminAuthGuard),
+        role: Reflect.getMetadata(REQUIRED_ROLE, fn) as AdminRole | undefined,
+        sessionOnly: Reflect.getMetadata(SESSION_ONLY, fn) === true,
       };
       const paramTypes: Type[] = Reflect.getMetadata('design:paramtypes', proto, name) ?? [];
       const args: Record<string, { index: number; data?: unknown }> =
@@ -280,7 +287,19 @@ export function inspectAdminApi(
         `${name}: ${route.handler} is ${route.guarded ? '' : 'not '}behind AdminAuthGuard but the contract says public: ${op.public}`,
       );
     }
+    if (route.guarded && !route.role)
+      problems.push(`${name}: ${route.handler} has no @RequireRole declaration (every guarded route needs one)`);
+    else if (route.guarded && route.role !== op.role)
+      problems.push(
+        `${name}: ${route.handler} declares @RequireRole('${route.role}') but the contract says ${op.role}`,
+      );
+    if (!route.guarded && route.role)
+      problems.push(`${name}: ${route.handler} is public but declares @RequireRole('${route.role}')`);
     const operation: Record<string, unknown> = { operationId: name, tags: [op.path.split('/')[0]] };
+    if (route.guarded && route.role) {
+      operation['x-required-role'] = route.role;
+      if (route.sessionOnly) operation['x-session-only'] = true;
+    }
     if (generated.description) operation['description'] = generated.description;
     const parameters: unknown[] = [];
     for (const part of ['params', 'query'] as const) {
@@ -331,7 +350,12 @@ export function inspectAdminApi(
     };
     if (route.body || route.query || route.params)
       responses['400'] = errorResponse('The request is not valid (field errors in error.fields).');
-    if (route.guarded) responses['401'] = errorResponse('The bearer token is missing, expired or invalid.');
+    if (route.guarded) {
+      responses['401'] = errorResponse('The bearer token is missing, expired, revoked or invalid.');
+      responses['403'] = errorResponse(
+        `The caller's role is below ${route.role ?? 'the required one'} (code forbidden).`,
+      );
+    }
     responses['default'] = errorResponse('Any other error, in the admin API’s one error shape.');
     operation['responses'] = responses;
     operation['security'] = route.guarded ? [{ adminBearer: [] }] : [];
@@ -350,7 +374,10 @@ export function inspectAdminApi(
       version,
       description:
         'Generated from the admin controllers and libs/shared/admin-contract. Sign in with POST ' +
-        `${ADMIN_API_PREFIX}/login and send the accessToken as \`Authorization: Bearer <token>\`. ` +
+        `${ADMIN_API_PREFIX}/login and send the accessToken as \`Authorization: Bearer <token>\` ` +
+        '(it lasts accessTokenMinutes; POST session/refresh renews it from the HttpOnly refresh cookie), ' +
+        'or send an API token the same way (`Bearer sst_…`). Each operation names the weakest role ' +
+        'allowed in `x-required-role` (viewer < operator < admin); a lower one gets 403 `forbidden`. ' +
         'Request bodies are JSON in UTF-8 (else 415), at most 1 MiB (413) and 32 levels of nesting (400). ' +
         'Every answer carries `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`.',
     },
@@ -361,7 +388,13 @@ export function inspectAdminApi(
     ),
     components: {
       schemas: contract.schemas,
-      securitySchemes: { adminBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        adminBearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT or sst_ API token',
+        },
+      },
     },
   };
   return { document, routes, problems };

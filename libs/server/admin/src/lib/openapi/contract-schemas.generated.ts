@@ -15,6 +15,153 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "$ref": "#/components/schemas/LoginResponse"
       }
     },
+    "refreshSession": {
+      "description": "Reads the refresh cookie, not a bearer token; sets a new one.",
+      "method": "POST",
+      "path": "session/refresh",
+      "public": true,
+      "response": {
+        "$ref": "#/components/schemas/LoginResponse"
+      }
+    },
+    "logout": {
+      "method": "POST",
+      "path": "session/logout",
+      "response": {
+        "$ref": "#/components/schemas/SignOutResponse"
+      },
+      "public": false
+    },
+    "logoutAll": {
+      "method": "POST",
+      "path": "session/logout-all",
+      "response": {
+        "$ref": "#/components/schemas/SignOutResponse"
+      },
+      "public": false
+    },
+    "me": {
+      "method": "GET",
+      "path": "me",
+      "response": {
+        "$ref": "#/components/schemas/MeResponse"
+      },
+      "public": false
+    },
+    "oidcConfig": {
+      "method": "GET",
+      "path": "oidc",
+      "public": true,
+      "response": {
+        "$ref": "#/components/schemas/OidcConfigResponse"
+      }
+    },
+    "oidcStart": {
+      "description": "302 to the OpenID provider.",
+      "method": "GET",
+      "path": "oidc/start",
+      "public": true,
+      "response": {
+        "$ref": "#/components/schemas/OidcRedirect"
+      }
+    },
+    "oidcCallback": {
+      "description": "302 back to the console: `/admin/ui/login?sso=ok` (the refresh cookie set) or `?sso=denied`.",
+      "method": "GET",
+      "path": "oidc/callback",
+      "public": true,
+      "query": {
+        "$ref": "#/components/schemas/OidcCallbackQuery"
+      },
+      "response": {
+        "$ref": "#/components/schemas/OidcRedirect"
+      }
+    },
+    "changeOwnPassword": {
+      "method": "PUT",
+      "path": "me/password",
+      "body": {
+        "$ref": "#/components/schemas/ChangePasswordRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/SignOutResponse"
+      },
+      "public": false
+    },
+    "listAccounts": {
+      "method": "GET",
+      "path": "accounts",
+      "response": {
+        "$ref": "#/components/schemas/AccountListResponse"
+      },
+      "public": false
+    },
+    "createAccount": {
+      "method": "POST",
+      "path": "accounts",
+      "body": {
+        "$ref": "#/components/schemas/CreateAccountRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/Account"
+      },
+      "public": false
+    },
+    "updateAccount": {
+      "method": "PUT",
+      "path": "accounts/:username",
+      "params": {
+        "$ref": "#/components/schemas/AccountParams"
+      },
+      "body": {
+        "$ref": "#/components/schemas/UpdateAccountRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/Account"
+      },
+      "public": false
+    },
+    "deleteAccount": {
+      "method": "DELETE",
+      "path": "accounts/:username",
+      "params": {
+        "$ref": "#/components/schemas/AccountParams"
+      },
+      "response": {
+        "$ref": "#/components/schemas/SignOutResponse"
+      },
+      "public": false
+    },
+    "listApiTokens": {
+      "method": "GET",
+      "path": "tokens",
+      "response": {
+        "$ref": "#/components/schemas/ApiTokenListResponse"
+      },
+      "public": false
+    },
+    "createApiToken": {
+      "method": "POST",
+      "path": "tokens",
+      "body": {
+        "$ref": "#/components/schemas/CreateApiTokenRequest"
+      },
+      "response": {
+        "$ref": "#/components/schemas/CreateApiTokenResponse"
+      },
+      "public": false
+    },
+    "revokeApiToken": {
+      "method": "DELETE",
+      "path": "tokens/:id",
+      "params": {
+        "$ref": "#/components/schemas/ApiTokenParams"
+      },
+      "response": {
+        "$ref": "#/components/schemas/ApiToken"
+      },
+      "public": false
+    },
     "dashboard": {
       "method": "GET",
       "path": "dashboard",
@@ -248,6 +395,82 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
     }
   },
   "schemas": {
+    "Account": {
+      "type": "object",
+      "properties": {
+        "username": {
+          "type": "string"
+        },
+        "role": {
+          "$ref": "#/components/schemas/AdminRole"
+        },
+        "displayName": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "disabled": {
+          "type": "boolean"
+        },
+        "external": {
+          "description": "Created by a single sign-on; has no password.",
+          "type": "boolean"
+        },
+        "builtin": {
+          "description": "The built-in `admin` (ADMIN_PASSWORD): cannot be deleted or demoted.",
+          "type": "boolean"
+        },
+        "createdAt": {
+          "$ref": "#/components/schemas/IsoDateTime"
+        },
+        "lastSignInAt": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/IsoDateTime"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "required": [
+        "username",
+        "role",
+        "displayName",
+        "disabled",
+        "external",
+        "builtin",
+        "createdAt",
+        "lastSignInAt"
+      ]
+    },
+    "AccountListResponse": {
+      "type": "object",
+      "properties": {
+        "items": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/Account"
+          }
+        }
+      },
+      "required": [
+        "items"
+      ]
+    },
+    "AccountParams": {
+      "type": "object",
+      "properties": {
+        "username": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "username"
+      ]
+    },
     "AdminErrorBody": {
       "description": "Every admin API error has this shape (never a stack trace).",
       "type": "object",
@@ -287,6 +510,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       "enum": [
         "validation_failed",
         "unauthorized",
+        "forbidden",
         "locked",
         "not_found",
         "conflict",
@@ -311,6 +535,14 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       "required": [
         "field",
         "messages"
+      ]
+    },
+    "AdminRole": {
+      "type": "string",
+      "enum": [
+        "viewer",
+        "operator",
+        "admin"
       ]
     },
     "AlertDeliveriesResponse": {
@@ -421,6 +653,96 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "durationMs"
       ]
     },
+    "ApiToken": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        },
+        "name": {
+          "type": "string"
+        },
+        "owner": {
+          "type": "string"
+        },
+        "role": {
+          "$ref": "#/components/schemas/AdminRole"
+        },
+        "prefix": {
+          "description": "`sst_abcd…`: enough to recognise it, never enough to use it.",
+          "type": "string"
+        },
+        "createdAt": {
+          "$ref": "#/components/schemas/IsoDateTime"
+        },
+        "expiresAt": {
+          "$ref": "#/components/schemas/IsoDateTime"
+        },
+        "lastUsedAt": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/IsoDateTime"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        },
+        "lastUsedIp": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "revokedAt": {
+          "anyOf": [
+            {
+              "$ref": "#/components/schemas/IsoDateTime"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      },
+      "required": [
+        "id",
+        "name",
+        "owner",
+        "role",
+        "prefix",
+        "createdAt",
+        "expiresAt",
+        "lastUsedAt",
+        "lastUsedIp",
+        "revokedAt"
+      ]
+    },
+    "ApiTokenListResponse": {
+      "type": "object",
+      "properties": {
+        "items": {
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/ApiToken"
+          }
+        }
+      },
+      "required": [
+        "items"
+      ]
+    },
+    "ApiTokenParams": {
+      "type": "object",
+      "properties": {
+        "id": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "id"
+      ]
+    },
     "ArchiveRunItem": {
       "type": "object",
       "properties": {
@@ -526,6 +848,14 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "auth.login",
         "auth.login_failed",
         "auth.locked",
+        "auth.logout",
+        "auth.refresh_reuse",
+        "account.create",
+        "account.update",
+        "account.delete",
+        "account.password",
+        "token.create",
+        "token.revoke",
         "binding.unbind",
         "binding.set_rule",
         "binding.ban",
@@ -617,6 +947,18 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "action": {
           "$ref": "#/components/schemas/AuditAction"
         },
+        "actor": {
+          "description": "Exact actor (an account, or `token-name (owner)`).",
+          "type": "string"
+        },
+        "kind": {
+          "description": "`auth`: sign-ins, sign-outs, failures and lockouts only; `changes`: everything else. Unset: all.",
+          "type": "string",
+          "enum": [
+            "auth",
+            "changes"
+          ]
+        },
         "targetType": {
           "$ref": "#/components/schemas/AuditTargetType"
         },
@@ -643,6 +985,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       "type": "string",
       "enum": [
         "account",
+        "api_token",
         "binding",
         "settings",
         "alert",
@@ -1100,6 +1443,79 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "set_max_addresses"
       ]
     },
+    "ChangePasswordRequest": {
+      "type": "object",
+      "properties": {
+        "currentPassword": {
+          "type": "string"
+        },
+        "newPassword": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "currentPassword",
+        "newPassword"
+      ]
+    },
+    "CreateAccountRequest": {
+      "type": "object",
+      "properties": {
+        "username": {
+          "type": "string"
+        },
+        "password": {
+          "type": "string"
+        },
+        "role": {
+          "$ref": "#/components/schemas/AdminRole"
+        },
+        "displayName": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "username",
+        "password",
+        "role"
+      ]
+    },
+    "CreateApiTokenRequest": {
+      "type": "object",
+      "properties": {
+        "name": {
+          "type": "string"
+        },
+        "role": {
+          "$ref": "#/components/schemas/AdminRole"
+        },
+        "expiresInDays": {
+          "description": "Days until it expires, 1–366.",
+          "type": "number"
+        }
+      },
+      "required": [
+        "name",
+        "role",
+        "expiresInDays"
+      ]
+    },
+    "CreateApiTokenResponse": {
+      "type": "object",
+      "properties": {
+        "token": {
+          "$ref": "#/components/schemas/ApiToken"
+        },
+        "secret": {
+          "description": "`sst_…`, shown this once: only its hash is stored.",
+          "type": "string"
+        }
+      },
+      "required": [
+        "token",
+        "secret"
+      ]
+    },
     "DailyPoint": {
       "type": "object",
       "properties": {
@@ -1446,7 +1862,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
           "type": "string"
         },
         "username": {
-          "description": "Accepted for compatibility; there is one admin account ('admin').",
+          "description": "Without one, the built-in `admin` account (ADMIN_PASSWORD), as before. Case-folded.",
           "type": "string"
         }
       },
@@ -1472,14 +1888,102 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         },
         "expiresAt": {
           "$ref": "#/components/schemas/IsoDateTime"
+        },
+        "account": {
+          "$ref": "#/components/schemas/MeResponse"
         }
       },
       "required": [
         "accessToken",
         "tokenType",
         "expiresIn",
-        "expiresAt"
+        "expiresAt",
+        "account"
       ]
+    },
+    "MeResponse": {
+      "description": "Who is signed in (GET me).",
+      "type": "object",
+      "properties": {
+        "username": {
+          "type": "string"
+        },
+        "role": {
+          "$ref": "#/components/schemas/AdminRole"
+        },
+        "displayName": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "via": {
+          "description": "`session` (console sign-in) or `api_token`.",
+          "type": "string",
+          "enum": [
+            "api_token",
+            "session"
+          ]
+        },
+        "tokenName": {
+          "description": "The API token's name, when signed in with one.",
+          "type": [
+            "string",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "username",
+        "role",
+        "displayName",
+        "via",
+        "tokenName"
+      ]
+    },
+    "OidcCallbackQuery": {
+      "description": "What the OpenID provider appends to the redirect URL (RFC 6749 §4.1.2, RFC 9207 `iss`).",
+      "type": "object",
+      "properties": {
+        "code": {
+          "type": "string"
+        },
+        "state": {
+          "type": "string"
+        },
+        "iss": {
+          "type": "string"
+        },
+        "error": {
+          "type": "string"
+        },
+        "error_description": {
+          "type": "string"
+        }
+      }
+    },
+    "OidcConfigResponse": {
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "type": "boolean"
+        },
+        "name": {
+          "description": "For the console's \"Sign in with …\" button.",
+          "type": [
+            "string",
+            "null"
+          ]
+        }
+      },
+      "required": [
+        "enabled",
+        "name"
+      ]
+    },
+    "OidcRedirect": {
+      "description": "oidc/start and oidc/callback answer 302 with a Location; no body.",
+      "type": "string"
     },
     "OpenApiDocument": {
       "description": "GET openapi.json: the admin API's OpenAPI 3.1 document (generated, see tools/openapi).",
@@ -1676,6 +2180,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "loginMaxFailures",
         "loginWindowSeconds",
         "loginLockSeconds",
+        "accessTokenMinutes",
         "alertWebhookSecret",
         "alertFormat",
         "alertAllowPrivateTargets",
@@ -2163,6 +2668,54 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
               "type": "string",
               "enum": [
                 "loginLockSeconds"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "accessTokenMinutes"
               ]
             },
             "source": {
@@ -2716,6 +3269,18 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "settings"
       ]
     },
+    "SignOutResponse": {
+      "type": "object",
+      "properties": {
+        "revoked": {
+          "description": "Sessions revoked by this call.",
+          "type": "number"
+        }
+      },
+      "required": [
+        "revoked"
+      ]
+    },
     "SortOrder": {
       "type": "string",
       "enum": [
@@ -2804,6 +3369,24 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "id"
       ]
     },
+    "UpdateAccountRequest": {
+      "description": "PUT accounts/:username: every field optional; a password here is an admin's reset.",
+      "type": "object",
+      "properties": {
+        "role": {
+          "$ref": "#/components/schemas/AdminRole"
+        },
+        "disabled": {
+          "type": "boolean"
+        },
+        "displayName": {
+          "type": "string"
+        },
+        "password": {
+          "type": "string"
+        }
+      }
+    },
     "UpdateSettingsRequest": {
       "description": "PUT /settings: a partial update; `reset` lists keys whose override is removed (the environment\nvalue applies again). A key may not be both set and reset.",
       "type": "object",
@@ -2844,6 +3427,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
               "type": "number"
             },
             "loginLockSeconds": {
+              "type": "number"
+            },
+            "accessTokenMinutes": {
+              "description": "Lifetime of an admin access token; the refresh cookie renews it silently.",
               "type": "number"
             },
             "alertWebhookSecret": {

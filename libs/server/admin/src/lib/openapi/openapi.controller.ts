@@ -1,5 +1,6 @@
 import { Get, Inject, Injectable, type Type } from '@nestjs/common';
 import { ADMIN_PATHS, type OpenApiDocument } from '@sentinel/admin-contract';
+import { RequireRole } from '../auth/require-role.decorator';
 import { AdminController } from '../common/admin-controller.decorator';
 import { buildAdminOpenApi } from './admin-openapi';
 import { CONTRACT_SCHEMAS } from './contract-schemas.generated';
@@ -26,6 +27,7 @@ export class OpenApiController {
   constructor(private readonly openApi: AdminOpenApiService) {}
 
   @Get(ADMIN_PATHS.openapi)
+  @RequireRole('viewer')
   get(): OpenApiDocument {
     return this.openApi.document();
   }

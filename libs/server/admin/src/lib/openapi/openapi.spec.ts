@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { Body, Controller, Get, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Put, UseGuards } from '@nestjs/common';
 import {
   ADMIN_API_PREFIX,
   ADMIN_OPERATIONS,
@@ -11,6 +11,8 @@ import {
 import { IsString } from 'class-validator';
 import { ADMIN_CONTROLLER_CLASSES } from '../admin.module';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
+import { RequireRole } from '../auth/require-role.decorator';
+import { SettingKeyParamDto, UpdateSettingsDto } from '../settings/settings.dto';
 import { BindingsController } from '../bindings/bindings.controller';
 import { AdminController } from '../common/admin-controller.decorator';
 import { buildAdminOpenApi, controllerRoutes, inspectAdminApi } from './admin-openapi';
@@ -247,6 +249,56 @@ describe('admin OpenAPI document', () => {
       expect(text).toContain('RogueController.rogue: GET bindings/rogue is not in the contract');
       expect(text).toContain('ban body: ExtraDto has [id,reason] but the contract type has [id]');
       expect(text).toContain('status: UnguardedController.status is not behind AdminAuthGuard');
+    });
+
+    it('a guarded route without a @RequireRole declaration, or with another role than the contract', () => {
+      @AdminController()
+      class UndeclaredStatus {
+        @Get('status')
+        status(): string {
+          return 'status';
+        }
+      }
+      @AdminController()
+      class WeakSettings {
+        @Put('settings')
+        @RequireRole('viewer')
+        update(@Body() _body: UpdateSettingsDto): string {
+          return 'settings';
+        }
+
+        @Get('settings')
+        @RequireRole('viewer')
+        get(): string {
+          return 'settings';
+        }
+
+        @Delete('settings/:key')
+        @RequireRole('admin')
+        reset(@Param() _p: SettingKeyParamDto): string {
+          return 'settings';
+        }
+      }
+      const others = ADMIN_CONTROLLER_CLASSES.filter(
+        (c) => c.name !== 'StatusController' && c.name !== 'AdminSettingsController',
+      );
+      const text = inspectAdminApi([...others, UndeclaredStatus, WeakSettings], CONTRACT_SCHEMAS, 'test').problems.join(
+        '\n',
+      );
+      expect(text).toContain('status: UndeclaredStatus.status has no @RequireRole declaration');
+      expect(text).toContain(
+        "updateSettings: WeakSettings.update declares @RequireRole('viewer') but the contract says admin",
+      );
+    });
+
+    it('names every guarded operation’s role in x-required-role, equal to the contract', () => {
+      for (const { op } of operations) {
+        const name = op.operationId as AdminOperationName;
+        expect({ name, role: (op as Record<string, unknown>)['x-required-role'] ?? null }).toEqual({
+          name,
+          role: ADMIN_OPERATIONS[name].role,
+        });
+      }
     });
 
     it('stale generated schemas', () => {

@@ -9,6 +9,7 @@ import {
 import { AlertService } from '@sentinel/server-alert';
 import { ArchiveService } from '@sentinel/server-archive';
 import { AuditService } from '../audit/audit.service';
+import { RequireRole } from '../auth/require-role.decorator';
 import { AdminController } from '../common/admin-controller.decorator';
 import { RequestContext, type AdminRequest } from '../common/request-context';
 
@@ -23,6 +24,7 @@ export class OperationsController {
   ) {}
 
   @Post(ADMIN_PATHS.alertTest)
+  @RequireRole('admin')
   @HttpCode(200)
   async testAlert(@Req() req: AdminRequest): Promise<AlertTestResponse> {
     const o = await this.alerts.sendTestAlert();
@@ -45,6 +47,7 @@ export class OperationsController {
   }
 
   @Get(ADMIN_PATHS.alertDeliveries)
+  @RequireRole('viewer')
   async deliveries(): Promise<AlertDeliveriesResponse> {
     const rows = await this.alerts.recentDeliveries(50);
     return {
@@ -61,6 +64,7 @@ export class OperationsController {
   }
 
   @Post(ADMIN_PATHS.archiveRun)
+  @RequireRole('admin')
   @HttpCode(200)
   async runArchive(@Req() req: AdminRequest): Promise<ArchiveRunResponse> {
     const r = await this.archive.runNow();
@@ -84,6 +88,7 @@ export class OperationsController {
   }
 
   @Get(ADMIN_PATHS.archiveRuns)
+  @RequireRole('viewer')
   async runs(): Promise<ArchiveRunsResponse> {
     const rows = await this.archive.recentRuns(20);
     return { items: rows.map((r) => ({ ...r })) };

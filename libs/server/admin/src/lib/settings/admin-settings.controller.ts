@@ -1,5 +1,6 @@
 import { Body, Delete, Get, Param, Put, Req } from '@nestjs/common';
 import { ADMIN_PATHS, type SettingsResponse } from '@sentinel/admin-contract';
+import { RequireRole } from '../auth/require-role.decorator';
 import { AdminController } from '../common/admin-controller.decorator';
 import { RequestContext, type AdminRequest } from '../common/request-context';
 import { AdminSettingsService } from './admin-settings.service';
@@ -13,11 +14,13 @@ export class AdminSettingsController {
   ) {}
 
   @Get(ADMIN_PATHS.settings)
+  @RequireRole('viewer')
   get(): SettingsResponse {
     return this.service.view();
   }
 
   @Put(ADMIN_PATHS.settings)
+  @RequireRole('admin')
   update(@Body() body: UpdateSettingsDto, @Req() req: AdminRequest): Promise<SettingsResponse> {
     return this.service.update((body.values ?? {}) as Record<string, unknown>, body.reset ?? [], {
       actor: this.ctx.actor(req),
@@ -26,6 +29,7 @@ export class AdminSettingsController {
   }
 
   @Delete(ADMIN_PATHS.settingReset)
+  @RequireRole('admin')
   reset(@Param() params: SettingKeyParamDto, @Req() req: AdminRequest): Promise<SettingsResponse> {
     return this.service.update({}, [params.key], { actor: this.ctx.actor(req), ip: this.ctx.clientIp(req) });
   }

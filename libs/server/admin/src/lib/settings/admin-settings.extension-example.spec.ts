@@ -37,6 +37,7 @@ const SAMPLES: { [K in SettingKey]: Sample<K> } = {
   loginMaxFailures: { valid: 9, invalid: 0 },
   loginWindowSeconds: { valid: 600, invalid: 5 },
   loginLockSeconds: { valid: 1200, invalid: null },
+  accessTokenMinutes: { valid: 30, invalid: 0 },
   alertWebhookSecret: { valid: 's'.repeat(24), invalid: 'short' },
   alertFormat: { valid: 'slack', invalid: 'carrier-pigeon' },
   alertAllowPrivateTargets: { valid: true, invalid: 'yes' },

@@ -7,6 +7,17 @@ export interface RedisSentinelConfig {
   password: string | undefined;
 }
 
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string;
+  roleClaim: string;
+  /** Claim value → role name (validated against the admin roles by the admin module). */
+  roleMap: Readonly<Record<string, string>>;
+  name: string;
+}
+
 export interface AppConfigValues {
   production: boolean;
   downstreamUrl: URL;
@@ -37,6 +48,8 @@ export interface AppConfigValues {
   bindRatePerAddress: number;
   /** Public base URL (no trailing slash), for links in alerts. */
   publicUrl: string | undefined;
+  /** Single sign-on; undefined unless issuer, client id, secret and redirect URL are all set. */
+  oidc?: OidcConfig;
   upstream: { timeoutMs: number; connectTimeoutMs: number };
   shutdownGraceMs: number;
   /** Request bodies: after `graceMs` a body still arriving must average `minRate` bytes/s (0 = off), else 408. */
@@ -70,6 +83,7 @@ export class AppConfig implements Readonly<AppConfigValues> {
   readonly archive!: AppConfigValues['archive'];
   readonly bindRatePerAddress!: number;
   readonly publicUrl!: string | undefined;
+  readonly oidc?: OidcConfig;
   readonly upstream!: AppConfigValues['upstream'];
   readonly shutdownGraceMs!: number;
   readonly body!: AppConfigValues['body'];

@@ -14,6 +14,7 @@ export const ENV_GROUPS = {
   clientIp: { title: 'client IP' },
   behaviour: { title: 'behaviour (defaults for the live runtime settings)' },
   operations: { title: 'operations' },
+  sso: { title: 'single sign-on (OpenID Connect; optional, all four of issuer, client id, secret, redirect)' },
 } as const satisfies Record<string, { readonly title: string }>;
 export type EnvGroup = keyof typeof ENV_GROUPS;
 

@@ -399,6 +399,67 @@ export class EnvironmentVariables {
   PUBLIC_URL?: string;
 
   @EnvVariable({
+    group: 'sso',
+    description: 'The OpenID provider (its `/.well-known/openid-configuration` is read at start).',
+    example: {
+      comment: [
+        'Single sign-on through an OpenID provider (authorization code + PKCE), e.g.',
+        'https://login.example.com/realms/team',
+      ],
+    },
+  })
+  @IsOptional()
+  @IsHttpUrl()
+  OIDC_ISSUER?: string;
+
+  @EnvVariable({ group: 'sso', description: 'The client id registered at the provider.', example: { comment: [] } })
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENT_ID?: string;
+
+  @EnvVariable({ group: 'sso', description: 'Its client secret.', secret: true, example: { comment: [] } })
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENT_SECRET?: string;
+
+  @EnvVariable({
+    group: 'sso',
+    description: 'Where the provider sends the browser back: `https://<host>/admin/api/oidc/callback`.',
+    example: { comment: [] },
+  })
+  @IsOptional()
+  @IsHttpUrl()
+  OIDC_REDIRECT_URL?: string;
+
+  @EnvVariable({
+    group: 'sso',
+    description: 'The ID-token claim that carries the role (a string or a list).',
+    example: { comment: [] },
+  })
+  @IsOptional()
+  @IsString()
+  OIDC_ROLE_CLAIM = 'groups';
+
+  @EnvVariable({
+    group: 'sso',
+    description:
+      'Claim value → role, e.g. `sentinel-admins=admin,sentinel-ops=operator,staff=viewer`; no match → refused.',
+    example: { comment: [] },
+  })
+  @IsOptional()
+  @IsString()
+  OIDC_ROLE_MAP = '';
+
+  @EnvVariable({
+    group: 'sso',
+    description: 'The provider\'s name on the console\'s "Sign in with …" button.',
+    example: { comment: [] },
+  })
+  @IsOptional()
+  @IsString()
+  OIDC_NAME = 'single sign-on';
+
+  @EnvVariable({
     group: 'behaviour',
     description: 'Intercepts of one token that trigger an alert…',
     live: true,

@@ -64,6 +64,33 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain(JSON.stringify(value));
   });
 
+  describe('single sign-on (OIDC_*)', () => {
+    const sso = {
+      OIDC_ISSUER: 'https://login.example.com/realms/team',
+      OIDC_CLIENT_ID: 'sentinel',
+      OIDC_CLIENT_SECRET: 'c'.repeat(32),
+      OIDC_REDIRECT_URL: 'https://sentinel.example.com/admin/api/oidc/callback',
+    };
+    it('is off without any of the four, on with all of them', () => {
+      expect(load({ ...secrets }).oidc).toBeUndefined();
+      expect(
+        load({ ...secrets, ...sso, OIDC_ROLE_MAP: 'sentinel-admins=admin, staff = viewer', OIDC_NAME: 'Team' }).oidc,
+      ).toEqual({
+        issuer: sso.OIDC_ISSUER,
+        clientId: 'sentinel',
+        clientSecret: sso.OIDC_CLIENT_SECRET,
+        redirectUrl: sso.OIDC_REDIRECT_URL,
+        roleClaim: 'groups',
+        roleMap: { 'sentinel-admins': 'admin', staff: 'viewer' },
+        name: 'Team',
+      });
+    });
+    it('refuses some of the four without the others, and a role map entry without a known role', () => {
+      expect(problemsOf({ ...secrets, OIDC_ISSUER: sso.OIDC_ISSUER }).join()).toContain('go together');
+      expect(problemsOf({ ...secrets, ...sso, OIDC_ROLE_MAP: 'staff=root' }).join()).toContain('OIDC_ROLE_MAP');
+    });
+  });
+
   it('reports every bad variable at once', () => {
     const problems = problemsOf({ ...secrets, APP_PORT: 'abc', SENTINEL_FAILSAFE_MODE: 'maybe' });
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['APP_PORT', 'SENTINEL_FAILSAFE_MODE']);

@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseDotEnv } from 'dotenv';
 import { validateSync } from 'class-validator';
 import { parseCidr } from '@sentinel/net';
-import { AppConfig, type AppConfigValues } from './app-config';
+import { AppConfig, type AppConfigValues, type OidcConfig } from './app-config';
 import { ENV_VARIABLE_NAMES, EnvironmentVariables, INTEGER_VARIABLES, parseHostPort, splitList } from './env.schema';
 
 /** A configuration problem: the process must not start. The message names every bad variable. */
@@ -80,6 +80,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     archive: { days: vars.ARCHIVE_DAYS },
     bindRatePerAddress: vars.BIND_RATE_PER_ADDRESS,
     publicUrl: vars.PUBLIC_URL ? vars.PUBLIC_URL.replace(/\/+$/, '') : undefined,
+    oidc: oidcConfig(vars),
     upstream: {
       timeoutMs: vars.UPSTREAM_TIMEOUT_MS,
       connectTimeoutMs: vars.UPSTREAM_CONNECT_TIMEOUT_MS,
@@ -262,4 +263,29 @@ function defaultNotice(message: string): void {
 
 function truncate(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** Single sign-on from OIDC_*: all four of issuer, client id, secret and redirect URL, or none. */
+function oidcConfig(vars: EnvironmentVariables): OidcConfig | undefined {
+  const given = [vars.OIDC_ISSUER, vars.OIDC_CLIENT_ID, vars.OIDC_CLIENT_SECRET, vars.OIDC_REDIRECT_URL];
+  if (given.every((v) => !v)) return undefined;
+  if (given.some((v) => !v))
+    throw new ConfigError(['OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_REDIRECT_URL go together']);
+  const roleMap: Record<string, string> = {};
+  for (const pair of splitList(vars.OIDC_ROLE_MAP)) {
+    const at = pair.lastIndexOf('=');
+    const role = pair.slice(at + 1).trim();
+    if (at <= 0 || !['viewer', 'operator', 'admin'].includes(role))
+      throw new ConfigError([`OIDC_ROLE_MAP: ${JSON.stringify(pair)} is not <claim value>=viewer|operator|admin`]);
+    roleMap[pair.slice(0, at).trim()] = role;
+  }
+  return {
+    issuer: vars.OIDC_ISSUER as string,
+    clientId: vars.OIDC_CLIENT_ID as string,
+    clientSecret: vars.OIDC_CLIENT_SECRET as string,
+    redirectUrl: vars.OIDC_REDIRECT_URL as string,
+    roleClaim: vars.OIDC_ROLE_CLAIM || 'groups',
+    roleMap,
+    name: vars.OIDC_NAME || 'single sign-on',
+  };
 }

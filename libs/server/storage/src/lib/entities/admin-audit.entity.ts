@@ -4,6 +4,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity({ name: 'admin_audit' })
 @Index('ix_admin_audit_created', { synchronize: false })
 @Index('ix_admin_audit_target', { synchronize: false })
+@Index('ix_admin_audit_actor', { synchronize: false })
 export class AdminAuditEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'pk_admin_audit' })
   id!: string;

@@ -1,4 +1,5 @@
 import type {
+  AdminRole,
   AuditAction,
   AuditTargetType,
   BindingStatus,
@@ -24,6 +25,7 @@ export interface Messages {
     readonly name: string;
   };
   readonly shell: {
+    readonly signedInAs: (name: string, role: string) => string;
     readonly navLabel: string;
     readonly toggleNav: string;
     readonly switchToDark: string;
@@ -66,6 +68,11 @@ export interface Messages {
   };
   readonly auth: {
     readonly subtitle: string;
+    readonly username: string;
+    readonly usernameHint: string;
+    readonly ssoButton: (name: string) => string;
+    readonly ssoDenied: string;
+    readonly or: string;
     readonly password: string;
     readonly passwordRequired: string;
     readonly submit: string;
@@ -198,7 +205,50 @@ export interface Messages {
     readonly exported: (filename: string) => string;
     readonly exportFailed: string;
   };
+  readonly accounts: {
+    readonly roles: Readonly<Record<AdminRole, string>>;
+    readonly yours: string;
+    readonly changePassword: string;
+    readonly currentPassword: string;
+    readonly newPassword: string;
+    readonly passwordPolicy: string;
+    readonly passwordChanged: string;
+    readonly signOutEverywhere: string;
+    readonly signedOutEverywhere: string;
+    readonly list: string;
+    readonly username: string;
+    readonly displayName: string;
+    readonly role: string;
+    readonly state: string;
+    readonly enabled: string;
+    readonly disabled: string;
+    readonly external: string;
+    readonly builtin: string;
+    readonly lastSignIn: string;
+    readonly create: string;
+    readonly created: (username: string) => string;
+    readonly password: string;
+    readonly disable: string;
+    readonly enable: string;
+    readonly resetPassword: string;
+    readonly resetPasswordPrompt: (username: string) => string;
+    readonly delete: string;
+    readonly deleteConfirm: (username: string) => string;
+    readonly saved: string;
+    readonly tokens: string;
+    readonly tokenName: string;
+    readonly tokenDays: string;
+    readonly createToken: string;
+    readonly tokenSecretOnce: string;
+    readonly revoke: string;
+    readonly revoked: string;
+    readonly lastUsed: string;
+    readonly expires: string;
+  };
   readonly audit: {
+    readonly kind: string;
+    readonly kinds: Readonly<Record<'' | 'changes' | 'auth', string>>;
+    readonly actor: string;
     readonly action: string;
     readonly targetType: string;
     readonly targetId: string;

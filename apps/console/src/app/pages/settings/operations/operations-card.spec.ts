@@ -2,7 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { MATERIAL_ANIMATIONS } from '@angular/material/core';
-import { provideAdminClient } from '@sentinel/admin-client';
+import { provideAdminClient, ACCOUNT_STORAGE_KEY } from '@sentinel/admin-client';
 
 import { OperationsCard } from './operations-card';
 
@@ -10,6 +10,11 @@ describe('OperationsCard', () => {
   let backend: HttpTestingController;
 
   beforeEach(() => {
+    // The test alert and the archive run are shown to admins only (*appCan="'admin'").
+    sessionStorage.setItem(
+      ACCOUNT_STORAGE_KEY,
+      JSON.stringify({ username: 'admin', role: 'admin', displayName: null, via: 'session', tokenName: null }),
+    );
     TestBed.configureTestingModule({
       imports: [OperationsCard],
       providers: [

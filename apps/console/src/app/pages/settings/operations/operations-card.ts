@@ -8,12 +8,13 @@ import type { AlertDeliveryItem, ArchiveRunItem } from '@sentinel/admin-contract
 import { errorMessage } from '../../../core/errors/admin-error';
 import { I18nService } from '../../../core/i18n/i18n.service';
 import { ToastService } from '../../../shared/toast/toast.service';
+import { Can } from '../../../shared/permissions/can.directive';
 
 /** "Send a test alert" and "Run archive now", with the last archive run's result. */
 @Component({
   selector: 'app-operations-card',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule],
+  imports: [Can, DatePipe, MatButtonModule, MatCardModule],
   template: `
     <mat-card appearance="outlined" class="operations" data-testid="operations-card">
       <mat-card-header>
@@ -21,7 +22,7 @@ import { ToastService } from '../../../shared/toast/toast.service';
       </mat-card-header>
       <mat-card-content>
         <p>{{ t().operations.intro }}</p>
-        <div class="operations-actions">
+        <div class="operations-actions" *appCan="'admin'">
           <button
             mat-stroked-button
             type="button"
