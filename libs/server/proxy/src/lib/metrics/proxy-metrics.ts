@@ -159,5 +159,15 @@ export class ProxyMetrics {
         this.set(intercepts.dropped);
       },
     });
+    new Gauge({
+      name: 'sentinel_denials_reply',
+      help: 'Denials by how their 403 went out: after the intercept row was committed, or after the commit wait ran out',
+      labelNames: ['after'],
+      registers,
+      collect() {
+        this.labels('committed').set(intercepts.committedBeforeReply);
+        this.labels('wait_expired').set(intercepts.waitTimedOut);
+      },
+    });
   }
 }
