@@ -143,6 +143,39 @@ describeWithServices(['postgres', 'redis'], 'reliability: nothing lost (SIGTERM 
     expect(await staleLastUsed(db, lastSent)).toEqual([]);
   }, 180_000);
 
+  it('SIGKILL while 8 clients from 8 addresses are denied → every 403 a client received has its intercept row (group commit)', async () => {
+    if (!enabled) return;
+    const s = await bootInstance(stack, {});
+    const k = keyOf('kill', 1);
+    expect((await guarded(s.url, k, OWN)).status).toBe(200);
+    const deniedIds: string[] = [];
+    const other: number[] = [];
+    let running = true;
+    const client = async (c: number) => {
+      const from = `127.0.1.${c + 1}`;
+      while (running) {
+        const r = await tryGuarded(s.url, k, from);
+        if (r.status === 0) return; // the process is gone
+        if (r.status === 403) deniedIds.push(requestIdOf(r));
+        else other.push(r.status);
+      }
+    };
+    const clients = Array.from({ length: 8 }, (_, c) => client(c));
+    await until(
+      async () => deniedIds.length,
+      (n) => n >= 2_000,
+      30_000,
+      50,
+    );
+    await s.process.stop('SIGKILL'); // no shutdown hook runs: what is committed is all there is
+    running = false;
+    await Promise.all(clients);
+    console.log(`SIGKILL under denial load: ${deniedIds.length} 403s received from 8 addresses, then kill -9`);
+    expect(other).toEqual([]);
+    expect(deniedIds.length).toBeGreaterThanOrEqual(2_000);
+    expect(await notExactlyOnce(db, deniedIds)).toEqual({ missing: 0, duplicated: 0 });
+  }, 180_000);
+
   it('PostgreSQL outage: rows queue (bounded), the overflow is counted and logged, the queue and last_used_at are written once it returns', async () => {
     if (!enabled) return;
     const pg = await TcpRelay.to('postgres').start();
