@@ -4,6 +4,7 @@ import { DEFAULT_BINDING_OPTIONS } from '../binding.options';
 import { BindingEvents, type InterceptEvent } from '../events/binding-events';
 import type { BindingRepository, UsageTouch } from '../repository/binding.repository';
 import { InterceptRecorder } from './intercept-recorder';
+import { Spool } from './spool';
 import { UsageRecorder } from './usage-recorder';
 
 /** A repository whose PostgreSQL can be switched off. */
@@ -62,6 +63,7 @@ function recorder(repo: FakeRepo, waitMs = 250, health = new DependencyHealth(0)
     health,
     l,
     settings(waitMs),
+    new Spool({ dir: '/nonexistent', maxBytes: 0 }, l), // no spool: the in-memory queue alone
     { ...DEFAULT_BINDING_OPTIONS, interceptQueueMax: queueMax },
   );
   return { rec, lines };

@@ -4,6 +4,7 @@ import { RuntimeSettings } from '@sentinel/server-settings';
 import { BindingEvents, type InterceptEvent } from '../events/binding-events';
 import { BindingRepository } from '../repository/binding.repository';
 import { BINDING_OPTIONS, type BindingOptions } from '../binding.options';
+import { Spool } from './spool';
 
 const BATCH = 500;
 
@@ -42,6 +43,7 @@ export class InterceptRecorder implements OnModuleInit, BeforeApplicationShutdow
     private readonly health: DependencyHealth,
     private readonly logger: AppLogger,
     private readonly settings: RuntimeSettings,
+    private readonly spool: Spool,
     @Inject(BINDING_OPTIONS) private readonly options: BindingOptions,
   ) {
     this.queue = new BatchQueue({
@@ -52,15 +54,47 @@ export class InterceptRecorder implements OnModuleInit, BeforeApplicationShutdow
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), this.options.interceptFlushMs);
+    this.timer = setInterval(() => void this.tick(), this.options.interceptFlushMs);
     this.timer.unref();
+  }
+
+  /** What an earlier process (or this one, during an outage) spooled goes into PostgreSQL. */
+  onApplicationBootstrap(): void {
+    void this.replaySpool();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    // A few attempts: a database that is briefly away at shutdown should not lose rows.
+    // A few attempts: a database that is briefly away at shutdown should not lose rows. Rows that
+    // still cannot be written go to the spool (write() spools a batch PostgreSQL refuses).
     const lost = await this.queue.drain();
     if (lost > 0) this.logger.error('Intercept rows could not be written before shutdown', 'Binding', { lost });
+  }
+
+  /** Rows spooled and not yet replayed; spooled rows refused at the bound. */
+  get spooled(): { bytes: number; overflow: number; replayed: number } {
+    return { bytes: this.spool.size, overflow: this.spool.overflow, replayed: this.spool.replayed };
+  }
+
+  private async tick(): Promise<void> {
+    await this.flush();
+    if (this.health.postgresAvailable() && this.spool.pending()) await this.replaySpool();
+  }
+
+  /** Replays the spool; a failure keeps it for the next try (on recovery or the next start). */
+  replaySpool(): Promise<number> {
+    if (!this.spool.enabled) return Promise.resolve(0);
+    return this.spool.replay(this.repo).then(
+      (n) => {
+        if (n > 0) this.health.reportPostgresSuccess();
+        return n;
+      },
+      (e: unknown) => {
+        this.health.reportPostgresFailure(e);
+        this.logger.warn('Spool replay failed; will retry', 'Binding', { error: (e as Error).message });
+        return 0;
+      },
+    );
   }
 
   get depth(): number {
@@ -119,18 +153,42 @@ export class InterceptRecorder implements OnModuleInit, BeforeApplicationShutdow
   }
 
   private async write(batch: Queued[]): Promise<void> {
+    // PostgreSQL known down: straight to the spool, no timeout per batch.
+    if (this.spool.enabled && !this.health.postgresAvailable()) return this.toSpool(batch);
     try {
       await this.repo.insertIntercepts(batch.map((q) => q.event));
       this.written += batch.length;
       this.health.reportPostgresSuccess();
       for (const q of batch) q.committed?.();
+      if (this.spool.size > 0) void this.replaySpool(); // back after an outage
     } catch (e) {
       this.health.reportPostgresFailure(e);
+      if (this.spool.enabled) return this.toSpool(batch, e);
       this.logger.warn('Intercept rows not written; will retry', 'Binding', {
         queued: this.queue.depth,
         error: (e as Error).message,
       });
       throw e;
+    }
+  }
+
+  /** Durable on local disk until PostgreSQL is back; past the spool's bound, counted and logged. */
+  private async toSpool(batch: Queued[], cause?: unknown): Promise<void> {
+    const before = { bytes: this.spool.size, overflow: this.spool.overflow };
+    // A spool that cannot write (disk full, I/O error) throws: the batch stays queued in memory.
+    if (await this.spool.appendIntercepts(batch.map((q) => q.event))) {
+      // fsync'd: as durable as a commit, so a waiting 403 may go out.
+      for (const q of batch) q.committed?.();
+      if (before.bytes === 0) {
+        this.logger.warn('PostgreSQL unavailable: intercept rows are spooled to disk until it is back', 'Binding', {
+          rows: batch.length,
+          ...(cause === undefined ? {} : { error: (cause as Error).message }),
+        });
+      }
+      return;
+    }
+    if (before.overflow === 0 || Math.floor(before.overflow / 1000) !== Math.floor(this.spool.overflow / 1000)) {
+      this.logger.error('Spool full; intercept rows dropped', 'Binding', { overflow: this.spool.overflow });
     }
   }
 }

@@ -565,6 +565,22 @@ export class EnvironmentVariables {
 
   @EnvVariable({
     group: 'operations',
+    description:
+      'Bytes of the spool under `DATA_DIR/spool`: intercept rows and `last_used_at` updates that cannot reach PostgreSQL, replayed when it is back or at the next start; overflow is counted (`sentinel_spool_overflow`) and logged; `0` = no spool ([docs/degraded-modes.md](docs/degraded-modes.md)).',
+    example: {
+      comment: [
+        'Spool under DATA_DIR/spool for rows PostgreSQL cannot take (outage, failed shutdown flush);',
+        'replayed on recovery and at start. Keep DATA_DIR on a volume. 0 = no spool.',
+      ],
+    },
+  })
+  @IsInt()
+  @Min(0)
+  @Max(64 * 1024 * 1024 * 1024)
+  SPOOL_MAX_BYTES = 256 * 1024 * 1024;
+
+  @EnvVariable({
+    group: 'operations',
     description: 'Prometheus metrics listener, separate from the public port; `0` disables.',
     example: { comment: ['Prometheus metrics listener (not on the public port); 0 disables.'] },
   })
