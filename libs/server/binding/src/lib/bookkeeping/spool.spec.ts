@@ -84,6 +84,33 @@ describe('Spool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('on recovery the spooled rows are written without a restart, and the spool empties', async () => {
+    const repo = new FakeRepo();
+    repo.down = true;
+    const spool = new Spool({ dir, maxBytes: 1 << 20 }, quiet());
+    spool.open();
+    const rec = new InterceptRecorder(
+      repo as unknown as BindingRepository,
+      new BindingEvents(),
+      new DependencyHealth(0),
+      quiet(),
+      settings,
+      spool,
+      DEFAULT_BINDING_OPTIONS,
+    );
+    for (let i = 0; i < 5; i++) void rec.record(event(i));
+    await rec.flush();
+    expect(spool.size).toBeGreaterThan(0);
+    expect(repo.rows.size).toBe(0);
+    repo.down = false;
+    void rec.record(event(5));
+    await rec.flush(); // the first commit after the outage starts the replay
+    for (let i = 0; i < 100 && repo.rows.size < 6; i++) await new Promise((r) => setTimeout(r, 10));
+    expect([...repo.rows.keys()].sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(spool.size).toBe(0);
+    await spool.close();
+  });
+
   it('replaying twice (a crash after the INSERT, before the file was removed) adds no row twice', async () => {
     const repo = new FakeRepo();
     const a = new Spool({ dir, maxBytes: 1 << 20, instanceId: 'a' }, quiet());

@@ -550,11 +550,11 @@ export class EnvironmentVariables {
   @EnvVariable({
     group: 'operations',
     description:
-      'Intercept rows held in memory while PostgreSQL is down; overflow is counted (`sentinel_intercepts_dropped`) and logged.',
+      'Intercept rows held in memory while PostgreSQL is down and the spool cannot take them (`SPOOL_MAX_BYTES=0`, `DATA_DIR` not writable); overflow is counted (`sentinel_intercepts_dropped`) and logged.',
     example: {
       comment: [
-        'Intercept rows kept in memory while PostgreSQL is down; beyond it they are dropped, counted in',
-        'sentinel_intercepts_dropped and logged.',
+        'Intercept rows kept in memory while PostgreSQL is down and there is no spool; beyond it they are',
+        'dropped, counted in sentinel_intercepts_dropped and logged.',
       ],
     },
   })
