@@ -80,19 +80,18 @@ describeWithServices(['postgres', 'redis'], 'reliability: nothing lost (SIGTERM 
   let db: TestDatabase;
 
   beforeAll(async () => {
+    // describeWithServices has found both services: a stack that cannot start is a failure.
     const started = await RealStack.start();
-    enabled = started !== null;
-    if (started) {
-      stack = started;
-      db = stack.db;
-    }
+    if (started === null) throw new Error('PostgreSQL and Redis were reachable, yet the stack did not start');
+    enabled = true;
+    stack = started;
+    db = stack.db;
   });
   afterAll(async () => {
     if (enabled) await stack.stop();
   }, 60_000);
 
   it('case 27: SIGTERM under load → in-flight streams finish, every 403 has exactly one intercept row, every allowed key’s last_used_at is flushed', async () => {
-    if (!enabled) return;
     const s = await bootInstance(stack, { SHUTDOWN_GRACE_MS: '15000' });
     const keys = Array.from({ length: 24 }, (_, i) => keyOf('sig', i));
     for (const k of keys) expect((await guarded(s.url, k, OWN)).status).toBe(200);
@@ -147,7 +146,6 @@ describeWithServices(['postgres', 'redis'], 'reliability: nothing lost (SIGTERM 
   }, 180_000);
 
   it('SIGKILL while 8 clients from 8 addresses are denied → every 403 a client received has its intercept row (group commit)', async () => {
-    if (!enabled) return;
     const s = await bootInstance(stack, {});
     const k = keyOf('kill', 1);
     expect((await guarded(s.url, k, OWN)).status).toBe(200);
@@ -180,7 +178,6 @@ describeWithServices(['postgres', 'redis'], 'reliability: nothing lost (SIGTERM 
   }, 180_000);
 
   it('PostgreSQL outage: rows queue (bounded), the overflow is counted and logged, the queue and last_used_at are written once it returns', async () => {
-    if (!enabled) return;
     const pg = await TcpRelay.to('postgres').start();
     let s: Instance | undefined;
     try {
@@ -277,7 +274,6 @@ describeWithServices(['postgres', 'redis'], 'reliability: nothing lost (SIGTERM 
   }
 
   it('SIGTERM while PostgreSQL is unreachable → rows and last_used_at are spooled under DATA_DIR, and the next start writes every one', async () => {
-    if (!enabled) return;
     const dataDir = mkdtempSync(join(tmpdir(), 'sentinel-spool-e2e-'));
     let next: Instance | undefined;
     try {
@@ -308,7 +304,6 @@ describeWithServices(['postgres', 'redis'], 'reliability: nothing lost (SIGTERM 
   }, 180_000);
 
   it('a spool at its bound (SPOOL_MAX_BYTES) counts and logs the overflow; what it held is written', async () => {
-    if (!enabled) return;
     const dataDir = mkdtempSync(join(tmpdir(), 'sentinel-spool-e2e-'));
     let next: Instance | undefined;
     try {
