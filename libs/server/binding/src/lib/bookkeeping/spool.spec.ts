@@ -105,7 +105,7 @@ describe('Spool', () => {
     repo.down = false;
     void rec.record(event(5));
     await rec.flush(); // the first commit after the outage starts the replay
-    for (let i = 0; i < 100 && repo.rows.size < 6; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && repo.rows.size < 6; i++) await new Promise((r) => setTimeout(r, 20)); // a deadline, not a timing
     expect([...repo.rows.keys()].sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
     expect(spool.size).toBe(0);
     await spool.close();
