@@ -75,9 +75,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps data in named volumes and mounts the built app read-only (offline updates)', () => {
-    expect(Object.keys(compose.volumes).sort()).toEqual(['pg-data', 'redis-data']);
+    expect(Object.keys(compose.volumes).sort()).toEqual(['pg-data', 'redis-data', 'sentinel-data']);
     expect(compose.services['postgres'].volumes).toContain('pg-data:/var/lib/postgresql/data');
     expect(compose.services['sentinel-app'].volumes).toContain('./dist/apps/sentinel:/app/server:ro');
+    // DATA_DIR (the spool of rows PostgreSQL could not take) outlives the container.
+    expect(compose.services['sentinel-app'].volumes).toContain('sentinel-data:/app/data');
     expect(compose.services['nginx'].volumes).toEqual(
       expect.arrayContaining([
         './nginx/nginx.conf:/etc/nginx/nginx.conf:ro',

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port';
 import { http } from '../support/http';
-import { SentinelProcess } from '../support/sentinel-process';
+import type { DashboardResponse } from '@sentinel/admin-contract';
+import { api, eventually, login, relay } from '../admin/admin-support';
+import { SentinelProcess, TEST_SECRETS } from '../support/sentinel-process';
 import {
   cleanupRedisPrefix,
   createTestDatabase,
@@ -90,6 +92,54 @@ describe('embedded quick start (no PG_DSN, no REDIS_ADDR, no secrets)', () => {
     expect(ready.status).toBe(200);
     expect(await second.stop()).toBe(0);
   }, 180_000); // two embedded starts: each opens PGlite, 15–25 s on a loaded machine
+
+  it('keeps the dashboard’s "today" counters across a restart (DATA_DIR/kv-snapshot.json)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-quickstart-'));
+    const start = () => new SentinelProcess({ dataDir: dir, env: { DOWNSTREAM_URL: upstream.url } }).start();
+    const today = async (url: string) =>
+      (await api<DashboardResponse>(url, 'GET', 'dashboard', { token: await login(url) })).json.today;
+    try {
+      const first = await start();
+      expect(first.output).toMatch(/in-process/);
+      const key = 'sk-quickstartcounter00000000000000000000000000001';
+      expect((await relay(first.url, key, '127.0.0.2')).status).toBe(200); // binds
+      expect((await relay(first.url, key, '127.0.0.2')).status).toBe(200);
+      for (let i = 0; i < 3; i++) expect((await relay(first.url, key, '127.0.0.3')).status).toBe(403);
+      const counted = { allowed: 2, intercepted: 3, newBindings: 1 };
+      expect(
+        await eventually(
+          () => today(first.url),
+          (t) => t.intercepted === 3,
+          15_000,
+        ),
+      ).toMatchObject(counted);
+      expect(await first.stop()).toBe(0);
+
+      const second = await start();
+      expect(await today(second.url)).toMatchObject(counted);
+      expect(await second.stop()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('keeps a login lockout across a restart: a restart is no way to reset it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-quickstart-'));
+    const start = () => new SentinelProcess({ dataDir: dir, env: { DOWNSTREAM_URL: upstream.url } }).start();
+    const signIn = (url: string, password: string) => api(url, 'POST', 'login', { body: { password } });
+    try {
+      const first = await start();
+      for (let i = 0; i < 5; i++) expect((await signIn(first.url, 'not-the-password')).status).toBe(401);
+      expect((await signIn(first.url, TEST_SECRETS.ADMIN_PASSWORD)).status).toBe(429);
+      expect(await first.stop()).toBe(0);
+
+      const second = await start();
+      expect((await signIn(second.url, TEST_SECRETS.ADMIN_PASSWORD)).status).toBe(429);
+      expect(await second.stop()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
 
 // On real PostgreSQL: opening the embedded one costs 15–25 s per start on a loaded machine.

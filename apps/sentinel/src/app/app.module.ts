@@ -31,7 +31,7 @@ export class AppModule {
           },
         }),
         SettingsModule,
-        BindingModule.forRoot({ interceptQueueMax: config.interceptQueueMax }),
+        BindingModule.forRoot({ interceptQueueMax: config.interceptQueueMax, spoolMaxBytes: config.spoolMaxBytes }),
         HealthModule,
         ScheduleModule.forRoot(),
         AlertModule.forRoot({ publicUrl: config.publicUrl ?? null }),

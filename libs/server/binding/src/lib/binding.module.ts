@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig } from '@sentinel/server-core';
+import { join } from 'node:path';
+import { AppConfig, AppLogger } from '@sentinel/server-core';
 import { SettingsModule } from '@sentinel/server-settings';
 import { BINDING_OPTIONS, DEFAULT_BINDING_OPTIONS, type BindingOptions } from './binding.options';
 import { BindingService } from './binding.service';
@@ -7,6 +8,7 @@ import { BindingCaches } from './cache/binding-caches';
 import { BindingInvalidator } from './cache/binding-invalidator';
 import { InterceptRecorder } from './bookkeeping/intercept-recorder';
 import { UsageRecorder } from './bookkeeping/usage-recorder';
+import { Spool } from './bookkeeping/spool';
 import { BindingDecider } from './decision/binding-decider';
 import { FirstUseLimiter } from './decision/first-use-limiter';
 import { BindingEvents } from './events/binding-events';
@@ -35,6 +37,12 @@ export class BindingModule {
         { provide: BindingInvalidator, useExisting: BindingCaches },
         FirstUseLimiter,
         BindingDecider,
+        {
+          provide: Spool,
+          inject: [AppConfig, AppLogger, BINDING_OPTIONS],
+          useFactory: (config: AppConfig, logger: AppLogger, o: BindingOptions) =>
+            new Spool({ dir: join(config.dataDir, 'spool'), maxBytes: o.spoolMaxBytes }, logger),
+        },
         UsageRecorder,
         InterceptRecorder,
         BindingService,
@@ -46,6 +54,12 @@ export class BindingModule {
         BindingInvalidator,
         FirstUseLimiter,
         BindingDecider,
+        {
+          provide: Spool,
+          inject: [AppConfig, AppLogger, BINDING_OPTIONS],
+          useFactory: (config: AppConfig, logger: AppLogger, o: BindingOptions) =>
+            new Spool({ dir: join(config.dataDir, 'spool'), maxBytes: o.spoolMaxBytes }, logger),
+        },
         UsageRecorder,
         InterceptRecorder,
         BindingService,

@@ -9,6 +9,8 @@ export interface BindingOptions {
   interceptFlushMs: number;
   /** Intercept rows kept in memory while PostgreSQL is down; beyond it they are counted as dropped. */
   interceptQueueMax: number;
+  /** Bytes the spool under DATA_DIR/spool holds at most (rows PostgreSQL could not take); 0 = no spool. */
+  spoolMaxBytes: number;
 }
 
 export const DEFAULT_BINDING_OPTIONS: BindingOptions = {
@@ -17,6 +19,7 @@ export const DEFAULT_BINDING_OPTIONS: BindingOptions = {
   usageFlushMs: 5_000,
   interceptFlushMs: 1_000,
   interceptQueueMax: 100_000,
+  spoolMaxBytes: 256 * 1024 * 1024,
 };
 
 export const BINDING_OPTIONS = Symbol('BINDING_OPTIONS');

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from './config/app-config';
 import { KV_STORE, type KvStore } from './kv/kv-store';
@@ -24,7 +26,13 @@ export function createKvStore(config: AppConfig, logger: AppLogger): KvStore {
         'running more than one Sentinel.',
       'Core',
     );
-    return new MemoryKvStore();
+    // The quick start keeps its daily counters and lockouts across restarts (DATA_DIR).
+    try {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    } catch {
+      /* the snapshot retries its write on every tick */
+    }
+    return new MemoryKvStore(Date.now, { file: join(config.dataDir, 'kv-snapshot.json') });
   }
   const sentinel = config.redis.sentinel;
   if (sentinel) {

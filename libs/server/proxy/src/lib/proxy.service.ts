@@ -148,8 +148,11 @@ export class ProxyService implements OnApplicationShutdown {
             this.allowed(gate);
             return this.forwarder.ws(req, socket, head, gate.ip.canonical);
           }
-          const requestId = this.intercepted(r.binding, verdict, gate, req);
-          rejectUpgrade(socket, 403, 'access_denied', denialMessage(verdict, gate.ip.canonical), requestId);
+          const { requestId, committed } = this.intercepted(r.binding, verdict, gate, req);
+          const refuse = () =>
+            rejectUpgrade(socket, 403, 'access_denied', denialMessage(verdict, gate.ip.canonical), requestId);
+          if (committed === undefined) refuse();
+          else void committed.then(refuse);
         };
         const binding = this.decider.cached(gate.tokenHash);
         if (binding !== undefined) {
@@ -258,8 +261,12 @@ export class ProxyService implements OnApplicationShutdown {
       this.allowed(gate);
       return this.forwarder.web(req, res, gate.ip.canonical);
     }
-    const requestId = this.intercepted(binding, verdict, gate, req);
-    sendNewApiError(res, 403, 'access_denied', denialMessage(verdict, gate.ip.canonical), requestId);
+    const { requestId, committed } = this.intercepted(binding, verdict, gate, req);
+    const refuse = () =>
+      sendNewApiError(res, 403, 'access_denied', denialMessage(verdict, gate.ip.canonical), requestId);
+    // Durable denials: while PostgreSQL is up the 403 goes out once its row is committed (bounded).
+    if (committed === undefined) refuse();
+    else void committed.then(refuse);
   }
 
   private allowed(gate: Extract<Gate, { kind: 'guard' }>): void {
@@ -278,13 +285,13 @@ export class ProxyService implements OnApplicationShutdown {
     verdict: Exclude<FinalVerdict, 'allow'>,
     gate: Extract<Gate, { kind: 'guard' }>,
     req: IncomingMessage,
-  ): string {
+  ): { requestId: string; committed: Promise<void> | undefined } {
     const requestId = nextRequestId();
     const s = binding.state;
     this.metrics.decisions.intercepted.inc();
     this.usage.count('intercepted');
     const ua = req.headers['user-agent'];
-    this.intercepts.record({
+    const committed = this.intercepts.record({
       tokenHash: s.tokenHash,
       tokenMask: s.tokenMask,
       clientIp: gate.ip.canonical,
@@ -305,7 +312,7 @@ export class ProxyService implements OnApplicationShutdown {
       clientIp: gate.ip.canonical,
       reason: verdict,
     });
-    return requestId;
+    return { requestId, committed };
   }
 
   private countFailsafe(gate: Extract<Gate, { kind: 'guard' }>): void {

@@ -40,6 +40,7 @@ export function defaultsFromEnvironment(config: AppConfig): RuntimeSettingsValue
     bindBurstPerAddress: 30,
     bindMaxAddresses: 1,
     bindLearnWindowSeconds: 0,
+    interceptCommitWaitMs: 250,
   };
 }
 

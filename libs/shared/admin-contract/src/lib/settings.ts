@@ -46,6 +46,11 @@ export interface AdminSettingsValues {
   bindMaxAddresses: number;
   /** A learning binding learns nothing new this long after its first use; 0 = no limit. */
   bindLearnWindowSeconds: number;
+  /**
+   * How long a 403 waits for its intercept row to be committed (group commit) while PostgreSQL is
+   * up; past it the 403 goes out and the row stays queued. 0 = never wait.
+   */
+  interceptCommitWaitMs: number;
 }
 
 export type SettingKey = keyof AdminSettingsValues;
@@ -72,6 +77,7 @@ export const SETTING_KEYS = [
   'bindBurstPerAddress',
   'bindMaxAddresses',
   'bindLearnWindowSeconds',
+  'interceptCommitWaitMs',
 ] as const satisfies readonly SettingKey[];
 
 /** Write-only settings: GET never shows their value, only whether one is set. */
@@ -96,6 +102,7 @@ export const SETTING_INTEGER_BOUNDS = {
   bindBurstPerAddress: { min: 1, max: 100_000 },
   bindMaxAddresses: { min: 1, max: 64 },
   bindLearnWindowSeconds: { min: 0, max: 31_536_000 },
+  interceptCommitWaitMs: { min: 0, max: 5_000 },
 } as const satisfies Partial<Record<SettingKey, { min: number; max: number }>>;
 
 export type IntegerSettingKey = keyof typeof SETTING_INTEGER_BOUNDS;

@@ -34,6 +34,7 @@ export const SETTING_FIELD_KINDS: Readonly<Record<SettingKey, SettingFieldKind>>
   bindBurstPerAddress: 'integer',
   bindMaxAddresses: 'integer',
   bindLearnWindowSeconds: 'integer',
+  interceptCommitWaitMs: 'integer',
 };
 
 export const SETTING_OPTIONS: Partial<Record<SettingKey, readonly string[]>> = {

@@ -2190,7 +2190,8 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "bindRatePerAddress",
         "bindBurstPerAddress",
         "bindMaxAddresses",
-        "bindLearnWindowSeconds"
+        "bindLearnWindowSeconds",
+        "interceptCommitWaitMs"
       ]
     },
     "SettingKeyParams": {
@@ -3252,6 +3253,54 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "value",
             "defaultValue"
           ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "interceptCommitWaitMs"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
         }
       ]
     },
@@ -3473,6 +3522,10 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             },
             "bindLearnWindowSeconds": {
               "description": "A learning binding learns nothing new this long after its first use; 0 = no limit.",
+              "type": "number"
+            },
+            "interceptCommitWaitMs": {
+              "description": "How long a 403 waits for its intercept row to be committed (group commit) while PostgreSQL is\nup; past it the 403 goes out and the row stays queued. 0 = never wait.",
               "type": "number"
             }
           }

@@ -48,6 +48,7 @@ const SAMPLES: { [K in SettingKey]: Sample<K> } = {
   bindBurstPerAddress: { valid: 60, invalid: 1.5 },
   bindMaxAddresses: { valid: 3, invalid: 65 },
   bindLearnWindowSeconds: { valid: 3600, invalid: -1 },
+  interceptCommitWaitMs: { valid: 100, invalid: 5_001 },
 };
 
 /** The runtime_settings table, in memory; shared by the instances of one test. */

@@ -1,17 +1,25 @@
 import { AppLogger, DependencyHealth, MemoryKvStore } from '@sentinel/server-core';
+import type { RuntimeSettings } from '@sentinel/server-settings';
 import { DEFAULT_BINDING_OPTIONS } from '../binding.options';
 import { BindingEvents, type InterceptEvent } from '../events/binding-events';
 import type { BindingRepository, UsageTouch } from '../repository/binding.repository';
 import { InterceptRecorder } from './intercept-recorder';
+import { Spool } from './spool';
 import { UsageRecorder } from './usage-recorder';
 
 /** A repository whose PostgreSQL can be switched off. */
 class FakeRepo {
   down = false;
+  /** While set, an INSERT waits for it (a slow or unreachable database). */
+  gate: Promise<void> | undefined;
   intercepts: InterceptEvent[] = [];
+  /** Rows per INSERT statement. */
+  statements: number[] = [];
   touches: UsageTouch[] = [];
   async insertIntercepts(events: readonly InterceptEvent[]): Promise<void> {
+    if (this.gate) await this.gate;
     if (this.down) throw new Error('connect ECONNREFUSED');
+    this.statements.push(events.length);
     this.intercepts.push(...events);
   }
   async touchMany(touches: readonly UsageTouch[]): Promise<void> {
@@ -44,20 +52,86 @@ function logger() {
   return { l, lines };
 }
 
+const settings = (interceptCommitWaitMs = 250) =>
+  ({ current: { interceptCommitWaitMs } }) as unknown as RuntimeSettings;
+
+function recorder(repo: FakeRepo, waitMs = 250, health = new DependencyHealth(0), queueMax = 100_000) {
+  const { l, lines } = logger();
+  const rec = new InterceptRecorder(
+    repo as unknown as BindingRepository,
+    new BindingEvents(),
+    health,
+    l,
+    settings(waitMs),
+    new Spool({ dir: '/nonexistent', maxBytes: 0 }, l), // no spool: the in-memory queue alone
+    { ...DEFAULT_BINDING_OPTIONS, interceptQueueMax: queueMax },
+  );
+  return { rec, lines };
+}
+
+describe('InterceptRecorder: group commit (durable denials)', () => {
+  it('concurrent denials share one INSERT, and each 403 waits until its row is committed', async () => {
+    const repo = new FakeRepo();
+    const { rec } = recorder(repo);
+    let release: () => void = () => undefined;
+    repo.gate = new Promise((r) => (release = r));
+    const settled: string[] = [];
+    const waits = Array.from({ length: 8 }, (_, i) => {
+      const p = rec.record(event(i));
+      expect(p).toBeDefined();
+      return p?.then(() => settled.push(`r${i}`));
+    });
+    await new Promise((r) => setImmediate(r)); // the commit starts on the next turn
+    expect(settled).toEqual([]); // nothing answered before the commit
+    release();
+    await Promise.all(waits);
+    expect(repo.statements).toEqual([8]);
+    expect(settled).toHaveLength(8);
+    expect(rec.committedBeforeReply).toBe(8);
+    expect(rec.depth).toBe(0);
+  });
+
+  it('denials arriving during a commit go into the next one, started as soon as it ends', async () => {
+    const repo = new FakeRepo();
+    const { rec } = recorder(repo);
+    let release: () => void = () => undefined;
+    repo.gate = new Promise((r) => (release = r));
+    const first = [rec.record(event(0)), rec.record(event(1))];
+    await new Promise((r) => setImmediate(r)); // commit 1 is in flight, held by the gate
+    const second = [rec.record(event(2)), rec.record(event(3)), rec.record(event(4))];
+    repo.gate = undefined;
+    release();
+    await Promise.all([...first, ...second]);
+    expect(repo.statements).toEqual([2, 3]);
+  });
+
+  it('past the wait the 403 goes out and the row stays queued; it is written later', async () => {
+    const repo = new FakeRepo();
+    const { rec } = recorder(repo, 20);
+    let release: () => void = () => undefined;
+    repo.gate = new Promise((r) => (release = r)); // a database that does not answer
+    await rec.record(event(0));
+    expect(rec.waitTimedOut).toBe(1);
+    expect(rec.depth).toBe(1);
+    repo.gate = undefined;
+    release();
+    await rec.flush();
+    expect(rec.depth).toBe(0);
+    expect(repo.intercepts.map((e) => e.requestId)).toEqual(['r0']);
+  });
+
+  it('no 403 waits while PostgreSQL is known to be down, or when the wait is set to 0', () => {
+    const down = new DependencyHealth(60_000);
+    down.reportPostgresFailure(new Error('ECONNREFUSED'));
+    expect(recorder(new FakeRepo(), 250, down).rec.record(event(0))).toBeUndefined();
+    expect(recorder(new FakeRepo(), 0).rec.record(event(1))).toBeUndefined();
+  });
+});
+
 describe('InterceptRecorder: PostgreSQL outage', () => {
   it('queues while PostgreSQL is down, bounds the queue, counts and logs the overflow, and writes the queue once it is back', async () => {
     const repo = new FakeRepo();
-    const { l, lines } = logger();
-    const rec = new InterceptRecorder(
-      repo as unknown as BindingRepository,
-      new BindingEvents(),
-      new DependencyHealth(0),
-      l,
-      {
-        ...DEFAULT_BINDING_OPTIONS,
-        interceptQueueMax: 10,
-      },
-    );
+    const { rec, lines } = recorder(repo, 250, new DependencyHealth(0), 10);
     repo.down = true;
     for (let i = 0; i < 13; i++) rec.record(event(i));
     await rec.flush();

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@ne
 import { AppLogger, KV_STORE, SerialFlush, type KvStore } from '@sentinel/server-core';
 import { BindingRepository, type UsageTouch } from '../repository/binding.repository';
 import { BINDING_OPTIONS, type BindingOptions } from '../binding.options';
+import { Spool } from './spool';
 
 interface Touch {
   ip: string;
@@ -43,6 +44,7 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(KV_STORE) private readonly kv: KvStore,
     private readonly logger: AppLogger,
     @Inject(BINDING_OPTIONS) private readonly options: BindingOptions,
+    private readonly spool?: Spool,
   ) {}
 
   onModuleInit(): void {
@@ -53,8 +55,16 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     // A few attempts, as for intercept rows: a database briefly away at shutdown loses nothing.
-    const lost = await this.flusher.drain();
-    if (lost > 0) this.logger.error('last_used_at could not be written before shutdown', 'Binding', { lost });
+    if ((await this.flusher.drain()) === 0) return;
+    // PostgreSQL still away: the updates go to the spool, replayed by the next start.
+    const touches: UsageTouch[] = [];
+    for (const [tokenHash, t] of this.pending) touches.push({ tokenHash, ip: t.ip, at: new Date(t.at) });
+    if (this.spool?.enabled && (await this.spool.appendTouches(touches).catch(() => false))) {
+      this.pending.clear();
+      this.logger.warn('last_used_at updates spooled to disk at shutdown', 'Binding', { spooled: touches.length });
+      return;
+    }
+    this.logger.error('last_used_at could not be written before shutdown', 'Binding', { lost: touches.length });
   }
 
   touch(tokenHash: string, ip: string): void {

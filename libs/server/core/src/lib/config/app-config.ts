@@ -58,6 +58,8 @@ export interface AppConfigValues {
   websocket: { handshakeTimeoutMs: number; idleTimeoutMs: number; maxOpen: number };
   /** Bound of the in-memory intercept row queue (PostgreSQL down). */
   interceptQueueMax: number;
+  /** Bound of the local spool under DATA_DIR/spool (0 = none). */
+  spoolMaxBytes: number;
   metrics: { host: string; port: number };
   logLevel: LogLevel;
 }
@@ -89,6 +91,7 @@ export class AppConfig implements Readonly<AppConfigValues> {
   readonly body!: AppConfigValues['body'];
   readonly websocket!: AppConfigValues['websocket'];
   readonly interceptQueueMax!: number;
+  readonly spoolMaxBytes!: number;
   readonly metrics!: AppConfigValues['metrics'];
   readonly logLevel!: LogLevel;
 

@@ -611,11 +611,11 @@ export class EnvironmentVariables {
   @EnvVariable({
     group: 'operations',
     description:
-      'Intercept rows held in memory while PostgreSQL is down; overflow is counted (`sentinel_intercepts_dropped`) and logged.',
+      'Intercept rows held in memory while PostgreSQL is down and the spool cannot take them (`SPOOL_MAX_BYTES=0`, `DATA_DIR` not writable); overflow is counted (`sentinel_intercepts_dropped`) and logged.',
     example: {
       comment: [
-        'Intercept rows kept in memory while PostgreSQL is down; beyond it they are dropped, counted in',
-        'sentinel_intercepts_dropped and logged.',
+        'Intercept rows kept in memory while PostgreSQL is down and there is no spool; beyond it they are',
+        'dropped, counted in sentinel_intercepts_dropped and logged.',
       ],
     },
   })
@@ -623,6 +623,22 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(10_000_000)
   INTERCEPT_QUEUE_MAX = 100_000;
+
+  @EnvVariable({
+    group: 'operations',
+    description:
+      'Bytes of the spool under `DATA_DIR/spool`: intercept rows and `last_used_at` updates that cannot reach PostgreSQL, replayed when it is back or at the next start; overflow is counted (`sentinel_spool_overflow`) and logged; `0` = no spool ([docs/degraded-modes.md](docs/degraded-modes.md)).',
+    example: {
+      comment: [
+        'Spool under DATA_DIR/spool for rows PostgreSQL cannot take (outage, failed shutdown flush);',
+        'replayed on recovery and at start. Keep DATA_DIR on a volume. 0 = no spool.',
+      ],
+    },
+  })
+  @IsInt()
+  @Min(0)
+  @Max(64 * 1024 * 1024 * 1024)
+  SPOOL_MAX_BYTES = 256 * 1024 * 1024;
 
   @EnvVariable({
     group: 'operations',

@@ -93,6 +93,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       maxOpen: vars.WS_MAX_OPEN,
     },
     interceptQueueMax: vars.INTERCEPT_QUEUE_MAX,
+    spoolMaxBytes: vars.SPOOL_MAX_BYTES,
     metrics: { host: vars.METRICS_HOST, port: vars.METRICS_PORT },
     logLevel: vars.LOG_LEVEL,
   });

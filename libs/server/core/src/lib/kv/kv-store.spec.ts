@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
   deleteRedisKeys,
@@ -124,3 +127,38 @@ function contract(make: () => Promise<KvStore>): void {
     expect(kv.isUp()).toBe(true);
   });
 }
+
+describe('MemoryKvStore snapshot (embedded quick start)', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'sentinel-kv-snapshot-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps daily counters and lockouts (with their expiry) across a restart, and nothing else', async () => {
+    let t = 1_000_000;
+    const now = () => t;
+    const file = join(dir, 'kv-snapshot.json');
+    const a = new MemoryKvStore(now, { file });
+    await a.incr('stats:2026-12-04:intercepted', 7, 40 * 86_400_000);
+    await a.set('admin:login:lock:acct', 'x', { ttlMs: 60_000 });
+    await a.set('admin:login:fail:gone', '3', { ttlMs: 1_000 });
+    await a.set('binding:abc', '{}', { ttlMs: 60_000 });
+    await a.close();
+
+    t += 10_000; // the restart took 10 s: the 1 s counter has expired meanwhile
+    const b = new MemoryKvStore(now, { file });
+    expect(await b.get('stats:2026-12-04:intercepted')).toBe('7');
+    expect(await b.pttl('admin:login:lock:acct')).toBe(50_000);
+    expect(await b.get('admin:login:fail:gone')).toBeNull();
+    expect(await b.get('binding:abc')).toBeNull(); // a cache: refilled from PostgreSQL
+    expect(await b.incr('stats:2026-12-04:intercepted', 1)).toBe(8);
+    await b.close();
+  });
+
+  it('starts empty from a torn snapshot', async () => {
+    const file = join(dir, 'kv-snapshot.json');
+    writeFileSync(file, '{"version":1,"entries":[["stats:x",{"val');
+    const s = new MemoryKvStore(Date.now, { file });
+    expect(await s.get('stats:x')).toBeNull();
+    await s.close();
+  });
+});

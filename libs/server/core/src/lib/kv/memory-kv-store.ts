@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { KvMessageHandler, KvSetOptions, KvStore } from './kv-store';
 import { bucketTtlMs, takeFromBucket, type TokenBucketState, type TokenTake } from './token-bucket';
 
@@ -7,20 +8,93 @@ interface Entry {
   expiresAt: number; // 0 = never
 }
 
+export interface MemoryKvSnapshotOptions {
+  /** The snapshot file (DATA_DIR/kv-snapshot.json): read at construction, written while running and on close. */
+  file: string;
+  /** Keys kept across restarts start with one of these (default: SNAPSHOT_PREFIXES). */
+  prefixes?: readonly string[];
+  /** How often a changed snapshot is written (default 5 s). */
+  everyMs?: number;
+}
+
+/**
+ * What the embedded quick start keeps across a restart: the dashboard's daily counters, the
+ * admin login lockout (a restart must not reset a lockout) and the first-use rate buckets. The
+ * binding cache is not kept: PostgreSQL (embedded) is its authority and it refills on use.
+ * Runtime settings are rows in the embedded PostgreSQL already.
+ */
+export const SNAPSHOT_PREFIXES: readonly string[] = ['stats:', 'admin:login:', 'bind-rate:'];
+
 /**
  * The Redis role served in-process for the embedded quick start. Correct for one instance only:
- * nothing is shared with other processes, and nothing survives a restart.
+ * nothing is shared with other processes. With `snapshot`, the keys under its prefixes (with their
+ * expiry) are written to a file every few seconds when they changed and on close, and read back at
+ * the next start; everything else is lost with the process.
  */
 export class MemoryKvStore implements KvStore {
   readonly kind = 'memory' as const;
   private readonly data = new Map<string, Entry>();
   private readonly bus = new EventEmitter();
   private sweeper: NodeJS.Timeout;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  private readonly prefixes: readonly string[];
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly snapshot?: MemoryKvSnapshotOptions,
+  ) {
     this.bus.setMaxListeners(0);
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
+    this.prefixes = snapshot?.prefixes ?? SNAPSHOT_PREFIXES;
+    if (snapshot) {
+      this.load(snapshot.file);
+      this.snapshotTimer = setInterval(() => this.writeSnapshot(), snapshot.everyMs ?? 5_000);
+      this.snapshotTimer.unref();
+    }
+  }
+
+  /** Writes the kept keys now if they changed (atomically: a temporary file, then rename). */
+  writeSnapshot(): void {
+    if (!this.snapshot || !this.dirty) return;
+    this.dirty = false;
+    const t = this.now();
+    const entries: [string, Entry][] = [];
+    for (const [k, e] of this.data) {
+      if (this.kept(k) && (e.expiresAt === 0 || e.expiresAt > t)) entries.push([k, e]);
+    }
+    const tmp = `${this.snapshot.file}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify({ version: 1, entries }), { mode: 0o600 });
+      renameSync(tmp, this.snapshot.file);
+    } catch {
+      this.dirty = true; // DATA_DIR unwritable for now: try again on the next tick
+    }
+  }
+
+  private load(file: string): void {
+    let parsed: { version?: number; entries?: [string, Entry][] };
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
+    } catch {
+      return; // first start, or a snapshot torn by a crash: start empty
+    }
+    const t = this.now();
+    for (const [k, e] of parsed.entries ?? []) {
+      if (typeof k !== 'string' || !this.kept(k) || typeof e?.expiresAt !== 'number') continue;
+      if (e.expiresAt !== 0 && e.expiresAt <= t) continue;
+      if (typeof e.value !== 'string' && !Array.isArray(e.value)) continue;
+      this.data.set(k, { value: e.value, expiresAt: e.expiresAt });
+    }
+  }
+
+  private kept(key: string): boolean {
+    return this.prefixes.some((p) => key.startsWith(p));
+  }
+
+  private touched(key: string): void {
+    if (!this.dirty && this.snapshot && this.kept(key)) this.dirty = true;
   }
 
   async get(key: string): Promise<string | null> {
@@ -34,13 +108,19 @@ export class MemoryKvStore implements KvStore {
 
   async set(key: string, value: string, options: KvSetOptions = {}): Promise<boolean> {
     if (options.onlyIfAbsent && this.live(key)) return false;
+    this.touched(key);
     this.data.set(key, { value, expiresAt: options.ttlMs ? this.now() + options.ttlMs : 0 });
     return true;
   }
 
   async del(...keys: string[]): Promise<number> {
     let n = 0;
-    for (const k of keys) if (this.live(k) && this.data.delete(k)) n++;
+    for (const k of keys) {
+      if (this.live(k) && this.data.delete(k)) {
+        n++;
+        this.touched(k);
+      }
+    }
     return n;
   }
 
@@ -50,6 +130,7 @@ export class MemoryKvStore implements KvStore {
     const current = e ? Number(e.value) : 0;
     if (!Number.isInteger(current)) throw new Error('ERR value is not an integer');
     const next = current + by;
+    this.touched(key);
     this.data.set(key, {
       value: String(next),
       expiresAt: e ? e.expiresAt : ttlMs ? this.now() + ttlMs : 0,
@@ -68,6 +149,7 @@ export class MemoryKvStore implements KvStore {
     const list = e && Array.isArray(e.value) ? e.value : [];
     list.unshift(value);
     if (list.length > max) list.length = max;
+    this.touched(key);
     this.data.set(key, { value: list, expiresAt: ttlMs ? this.now() + ttlMs : (e?.expiresAt ?? 0) });
   }
 
@@ -100,6 +182,7 @@ export class MemoryKvStore implements KvStore {
       burst,
       cost,
     );
+    this.touched(key);
     this.data.set(key, { value: JSON.stringify(state), expiresAt: now + bucketTtlMs(ratePerMinute, burst) });
     return take;
   }
@@ -130,6 +213,8 @@ export class MemoryKvStore implements KvStore {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    clearInterval(this.snapshotTimer);
+    this.writeSnapshot();
     this.bus.removeAllListeners();
   }
 

@@ -7,7 +7,7 @@ describe('RedisKvStore: one topology', () => {
     expect(
       () =>
         new RedisKvStore({
-          url: 'redis://127.0.0.1:6379',
+          url: testRedisUrl(), // never connected: the options are refused first
           sentinel: { nodes: [{ host: '127.0.0.1', port: 26379 }], masterName: 'm' },
           keyPrefix: 'x:',
         }),

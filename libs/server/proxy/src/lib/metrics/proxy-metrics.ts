@@ -159,5 +159,39 @@ export class ProxyMetrics {
         this.set(intercepts.dropped);
       },
     });
+    new Gauge({
+      name: 'sentinel_spool_bytes',
+      help: 'Bytes in the local spool (rows PostgreSQL could not take), not yet replayed',
+      registers,
+      collect() {
+        this.set(intercepts.spooled.bytes);
+      },
+    });
+    new Gauge({
+      name: 'sentinel_spool_overflow',
+      help: 'Rows refused by the local spool at its bound (SPOOL_MAX_BYTES): lost, and logged',
+      registers,
+      collect() {
+        this.set(intercepts.spooled.overflow);
+      },
+    });
+    new Gauge({
+      name: 'sentinel_spool_replayed',
+      help: 'Spooled records written into PostgreSQL after an outage or at start',
+      registers,
+      collect() {
+        this.set(intercepts.spooled.replayed);
+      },
+    });
+    new Gauge({
+      name: 'sentinel_denials_reply',
+      help: 'Denials by how their 403 went out: after the intercept row was committed, or after the commit wait ran out',
+      labelNames: ['after'],
+      registers,
+      collect() {
+        this.labels('committed').set(intercepts.committedBeforeReply);
+        this.labels('wait_expired').set(intercepts.waitTimedOut);
+      },
+    });
   }
 }

@@ -340,6 +340,7 @@ export const en: Messages = {
       bindBurstPerAddress: 'New bindings per address at once',
       bindMaxAddresses: 'Addresses a binding may learn',
       bindLearnWindowSeconds: 'Learning window (seconds)',
+      interceptCommitWaitMs: 'Denial commit wait (ms)',
     },
     hints: {
       failsafeMode: 'What happens to new tokens while the database is down: closed refuses, open passes them unbound.',
@@ -363,6 +364,8 @@ export const en: Messages = {
       bindBurstPerAddress: 'How many first uses one address may make at once before the rate applies.',
       bindMaxAddresses: 'A key learns up to this many addresses on use (1 = the first only); past it, 403.',
       bindLearnWindowSeconds: 'After this long from first use a binding learns nothing new. 0 = no limit.',
+      interceptCommitWaitMs:
+        'A 403 waits this long for its intercept row to be committed; past it, it goes out and the row stays queued. 0 = no wait.',
     },
     sources: { environment: 'Environment default', override: 'Override' },
     defaultValue: (value) => `Default: ${value}`,

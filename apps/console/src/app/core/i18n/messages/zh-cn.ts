@@ -335,6 +335,7 @@ export const zhCN: Messages = {
       bindBurstPerAddress: '每个地址突发新绑定数',
       bindMaxAddresses: '每个绑定可学习的地址数',
       bindLearnWindowSeconds: '学习窗口（秒）',
+      interceptCommitWaitMs: '拦截记录提交等待（毫秒）',
     },
     hints: {
       failsafeMode: '数据库不可用时如何处理新令牌：关闭即拒绝，开启即未绑定放行。',
@@ -358,6 +359,8 @@ export const zhCN: Messages = {
       bindBurstPerAddress: '速率生效前同一地址可一次性完成的首次绑定数。',
       bindMaxAddresses: '密钥在使用中最多学习这么多地址（1 = 仅首个）；超过则返回 403。',
       bindLearnWindowSeconds: '首次使用后经过这么久，绑定不再学习新地址。0 表示不限。',
+      interceptCommitWaitMs:
+        '403 最多等这么久，直到其拦截记录写入数据库；超时后照常返回，记录留在队列中。0 表示不等待。',
     },
     sources: { environment: '环境默认值', override: '已覆盖' },
     defaultValue: (value) => `默认值：${value}`,
