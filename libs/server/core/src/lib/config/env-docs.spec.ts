@@ -61,6 +61,7 @@ describe('environment variable declarations', () => {
         'INTERCEPT_QUEUE_MAX',
         'METRICS_PORT',
         'SHUTDOWN_GRACE_MS',
+        'SPOOL_MAX_BYTES',
         'UPSTREAM_CONNECT_TIMEOUT_MS',
         'UPSTREAM_TIMEOUT_MS',
         'WS_HANDSHAKE_TIMEOUT_MS',
