@@ -63,7 +63,12 @@ export class ProxyService implements OnApplicationShutdown {
       onUpstreamLatency: (s) => metrics.upstreamLatency.observe(s),
       onError: (kind, error, path) => {
         metrics.upstreamErrors.labels(kind).inc();
-        logger.warn('Upstream request failed', 'Proxy', { kind, path, error: error.message });
+        logger.warn('Upstream request failed', 'Proxy', {
+          kind,
+          code: (error as NodeJS.ErrnoException).code,
+          path,
+          error: error.message,
+        });
       },
       onBodyTimeout: () => metrics.bodyTimeouts.inc(),
     });
