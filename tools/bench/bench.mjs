@@ -96,7 +96,9 @@ if (!process.env.BENCH_SKIP_BUILD) {
 }
 const main = join(root, 'dist/apps/sentinel/main.js');
 if (!existsSync(main)) throw new Error(`${main} missing`);
-if (!NGINX_BIN) throw new Error('nginx is not installed (apt-get install nginx)');
+// Without nginx the nginx targets, the streams comparison's nginx row and the scaling section are
+// left out (said so in the report); everything else runs.
+if (!NGINX_BIN) log('nginx is not installed (apt-get install nginx): its targets and the scaling section are skipped');
 
 const loadBefore = os.loadavg();
 const dbName = `sentinel_bench_${randomBytes(5).toString('hex')}`;
@@ -244,26 +246,28 @@ const sentinelA = await startSentinel('a', { pgPort: pgRelay.port, redisPort: re
 const sentinelB = await startSentinel('b', {});
 // The baseline build reaches the servers directly, as instance B does.
 const baseline = BASELINE_MAIN ? await startSentinel('baseline', { entry: BASELINE_MAIN }) : null;
-const nginxDirect = await startNginx('direct', [`127.0.0.1:${upstream.port}`]);
-const nginxSentinel = await startNginx('sentinel', [`127.0.0.1:${sentinelA.port}`]);
-const nginxTwo = await startNginx('two', [`127.0.0.1:${sentinelA.port}`, `127.0.0.1:${sentinelB.port}`]);
+const nginxDirect = NGINX_BIN ? await startNginx('direct', [`127.0.0.1:${upstream.port}`]) : null;
+const nginxSentinel = NGINX_BIN ? await startNginx('sentinel', [`127.0.0.1:${sentinelA.port}`]) : null;
+const nginxTwo = NGINX_BIN
+  ? await startNginx('two', [`127.0.0.1:${sentinelA.port}`, `127.0.0.1:${sentinelB.port}`])
+  : null;
 
 const targets = {
   direct: `http://127.0.0.1:${upstream.port}`,
-  nginx: nginxDirect.url,
+  ...(nginxDirect ? { nginx: nginxDirect.url } : {}),
   'http-proxy': `http://127.0.0.1:${bare.port}`,
   sentinel: sentinelA.url,
-  'nginx→sentinel': nginxSentinel.url,
+  ...(nginxSentinel ? { 'nginx→sentinel': nginxSentinel.url } : {}),
   ...(baseline ? { 'sentinel (baseline)': baseline.url } : {}),
 };
 const headers = { authorization: `Bearer ${KEY}`, 'x-real-ip': '127.0.0.1' };
 /** The processes that serve each target (the CPU-per-request figure is theirs). */
 const targetPids = {
   direct: [upstream.pid],
-  nginx: [nginxDirect.pid],
+  ...(nginxDirect ? { nginx: [nginxDirect.pid] } : {}),
   'http-proxy': [bare.pid],
   sentinel: [sentinelA.pid],
-  'nginx→sentinel': [nginxSentinel.pid, sentinelA.pid],
+  ...(nginxSentinel ? { 'nginx→sentinel': [nginxSentinel.pid, sentinelA.pid] } : {}),
   ...(baseline ? { 'sentinel (baseline)': [baseline.pid] } : {}),
 };
 
@@ -284,9 +288,9 @@ if (pinning) {
     bare.pid,
     sentinelA.pid,
     sentinelB.pid,
-    nginxDirect.pid,
-    nginxSentinel.pid,
-    nginxTwo.pid,
+    nginxDirect?.pid,
+    nginxSentinel?.pid,
+    nginxTwo?.pid,
     baseline?.pid,
   ])
     if (pid) pin(pid, rest);
@@ -295,7 +299,7 @@ if (pinning) {
 
 // First use binds the key; from here on every Sentinel request is the cached path.
 // DENY_KEY is bound to 127.0.0.1 the same way; the deny-path scenario then uses it from other addresses.
-for (const u of [sentinelA.url, sentinelB.url, nginxSentinel.url, nginxTwo.url, baseline?.url].filter(Boolean)) {
+for (const u of [sentinelA.url, sentinelB.url, nginxSentinel?.url, nginxTwo?.url, baseline?.url].filter(Boolean)) {
   for (const h of [headers, denyHeaders('127.0.0.1')]) {
     const first = await get(`${u}/v1/models`, h);
     if (first.status !== 200) throw new Error(`warm-up request to ${u} failed: ${first.status}`);
@@ -350,9 +354,20 @@ function rssTree(pid) {
 }
 /** CPU seconds (user + system) a process has used. */
 function cpuSeconds(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const { user, system } = cpuSplit(`/proc/${pid}/stat`);
+  return user + system;
+}
+/** utime and stime of a process (or one thread: /proc/<pid>/task/<tid>/stat), in seconds. */
+function cpuSplit(statFile) {
+  const f = readFileSync(statFile, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }; // USER_HZ (100)
+}
+/** A process's CPU split: user, system, and the main (event-loop) thread's share of the total. */
+function cpuBreakdown(pid) {
+  const all = cpuSplit(`/proc/${pid}/stat`);
+  const main = cpuSplit(`/proc/${pid}/task/${pid}/stat`);
+  return { user: all.user, system: all.system, mainThread: main.user + main.system };
 }
 /** The pids of a process tree (nginx: master + workers). */
 function pidTree(pid) {
@@ -559,7 +574,7 @@ const storageT0 = Date.now();
 
 if (section('throughput')) {
   log('warm-up: 1 s at c=64 per target (JIT, keep-alive pools)');
-  for (const url of [...Object.values(targets), nginxTwo.url])
+  for (const url of [...Object.values(targets), nginxTwo?.url].filter(Boolean))
     await autocannon({ url: `${url}/v1/models`, connections: 64, duration: 1, headers });
   const scenarios = [
     { name: 'GET small JSON c=64', run: (u, pids) => cannon(`${u}/v1/models`, 64, {}, pids) },
@@ -661,13 +676,46 @@ if (section('deny')) {
   // Storage statements per 1,000 denials: the relays' count over the run and the flush after it,
   // less what the same length of idle time costs (the 5 s bookkeeping flushes).
   log(`deny path: c=64 from 8 addresses, ${ROUNDS} rounds × ${SECONDS}s`);
-  const requests = Array.from({ length: 8 }, (_, i) => ({
-    method: 'GET',
-    path: '/v1/models',
-    headers: denyHeaders(`10.0.0.${i + 1}`),
-  }));
-  const deny = (duration) =>
-    autocannon({ url: `${targets.sentinel}/v1/models`, connections: 64, duration, headers: {}, requests });
+  // A 403 closes its connection (Connection: close), so every denial is a new connection. Not
+  // autocannon: its latency on reconnecting connections is not the request's. 64 workers, each
+  // a request at a time on a fresh socket, addresses in turn; latency from write to the full answer.
+  const deny = async (duration) => {
+    const { port } = new URL(targets.sentinel);
+    const samples = [];
+    const statusCodeStats = {};
+    let errors = 0;
+    const end = performance.now() + duration * 1000;
+    const t0 = performance.now();
+    const one = (i) =>
+      new Promise((resolve) => {
+        const t = performance.now();
+        const req = http.get(
+          { host: '127.0.0.1', port, path: '/v1/models', headers: denyHeaders(`10.0.0.${(i % 8) + 1}`), agent: false },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              samples.push(performance.now() - t);
+              (statusCodeStats[res.statusCode] ??= { count: 0 }).count++;
+              resolve();
+            });
+          },
+        );
+        req.on('error', () => (errors++, resolve()));
+      });
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, w) => {
+        for (let i = w; performance.now() < end; i += 64) await one(i);
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    samples.sort((a, b) => a - b);
+    return {
+      requests: { average: samples.length / seconds, total: samples.length + errors },
+      latency: { p50: pct(samples, 0.5), p99: pct(samples, 0.99) },
+      statusCodeStats,
+      errors,
+    };
+  };
   await deny(1); // warm-up
   await sleep(6000); // the warm-up's rows flushed
   const relayCommands = () => redisRelay.counts.commands + pgRelay.counts.commands;
@@ -753,8 +801,9 @@ if (section('streams')) {
   for (const [t, url, pid] of [
     ['sentinel', sentinelA.url, sentinelA.pid],
     ['http-proxy', targets['http-proxy'], bare.pid],
-    ['nginx', nginxDirect.url, nginxDirect.pid],
+    ['nginx', nginxDirect?.url, nginxDirect?.pid],
   ]) {
+    if (!url) continue;
     log(`${streamCount.toLocaleString('en-US')} concurrent SSE streams through ${t}`);
     results.streams[t] = await concurrentStreams(url, pid, streamCount);
     const r = results.streams[t];
@@ -769,7 +818,9 @@ if (section('bind')) {
   log('first-use binds on real PostgreSQL and Redis (instance B, fresh token per request)');
   // Warm at the measured concurrency: the pool opens PostgreSQL connections on demand, and a
   // connection's start-up (a backend forked, its catalog caches filled) is not a bind.
-  await bindLatency(sentinelB.url, 40, 8);
+  // Warm the JIT too: the cached-path sections never ran the bind path's code (Redis miss, the
+  // PostgreSQL statement, the fill), and cold code costs several times the CPU of warm code.
+  await bindLatency(sentinelB.url, 1500, 8);
   // CPU per bind from /proc (utime + stime): Sentinel B's process, and the PostgreSQL backends
   // serving this run's database (instance A idles meanwhile). Unlike the latencies these do not
   // move with the machine's load, so they tell what Sentinel costs from what the disk costs.
@@ -795,12 +846,21 @@ if (section('bind')) {
     }, 0);
   const withCpu = async (n, c) => {
     const before = pgBackends();
-    const s0 = cpuSeconds(sentinelB.pid);
+    const s0 = cpuBreakdown(sentinelB.pid);
     const p0 = cpuOf(before);
     const r = await bindLatency(sentinelB.url, n, c);
-    const s1 = cpuSeconds(sentinelB.pid);
+    const s1 = cpuBreakdown(sentinelB.pid);
     const p1 = cpuOf(pgBackends()); // backends the pool opened meanwhile count whole
-    return { ...r, sentinelCpuMs: ((s1 - s0) * 1000) / n, postgresCpuMs: ((p1 - p0) * 1000) / n };
+    const per = (k) => ((s1[k] - s0[k]) * 1000) / n;
+    return {
+      ...r,
+      sentinelCpuMs: per('user') + per('system'),
+      // Where Sentinel's CPU goes: user vs kernel, and the event-loop thread vs V8's and libuv's others.
+      sentinelUserMs: per('user'),
+      sentinelSystemMs: per('system'),
+      sentinelMainThreadMs: per('mainThread'),
+      postgresCpuMs: ((p1 - p0) * 1000) / n,
+    };
   };
   results.bind = { serial: await withCpu(300, 1), concurrent: await withCpu(400, 8) };
   await bindLatency(sentinelB.url, 64, 16);
@@ -839,7 +899,7 @@ if (section('bind')) {
   await probe.end();
 }
 
-if (section('scale')) {
+if (section('scale') && nginxTwo && nginxSentinel) {
   log(`scaling: nginx → one Sentinel vs nginx → two Sentinels, GET c=64, ${ROUNDS} rounds × ${SECONDS}s`);
   const configs = {
     one: { url: nginxSentinel.url, pids: [sentinelA.pid] },
@@ -885,7 +945,9 @@ if (section('admin')) {
 
 // --- report --------------------------------------------------------------------------------
 const cpu = os.cpus();
-const nginxVersion = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '');
+const nginxVersion = NGINX_BIN
+  ? spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '')
+  : 'not installed';
 const loadAfter = os.loadavg();
 const machine = {
   cpu: cpu[0]?.model ?? 'unknown',
@@ -1110,7 +1172,7 @@ if (results.bind) {
   for (const k of ['serial', 'concurrent', 'c16']) {
     const r = results.bind[k];
     lines.push(
-      `| ${k} (c=${r.concurrency}) | ${r.n} | ${f(r.perSecond)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.max, 2)} | ${r.statusErrors} | ${f(r.sentinelCpuMs, 2)} | ${f(r.postgresCpuMs, 2)} |`,
+      `| ${k} (c=${r.concurrency}) | ${r.n} | ${f(r.perSecond)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.max, 2)} | ${r.statusErrors} | ${f(r.sentinelCpuMs, 2)} (user ${f(r.sentinelUserMs, 2)}, kernel ${f(r.sentinelSystemMs, 2)}; event-loop thread ${f(r.sentinelMainThreadMs, 2)}) | ${f(r.postgresCpuMs, 2)} |`,
     );
   }
   const rt = results.bind.postgresRoundTrip;

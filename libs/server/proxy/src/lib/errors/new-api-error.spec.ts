@@ -40,16 +40,31 @@ describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
     },
   );
 
-  it('a refused websocket upgrade carries X-Request-Id too', () => {
+  it('a refused websocket upgrade carries the same headers as an HTTP refusal, its status text from http.STATUS_CODES', () => {
     let raw = '';
     const socket = new PassThrough();
     socket.end = ((s: string) => {
       raw = s;
       return socket;
     }) as PassThrough['end'];
-    rejectUpgrade(socket, 403, 'access_denied', 'no', 'abc123');
-    expect(raw).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
-    expect(raw).toContain('\r\nX-Request-Id: abc123\r\n');
-    expect(raw).toContain('\r\nX-Oneapi-Request-Id: abc123\r\n');
+    rejectUpgrade(socket, 429, 'rate_limit_exceeded', 'no', 'abc123', { 'retry-after': '7' });
+    expect(raw).toMatch(/^HTTP\/1\.1 429 Too Many Requests\r\n/);
+    for (const line of [
+      'x-request-id: abc123',
+      'x-oneapi-request-id: abc123',
+      'x-sentinel-request-id: abc123',
+      'cache-control: no-store',
+      'connection: close',
+      'retry-after: 7',
+      'content-type: application/json; charset=utf-8',
+    ])
+      expect(raw).toContain(`\r\n${line}\r\n`);
+    const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+    expect(raw).toContain(`\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`);
+    expect(JSON.parse(body).error.code).toBe('rate_limit_exceeded');
+    // A 5xx refusal of an upgrade closes too (an HTTP 5xx keeps its connection).
+    rejectUpgrade(socket, 503, 'service_unavailable', 'later', 'id2');
+    expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(raw).toContain('\r\nconnection: close\r\n');
   });
 });

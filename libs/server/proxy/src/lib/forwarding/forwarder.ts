@@ -152,7 +152,7 @@ function onUpstreamSocketTimeout(this: TimedSocket): void {
  */
 export class Forwarder {
   private readonly proxy: httpProxy;
-  readonly agent: HttpAgent;
+  private readonly agent: HttpAgent;
   /**
    * Websocket handshakes get a connection of their own, closed after a non-101 answer: one that
    * is upgraded leaves the pool anyway, and a pooled one would outlive its handshake.
