@@ -17,13 +17,7 @@ import { AppConfig, AppLogger } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
 import { ClientIpResolver } from './client-ip/client-ip';
 import { classifyRoute, extractCredential, isGuarded } from './credentials';
-import {
-  nextRequestId,
-  rejectUpgradeWith,
-  sendRefusal,
-  type NewApiErrorCode,
-  type Refusal,
-} from './errors/new-api-error';
+import { nextRequestId, rejectUpgrade, sendRefusal, type NewApiErrorCode, type Refusal } from './errors/new-api-error';
 import { bodyFramingOk } from './forwarding/body-framing';
 import { Forwarder } from './forwarding/forwarder';
 import type { UpgradeSockets } from './forwarding/upgrade-sockets';
@@ -149,7 +143,7 @@ export class ProxyService implements OnApplicationShutdown {
       case 'forward':
         return this.forwarder.ws(req, socket, head, o.clientIp);
       case 'refuse':
-        return rejectUpgradeWith(socket, o.refusal);
+        return rejectUpgrade(socket, o.refusal);
       case 'gone':
         return;
     }

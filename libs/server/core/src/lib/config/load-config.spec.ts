@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { ConfigFixture, TEST_CONFIG_SECRETS as secrets } from './config-fixture.spec-helper';
 import { loadConfig } from './load-config';
 
-const SECRET = secrets.SENTINEL_HMAC_SECRET;
-
 describe('loadConfig', () => {
   const fixture = new ConfigFixture('config');
   beforeEach(() => fixture.setUp());

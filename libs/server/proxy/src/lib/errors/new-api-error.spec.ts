@@ -47,7 +47,13 @@ describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
       raw = s;
       return socket;
     }) as PassThrough['end'];
-    rejectUpgrade(socket, 429, 'rate_limit_exceeded', 'no', 'abc123', { 'retry-after': '7' });
+    rejectUpgrade(socket, {
+      status: 429,
+      code: 'rate_limit_exceeded',
+      message: 'no',
+      requestId: 'abc123',
+      headers: { 'retry-after': '7' },
+    });
     expect(raw).toMatch(/^HTTP\/1\.1 429 Too Many Requests\r\n/);
     for (const line of [
       'x-request-id: abc123',
@@ -63,7 +69,7 @@ describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
     expect(raw).toContain(`\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`);
     expect(JSON.parse(body).error.code).toBe('rate_limit_exceeded');
     // A 5xx refusal of an upgrade closes too (an HTTP 5xx keeps its connection).
-    rejectUpgrade(socket, 503, 'service_unavailable', 'later', 'id2');
+    rejectUpgrade(socket, { status: 503, code: 'service_unavailable', message: 'later', requestId: 'id2' });
     expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
     expect(raw).toContain('\r\nconnection: close\r\n');
   });

@@ -90,20 +90,9 @@ export function sendNewApiError(
  * status text from `http.STATUS_CODES`, and the socket destroyed once the answer is written (end()
  * alone would leave it half-open, and the request's trailing bytes unread).
  */
-export function rejectUpgradeWith(socket: Duplex, r: Refusal): void {
+export function rejectUpgrade(socket: Duplex, r: Refusal): void {
   const body = refusalBody(r);
   let head = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'Error'}\r\n`;
   for (const [name, value] of Object.entries(refusalHeaders(r, body, true))) head += `${name}: ${value}\r\n`;
   socket.end(`${head}\r\n${body}`, () => socket.destroy());
-}
-
-export function rejectUpgrade(
-  socket: Duplex,
-  status: number,
-  code: NewApiErrorCode,
-  message: string,
-  requestId: string,
-  extraHeaders?: Record<string, string>,
-): void {
-  rejectUpgradeWith(socket, { status, code, message, requestId, headers: extraHeaders });
 }
