@@ -201,7 +201,7 @@ export class Forwarder {
     if (headers['expect'] !== undefined) delete headers['expect'];
     const tracked = req as Tracked;
     tracked.sentinelStart = performance.now();
-    res.once('close', onClientClose);
+    res.on('close', onClientClose); // 'close' comes once: no once-wrapper per request
     if (this.bodyMinRate > 0 && hasBody(headers)) this.watchBody(tracked, res);
     this.proxy.web(req, res);
   }
