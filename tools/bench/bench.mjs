@@ -7,6 +7,7 @@
 //   BENCH_ROUNDS     (default 5)      interleaved rounds per scenario: medians, and the min/median/max
 //                                     of the cached-path ratio; a ratio goal passes only if its
 //                                     median AND its min meet it
+//   BENCH_SENTINEL_MAIN               run another build as Sentinel (instead of dist/apps/sentinel)
 //   BENCH_BASELINE_MAIN               another build's main.js (e.g. the merge base's dist, copied
 //                                     inside the repository so it finds node_modules): run as an
 //                                     extra target, interleaved with this build, for before/after
@@ -94,7 +95,7 @@ if (!process.env.BENCH_SKIP_BUILD) {
   });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
-const main = join(root, 'dist/apps/sentinel/main.js');
+const main = process.env.BENCH_SENTINEL_MAIN ?? join(root, 'dist/apps/sentinel/main.js'); // another build: BENCH_SENTINEL_MAIN
 if (!existsSync(main)) throw new Error(`${main} missing`);
 // Without nginx the nginx targets, the streams comparison's nginx row and the scaling section are
 // left out (said so in the report); everything else runs.
