@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import { nextRequestId, rejectUpgrade, sendNewApiError, type NewApiErrorCode } from './new-api-error';
+import { nextRequestId, rejectUpgrade, sendNewApiError, sendRefusal, type NewApiErrorCode } from './new-api-error';
 
 describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
   let server: Server;
@@ -73,4 +73,61 @@ describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
     expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
     expect(raw).toContain('\r\nconnection: close\r\n');
   });
+
+  it.each([403, 429, 503])(
+    '%i: the upgrade refusal and the HTTP refusal send the same header names and values',
+    async (status) => {
+      const refusal = {
+        status,
+        code: 'access_denied' as const,
+        message: 'no',
+        requestId: 'same-id',
+        headers: { 'retry-after': '3' },
+      };
+      // HTTP: a real server answers with sendRefusal; the raw answer is read off the socket.
+      const srv = createServer((_req, res) => sendRefusal(res, refusal));
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      const port = (srv.address() as AddressInfo).port;
+      const httpRaw = await new Promise<string>((resolve) => {
+        const c = connect(port, '127.0.0.1', () =>
+          c.write('GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+        );
+        let got = '';
+        c.on('data', (d) => (got += d.toString('latin1')));
+        c.on('close', () => resolve(got));
+      });
+      await new Promise<void>((r) => srv.close(() => r()));
+      let upgradeRaw = '';
+      const socket = new PassThrough();
+      socket.end = ((s: string) => {
+        upgradeRaw = s;
+        return socket;
+      }) as PassThrough['end'];
+      rejectUpgrade(socket, refusal);
+      // Node adds Date (and keep-alive bookkeeping on 5xx); everything Sentinel sets must match.
+      const headersOf = (raw: string) =>
+        new Map(
+          raw
+            .slice(0, raw.indexOf('\r\n\r\n'))
+            .split('\r\n')
+            .slice(1)
+            .map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as const)
+            .filter(([name]) => name !== 'date' && name !== 'keep-alive'),
+        );
+      const upgrade = headersOf(upgradeRaw);
+      const http = headersOf(httpRaw);
+      for (const name of [
+        'x-request-id',
+        'x-oneapi-request-id',
+        'x-sentinel-request-id',
+        'cache-control',
+        'retry-after',
+        'content-type',
+        'content-length',
+      ])
+        expect([name, upgrade.get(name)]).toEqual([name, http.get(name)]);
+      expect(upgrade.get('connection')).toBe('close');
+      expect(httpRaw.split('\r\n')[0]).toBe(upgradeRaw.split('\r\n')[0]);
+    },
+  );
 });
