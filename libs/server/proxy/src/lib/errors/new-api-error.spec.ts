@@ -4,6 +4,17 @@ import { connect, type AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { nextRequestId, rejectUpgrade, sendNewApiError, sendRefusal, type NewApiErrorCode } from './new-api-error';
 
+/** A socket stand-in that keeps what rejectUpgrade ends it with. */
+function rawSocket(): PassThrough & { written: string } {
+  const socket = Object.assign(new PassThrough(), { written: '' });
+  const end = (s: string) => {
+    socket.written = s;
+    return socket;
+  };
+  socket.end = end as unknown as typeof socket.end;
+  return socket;
+}
+
 describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
   let server: Server;
   let base: string;
@@ -41,12 +52,7 @@ describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
   );
 
   it('a refused websocket upgrade carries the same headers as an HTTP refusal, its status text from http.STATUS_CODES', () => {
-    let raw = '';
-    const socket = new PassThrough();
-    socket.end = ((s: string) => {
-      raw = s;
-      return socket;
-    }) as PassThrough['end'];
+    const socket = rawSocket();
     rejectUpgrade(socket, {
       status: 429,
       code: 'rate_limit_exceeded',
@@ -54,7 +60,7 @@ describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
       requestId: 'abc123',
       headers: { 'retry-after': '7' },
     });
-    expect(raw).toMatch(/^HTTP\/1\.1 429 Too Many Requests\r\n/);
+    expect(socket.written).toMatch(/^HTTP\/1\.1 429 Too Many Requests\r\n/);
     for (const line of [
       'x-request-id: abc123',
       'x-oneapi-request-id: abc123',
@@ -64,14 +70,14 @@ describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
       'retry-after: 7',
       'content-type: application/json; charset=utf-8',
     ])
-      expect(raw).toContain(`\r\n${line}\r\n`);
-    const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
-    expect(raw).toContain(`\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`);
+      expect(socket.written).toContain(`\r\n${line}\r\n`);
+    const body = socket.written.slice(socket.written.indexOf('\r\n\r\n') + 4);
+    expect(socket.written).toContain(`\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`);
     expect(JSON.parse(body).error.code).toBe('rate_limit_exceeded');
     // A 5xx refusal of an upgrade closes too (an HTTP 5xx keeps its connection).
     rejectUpgrade(socket, { status: 503, code: 'service_unavailable', message: 'later', requestId: 'id2' });
-    expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
-    expect(raw).toContain('\r\nconnection: close\r\n');
+    expect(socket.written).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(socket.written).toContain('\r\nconnection: close\r\n');
   });
 
   it.each([403, 429, 503])(
@@ -97,13 +103,9 @@ describe("Sentinel's refusals, as the OpenAI SDK reads them", () => {
         c.on('close', () => resolve(got));
       });
       await new Promise<void>((r) => srv.close(() => r()));
-      let upgradeRaw = '';
-      const socket = new PassThrough();
-      socket.end = ((s: string) => {
-        upgradeRaw = s;
-        return socket;
-      }) as PassThrough['end'];
+      const socket = rawSocket();
       rejectUpgrade(socket, refusal);
+      const upgradeRaw = socket.written;
       // Node adds Date (and keep-alive bookkeeping on 5xx); everything Sentinel sets must match.
       const headersOf = (raw: string) =>
         new Map(
