@@ -5,7 +5,8 @@
 // builds where req/s and CPU time are too noisy. Not part of `npm run bench`
 // (each proxy boots under valgrind: ~6 minutes in all). Needs valgrind, PostgreSQL and Redis.
 //
-//   node tools/bench/instructions.mjs [requests=2000]     (after `npx nx build sentinel`)
+//   node tools/bench/instructions.mjs [requests=2000] [warm-up=3000]   (after `npx nx build sentinel`)
+//   INSTR_SKIP_BARE=1 …                                 (Sentinel only, e.g. a second build)
 //   SENTINEL_MAIN=/path/to/other/main.js …              (another build of Sentinel, e.g. a baseline)
 //
 // For each proxy: boot under callgrind, warm the JIT with 3,000 requests, zero the counters, count
@@ -23,6 +24,7 @@ import { deleteTestKeys, pgDsnFor, testPgAdminDsn, testRedisUrl } from '../test/
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const N = Number(process.argv[2] ?? 2000);
+const WARMUP = Number(process.argv[3] ?? 3000);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const KEY = `sk-${'b'.repeat(44)}0001`;
 const headers = { authorization: `Bearer ${KEY}`, 'x-real-ip': '127.0.0.1' };
@@ -82,7 +84,7 @@ async function measure(label, args, env, portOf) {
     if (i > 1200) throw new Error(`${label} did not answer`);
     await sleep(500);
   }
-  await load(url, 3000);
+  await load(url, WARMUP);
   const control = (...a) => execFileSync('callgrind_control', [...a, String(vg.pid)], { stdio: 'ignore' });
   control('-z');
   const idleStart = Date.now();
@@ -121,12 +123,14 @@ const db = `sentinel_callgrind_${randomBytes(4).toString('hex')}`;
 const keyPrefix = `sentinel-bench:callgrind-${randomBytes(4).toString('hex')}:`;
 await admin.query(`CREATE DATABASE ${db}`);
 try {
-  const bare = await measure(
-    'bare',
-    [join(root, 'tools/bench/servers.mjs'), 'bare', String(upPort)],
-    process.env,
-    async (vg) => (await firstJson(vg)).port,
-  );
+  const bare = process.env.INSTR_SKIP_BARE
+    ? null
+    : await measure(
+        'bare',
+        [join(root, 'tools/bench/servers.mjs'), 'bare', String(upPort)],
+        process.env,
+        async (vg) => (await firstJson(vg)).port,
+      );
   const port = 20000 + Math.floor(Math.random() * 20000);
   const sentinel = await measure(
     'sentinel',
@@ -149,9 +153,10 @@ try {
     },
     async () => port,
   );
-  console.log(
-    `bare http-proxy / Sentinel instructions per request: ${(bare.instructionsPerRequest / sentinel.instructionsPerRequest).toFixed(2)}×`,
-  );
+  if (bare)
+    console.log(
+      `bare http-proxy / Sentinel instructions per request: ${(bare.instructionsPerRequest / sentinel.instructionsPerRequest).toFixed(2)}×`,
+    );
 } finally {
   upstream.kill();
   agent.destroy();

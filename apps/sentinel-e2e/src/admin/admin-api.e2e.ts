@@ -12,26 +12,17 @@ import type {
 import { createHmac } from 'node:crypto';
 import { http } from '../support/http';
 import { TEST_SECRETS } from '../support/sentinel-process';
-import { api, b64url, eventually, login, relay, startCluster, tokenIdOf, type AdminCluster } from './admin-support';
+import { api, b64url, eventually, relay, tokenIdOf, useCluster, type AdminCluster } from './admin-support';
 import { describeWithServices, testRedisUrl } from '@sentinel/testing-support';
 
 const key = (n: number) => `adm${String(n).padStart(45, '0')}`; // 48 chars like New API's keys
 
 describeWithServices(['postgres', 'redis'], 'the admin API on two instances sharing PostgreSQL and Redis', () => {
-  let cluster: AdminCluster | null = null;
+  let cluster!: AdminCluster;
   let A = '';
   let B = '';
   let token = '';
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    if (!cluster) return;
-    [A, B] = cluster.instances.map((i) => i.url);
-    token = await login(A);
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  useCluster(2, (c) => ({ cluster, A, B, token } = c));
 
   const bindingOf = async (n: number) => {
     const r = await api<BindingDetailResponse>(A, 'GET', `bindings/${tokenIdOf(key(n))}`, { token });
@@ -41,7 +32,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
 
   describe('authentication', () => {
     it('every endpoint but login needs a bearer token', async () => {
-      if (!cluster) return;
       for (const [method, path] of [
         ['GET', 'dashboard'],
         ['GET', 'bindings'],
@@ -66,7 +56,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('refuses alg none, another algorithm, expired, forged and malformed tokens (401)', async () => {
-      if (!cluster) return;
       const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<
         string,
         number | string
@@ -100,7 +89,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('a wrong password is 401 in the error shape; unknown fields are 400', async () => {
-      if (!cluster) return;
       const wrong = await api<AdminErrorBody>(A, 'POST', 'login', { body: { password: 'nope' } });
       expect(wrong.status).toBe(401);
       expect(wrong.json.error).toEqual({ code: 'unauthorized', message: 'Invalid username or password.' });
@@ -117,7 +105,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
 
   describe('bindings', () => {
     beforeAll(async () => {
-      if (!cluster) return;
       for (const [n, from] of [
         [1, '127.0.0.2'],
         [2, '127.0.0.3'],
@@ -128,7 +115,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('lists with filters, sorting and pagination', async () => {
-      if (!cluster) return;
       const all = await api<BindingListResponse>(A, 'GET', 'bindings?sort=created&order=asc', { token });
       expect(all.status).toBe(200);
       expect(all.json.total).toBe(3);
@@ -187,7 +173,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('rejects bad queries and bodies with field-level 400s', async () => {
-      if (!cluster) return;
       const q = await api<AdminErrorBody>(A, 'GET', 'bindings?pageSize=5000&sort=random&ip=012.1.1.1&bogus=1', {
         token,
       });
@@ -228,7 +213,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('404 on unknown bindings, by id and by token id', async () => {
-      if (!cluster) return;
       for (const id of ['999999', 'f'.repeat(64)]) {
         expect((await api(A, 'POST', 'bindings/ban', { token, body: { id } })).status).toBe(404);
         expect((await api(A, 'POST', 'bindings/unbind', { token, body: { id } })).status).toBe(404);
@@ -239,7 +223,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('a ban on A is enforced by B as soon as the call returns; unban restores it', async () => {
-      if (!cluster) return;
       const k = `sk-${key(1)}`;
       expect((await relay(B, k, '127.0.0.2')).status).toBe(200); // B holds the decision in its L1
       const ban = await api<BindingOperationResponse>(A, 'POST', 'bindings/ban', {
@@ -265,7 +248,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('a rule edit on B applies on A at once, normalised', async () => {
-      if (!cluster) return;
       const k = `sk-${key(2)}`;
       expect((await relay(A, k, '127.0.0.3')).status).toBe(200);
       const b = await bindingOf(2);
@@ -296,7 +278,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('unbind on A: B binds the token afresh on its next use', async () => {
-      if (!cluster) return;
       const k = `sk-${key(3)}`;
       expect((await relay(B, k, '127.0.0.4')).status).toBe(200);
       const un = await api<BindingOperationResponse>(A, 'POST', 'bindings/unbind', {
@@ -311,7 +292,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('audits every change with actor, before → after and client ip; detail shows it', async () => {
-      if (!cluster) return;
       const r = await api<AuditListResponse>(A, 'GET', 'audit?targetType=binding&pageSize=50', {
         token,
         from: '127.0.0.9',
@@ -348,7 +328,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
 
   describe('intercept logs', () => {
     beforeAll(async () => {
-      if (!cluster) return;
       // A row with hostile content, as a client could provoke through path and user agent.
       await cluster.db.query(
         `INSERT INTO intercept_logs (token_hash, token_mask, client_ip, rule_kind, rule_entries, binding_status, reason, method, path, user_agent, created_at)
@@ -358,7 +337,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('lists with filters and pagination', async () => {
-      if (!cluster) return;
       const all = await eventually(
         () => api<LogListResponse>(A, 'GET', 'logs', { token }),
         (r) => r.json.total >= 4,
@@ -401,7 +379,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('exports CSV with the same filters, quoted and formula-neutralised', async () => {
-      if (!cluster) return;
       const r = await http(`${A}/admin/api/logs/export?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`, {
         headers: { authorization: `Bearer ${token}` },
       });
@@ -427,7 +404,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
   });
 
   it('the dashboard counts today, the series and the top intercepted tokens', async () => {
-    if (!cluster) return;
     const r = await eventually(
       () => api<DashboardResponse>(A, 'GET', 'dashboard', { token }),
       (x) => x.json.today.intercepted >= 3 && x.json.today.newBindings >= 4,
@@ -445,7 +421,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
   });
 
   it('status reports the dependencies and this instance', async () => {
-    if (!cluster) return;
     const a = await api<StatusResponse>(A, 'GET', 'status', { token });
     const b = await api<StatusResponse>(B, 'GET', 'status', { token });
     expect(a.json).toMatchObject({
@@ -464,7 +439,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     const find = (s: SettingsResponse['settings'], k: string) => s.find((x) => x.key === k);
 
     it('shows every key with its source; secrets are write-only', async () => {
-      if (!cluster) return;
       const s = await view(A);
       expect(s).toHaveLength(22); // 15, plus alertBurstMax, bindRatePerAddress, bindBurstPerAddress, bindMaxAddresses, bindLearnWindowSeconds, accessTokenMinutes, interceptCommitWaitMs
       expect(find(s, 'loginMaxFailures')).toMatchObject({ source: 'environment', value: 5, defaultValue: 5 });
@@ -472,7 +446,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('an override on A is persisted, applied live on B, and audited without secrets', async () => {
-      if (!cluster) return;
       const secret = 'a-webhook-secret-0123456789';
       const put = await api<SettingsResponse>(A, 'PUT', 'settings', {
         token,
@@ -508,7 +481,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('rejects invalid values with field errors and changes nothing', async () => {
-      if (!cluster) return;
       const r = await api<AdminErrorBody>(A, 'PUT', 'settings', {
         token,
         body: { values: { bindIpv4Prefix: 40, failsafeMode: 'ajar', nope: 1, loginLockSeconds: 60 } },
@@ -525,7 +497,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('resets overrides (DELETE and reset[]) on both instances', async () => {
-      if (!cluster) return;
       expect((await api(B, 'DELETE', 'settings/bindIpv4Prefix', { token })).status).toBe(200);
       const put = await api<SettingsResponse>(A, 'PUT', 'settings', {
         token,
@@ -543,7 +514,6 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     });
 
     it('overrides survive a restart (loaded at boot from PostgreSQL)', async () => {
-      if (!cluster) return;
       expect((await api(A, 'PUT', 'settings', { token, body: { values: { archiveDays: 45 } } })).status).toBe(200);
       const b = cluster.instances[1];
       await b.stop();

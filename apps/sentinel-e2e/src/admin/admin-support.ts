@@ -52,6 +52,41 @@ export async function startCluster(count: number, env: Record<string, string> = 
   };
 }
 
+/** What a suite's tests use of its cluster: the instances' URLs (A first) and an admin token on A. */
+export interface ClusterSession {
+  cluster: AdminCluster;
+  A: string;
+  /** The second instance ('' for a one-instance cluster). */
+  B: string;
+  token: string;
+}
+
+/**
+ * The multi-instance suites' shared hook: a cluster started before the block's tests, an admin
+ * logged in on the first instance, and everything stopped and removed after them. Call it inside
+ * `describeWithServices(['postgres', 'redis'], …)`, which skips the block when those services are
+ * missing; here their absence is an error, never a test that silently passes.
+ */
+export function useCluster(
+  count: number,
+  ready: (session: ClusterSession) => void,
+  env?: Record<string, string>,
+): void {
+  let cluster: AdminCluster | null = null;
+  beforeAll(async () => {
+    cluster = await startCluster(count, env);
+    if (!cluster)
+      throw new Error(
+        "useCluster needs PostgreSQL and Redis: call it inside describeWithServices(['postgres', 'redis'], …)",
+      );
+    const [A, B = ''] = cluster.instances.map((i) => i.url);
+    ready({ cluster, A, B, token: await login(A) });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+}
+
 export interface JsonResult<T = unknown> extends HttpResult {
   json: T;
 }

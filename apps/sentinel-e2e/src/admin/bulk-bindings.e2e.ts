@@ -1,7 +1,7 @@
 import type { AuditListResponse, BindingBulkResponse, BindingListResponse } from '@sentinel/admin-contract';
 import { randomBytes } from 'node:crypto';
 import { describeWithServices } from '@sentinel/testing-support';
-import { api, login, relay, startCluster, type AdminCluster } from './admin-support';
+import { api, relay, useCluster, type AdminCluster } from './admin-support';
 
 const newKey = () => `blk${randomBytes(23).toString('hex').slice(0, 45)}`;
 
@@ -10,23 +10,13 @@ const newKey = () => `blk${randomBytes(23).toString('hex').slice(0, 45)}`;
  * and Redis.
  */
 describeWithServices(['postgres', 'redis'], 'labels and bulk operations (two instances)', () => {
-  let cluster: AdminCluster | null = null;
+  let cluster!: AdminCluster;
   let A = '';
   let B = '';
   let token = '';
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    if (!cluster) return;
-    [A, B] = cluster.instances.map((i) => i.url);
-    token = await login(A);
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  useCluster(2, (c) => ({ cluster, A, B, token } = c));
 
   it('a label and note are set, searched by the filter and audited', async () => {
-    if (!cluster) return;
     const k = newKey();
     expect((await relay(A, `sk-${k}`, '127.0.0.70')).status).toBe(200);
     const list = await api<BindingListResponse>(A, 'GET', 'bindings?ip=127.0.0.70', { token });
@@ -49,7 +39,6 @@ describeWithServices(['postgres', 'redis'], 'labels and bulk operations (two ins
   });
 
   it('bulk ban of 5,000 bindings selected by filter: enforced on both instances when the call returns, 5,000 audit rows', async () => {
-    if (!cluster) return;
     const c = cluster;
     // 5,000 pre-bound keys with one label (1,000 per call), four of them cached on each instance.
     const keys = Array.from({ length: 5_000 }, newKey);

@@ -1,7 +1,7 @@
 import type { AuditListResponse, BindingDetailResponse, PrebindResponse } from '@sentinel/admin-contract';
 import { randomBytes } from 'node:crypto';
 import { describeWithServices, testRedisUrl } from '@sentinel/testing-support';
-import { api, eventually, login, relay, startCluster, tokenIdOf, type AdminCluster } from './admin-support';
+import { api, eventually, relay, tokenIdOf, useCluster, type AdminCluster } from './admin-support';
 
 /** A fresh 48-character key body (New API's length) and its `sk-` form. */
 const newKey = () => `pbk${randomBytes(23).toString('hex').slice(0, 45)}`;
@@ -12,26 +12,16 @@ const newKey = () => `pbk${randomBytes(23).toString('hex').slice(0, 45)}`;
  * servers' output and the audit trail for every key it sent.
  */
 describeWithServices(['postgres', 'redis'], 'pre-binding and find by key (two instances)', () => {
-  let cluster: AdminCluster | null = null;
+  let cluster!: AdminCluster;
   let A = '';
   let B = '';
   let token = '';
   const sent: string[] = [];
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    if (!cluster) return;
-    [A, B] = cluster.instances.map((i) => i.url);
-    token = await login(A);
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  useCluster(2, (c) => ({ cluster, A, B, token } = c));
 
   const prebind = (body: Record<string, unknown>) => api<PrebindResponse>(A, 'POST', 'bindings', { token, body });
 
   it('pre-binds 1,000 keys in one call; their first request from inside the rule is allowed, from elsewhere 403', async () => {
-    if (!cluster) return;
     const keys = Array.from({ length: 1_000 }, newKey);
     sent.push(...keys);
     const started = performance.now();
@@ -73,7 +63,6 @@ describeWithServices(['postgres', 'redis'], 'pre-binding and find by key (two in
   });
 
   it('reports conflicts (never overwritten), replaces with replace: true, and names malformed keys by index', async () => {
-    if (!cluster) return;
     const k = newKey();
     sent.push(k);
     expect((await relay(A, `sk-${k}`, '127.0.0.50')).status).toBe(200); // bound by first use
@@ -99,7 +88,6 @@ describeWithServices(['postgres', 'redis'], 'pre-binding and find by key (two in
   });
 
   it('finds a binding by its key with a POST (404 when unbound), audited either way', async () => {
-    if (!cluster) return;
     const k = newKey();
     const unbound = newKey();
     sent.push(k, unbound);
@@ -122,7 +110,6 @@ describeWithServices(['postgres', 'redis'], 'pre-binding and find by key (two in
   });
 
   it('no raw key anywhere: PostgreSQL (every table), Redis (every key and value), both servers’ output, the audit', async () => {
-    if (!cluster) return;
     const c = cluster;
     await new Promise((r) => setTimeout(r, 1_500)); // queued intercept rows and last use flushed
     const needles = sent.flatMap((k) => [k, k.toLowerCase()]);

@@ -1,6 +1,6 @@
 import type { BindingDetailResponse, SettingsResponse } from '@sentinel/admin-contract';
 import { describeWithServices } from '@sentinel/testing-support';
-import { api, eventually, login, relay, startCluster, tokenIdOf, type AdminCluster } from '../admin/admin-support';
+import { api, eventually, relay, tokenIdOf, useCluster, type AdminCluster } from '../admin/admin-support';
 
 const key = (n: number) => `lrn${String(n).padStart(45, '0')}`; // 48 chars like New API's keys
 
@@ -9,20 +9,11 @@ const key = (n: number) => `lrn${String(n).padStart(45, '0')}`; // 48 chars like
  * Redis, clients on distinct loopback addresses (127.0.0.x, as the other e2e suites fake them).
  */
 describeWithServices(['postgres', 'redis'], 'learning bindings on two instances (bindMaxAddresses)', () => {
-  let cluster: AdminCluster | null = null;
+  let cluster!: AdminCluster;
   let A = '';
   let B = '';
   let token = '';
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    if (!cluster) return;
-    [A, B] = cluster.instances.map((i) => i.url);
-    token = await login(A);
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  useCluster(2, (c) => ({ cluster, A, B, token } = c));
 
   /** Sets live settings on A and waits until B applies them too. */
   async function setSettings(values: Record<string, number>): Promise<void> {
@@ -38,13 +29,12 @@ describeWithServices(['postgres', 'redis'], 'learning bindings on two instances 
   }
 
   const interceptRows = async (tokenId: string) =>
-    (await (cluster as AdminCluster).db.query(
+    (await cluster.db.query(
       `SELECT host(client_ip) AS ip, reason, request_id FROM intercept_logs WHERE token_hash = $1`,
       [tokenId],
     )) as { ip: string; reason: string; request_id: string }[];
 
   it('bindMaxAddresses=3: 10 addresses first-use one key in parallel across both → exactly 3×200, 7×403 address_limit', async () => {
-    if (!cluster) return;
     await setSettings({ bindMaxAddresses: 3 });
     const k = key(1);
     const addresses = Array.from({ length: 10 }, (_, n) => `127.0.0.${n + 10}`);
@@ -84,7 +74,6 @@ describeWithServices(['postgres', 'redis'], 'learning bindings on two instances 
   });
 
   it('bindMaxAddresses=5, bindLearnWindowSeconds=2: a new address 3 s after first use is denied (address_limit)', async () => {
-    if (!cluster) return;
     await setSettings({ bindMaxAddresses: 5, bindLearnWindowSeconds: 2 });
     const k = key(2);
     expect((await relay(A, k, '127.0.0.30')).status).toBe(200);

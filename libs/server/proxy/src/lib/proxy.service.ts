@@ -17,7 +17,7 @@ import { AppConfig, AppLogger } from '@sentinel/server-core';
 import { RuntimeSettings } from '@sentinel/server-settings';
 import { ClientIpResolver } from './client-ip/client-ip';
 import { classifyRoute, extractCredential, isGuarded } from './credentials';
-import { nextRequestId, rejectUpgrade, sendNewApiError } from './errors/new-api-error';
+import { nextRequestId, rejectUpgrade, sendRefusal, type NewApiErrorCode, type Refusal } from './errors/new-api-error';
 import { bodyFramingOk } from './forwarding/body-framing';
 import { Forwarder } from './forwarding/forwarder';
 import type { UpgradeSockets } from './forwarding/upgrade-sockets';
@@ -33,6 +33,29 @@ type Gate =
   | { kind: 'refuse'; status: number; code: 'bad_request' | 'ambiguous_credentials'; message: string }
   | { kind: 'guard'; ip: Ip; tokenHash: string; key: string };
 
+type Guard = Extract<Gate, { kind: 'guard' }>;
+
+/**
+ * The decision for one request, the same for an HTTP request and a websocket upgrade (as
+ * node-http-proxy's passes are shared by web and ws); each adapter only answers it, on a
+ * ServerResponse or on the raw socket. Counting, bookkeeping, intercept rows and logs happen in
+ * decide(), once, whichever path asked.
+ */
+export type Outcome =
+  /** One of Sentinel's own routes (HTTP: Nest answers it; an upgrade to one is closed). */
+  | { readonly kind: 'sentinel' }
+  | { readonly kind: 'forward'; readonly clientIp: string }
+  | { readonly kind: 'refuse'; readonly refusal: Refusal }
+  /** The client left while the binding was decided: nothing is answered, counted or recorded. */
+  | { readonly kind: 'gone' };
+
+type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What decide() needs of the client's side: whether it is still there (ServerResponse or socket). */
+interface Client {
+  readonly destroyed: boolean;
+}
+
 /**
  * The guarded proxy: client IP → credential → binding decision → forward or refuse.
  * Steady state (known token, known IP) is synchronous and touches neither Redis nor PostgreSQL.
@@ -40,7 +63,7 @@ type Gate =
 @Injectable()
 export class ProxyService implements OnApplicationShutdown {
   private readonly clientIp: ClientIpResolver;
-  readonly forwarder: Forwarder;
+  private readonly forwarder: Forwarder;
   private failsafeLogged = 0;
 
   constructor(
@@ -63,7 +86,12 @@ export class ProxyService implements OnApplicationShutdown {
       onUpstreamLatency: (s) => metrics.upstreamLatency.observe(s),
       onError: (kind, error, path) => {
         metrics.upstreamErrors.labels(kind).inc();
-        logger.warn('Upstream request failed', 'Proxy', { kind, path, error: error.message });
+        logger.warn('Upstream request failed', 'Proxy', {
+          kind,
+          code: (error as NodeJS.ErrnoException).code,
+          path,
+          error: error.message,
+        });
       },
       onBodyTimeout: () => metrics.bodyTimeouts.inc(),
     });
@@ -79,89 +107,76 @@ export class ProxyService implements OnApplicationShutdown {
     this.forwarder.close();
   }
 
-  /** Express-style entry: `next()` hands Sentinel's own routes to Nest. */
-  handle(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  /** HTTP adapter: `framework` (Express and Nest) gets Sentinel's own routes. */
+  handle(req: IncomingMessage, res: ServerResponse, framework: HttpHandler): void {
+    const outcome = this.decide(req, res);
+    if (outcome instanceof Promise) outcome.then((o) => this.answerHttp(o, req, res, framework));
+    else this.answerHttp(outcome, req, res, framework);
+  }
+
+  /** Websocket adapter: the same decision; Sec-WebSocket-Protocol is forwarded unchanged. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Timeouts, the WS_MAX_OPEN bound (503) and the socket's end are UpgradeSockets' from here on.
+    if (!this.forwarder.upgrades.admit(socket)) return;
+    const outcome = this.decide(req, socket);
+    if (outcome instanceof Promise) outcome.then((o) => this.answerUpgrade(o, req, socket, head));
+    else this.answerUpgrade(outcome, req, socket, head);
+  }
+
+  private answerHttp(o: Outcome, req: IncomingMessage, res: ServerResponse, framework: HttpHandler): void {
+    switch (o.kind) {
+      case 'sentinel':
+        return framework(req, res);
+      case 'forward':
+        return this.forwarder.web(req, res, o.clientIp);
+      case 'refuse':
+        return sendRefusal(res, o.refusal);
+      case 'gone':
+        return;
+    }
+  }
+
+  private answerUpgrade(o: Outcome, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    switch (o.kind) {
+      case 'sentinel':
+        return void socket.destroy();
+      case 'forward':
+        return this.forwarder.ws(req, socket, head, o.clientIp);
+      case 'refuse':
+        return rejectUpgrade(socket, o.refusal);
+      case 'gone':
+        return;
+    }
+  }
+
+  /**
+   * The decision: synchronous when the request needs no binding lookup or L1 decides it (the
+   * cached path allocates no promise), else once the decider has resolved the token.
+   */
+  decide(req: IncomingMessage, client: Client): Outcome | Promise<Outcome> {
     const gate = this.gate(req);
     switch (gate.kind) {
       case 'sentinel':
-        return next();
+        return SENTINEL;
       case 'refuse':
         this.metrics.decisions.bad_request.inc();
-        return sendNewApiError(res, gate.status, gate.code, gate.message, nextRequestId());
+        return refuse(gate.status, gate.code, gate.message);
       case 'forward':
-        return this.forwarder.web(req, res, gate.ip.canonical);
+        return { kind: 'forward', clientIp: gate.ip.canonical };
       case 'guard': {
         const binding = this.decider.cached(gate.tokenHash);
         if (binding !== undefined) {
           const verdict = evaluate(binding, gate.ip);
           // A learning binding's new address (or cached "full") is decided by the decider, not L1.
-          if (verdict !== 'learn' && verdict !== 'address_limit') return this.apply(binding, verdict, gate, req, res);
+          if (verdict !== 'learn' && verdict !== 'address_limit') return this.verdict(binding, verdict, gate, req);
         }
-        this.decider.resolve(gate.tokenHash, maskToken(gate.key), gate.ip).then(
-          (r) => this.applyResolution(r, gate, req, res),
+        return this.decider.resolve(gate.tokenHash, maskToken(gate.key), gate.ip).then(
+          (r) => (client.destroyed ? GONE : this.resolved(r, gate, req)),
           (e: unknown) => {
             this.logger.error('Binding decision failed', 'Proxy', { error: (e as Error).message });
-            this.applyResolution({ kind: 'unavailable' }, gate, req, res);
+            return client.destroyed ? GONE : this.resolved(UNAVAILABLE, gate, req);
           },
         );
-        return;
-      }
-    }
-  }
-
-  /** Websocket upgrades get the same check; Sec-WebSocket-Protocol is forwarded unchanged. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // Timeouts, the WS_MAX_OPEN bound (503) and the socket's end are Sentinel's from here on.
-    if (!this.forwarder.upgrades.admit(socket)) return;
-    const gate = this.gate(req);
-    switch (gate.kind) {
-      case 'sentinel':
-        return void socket.destroy();
-      case 'refuse':
-        this.metrics.decisions.bad_request.inc();
-        return rejectUpgrade(socket, gate.status, gate.code, gate.message, nextRequestId());
-      case 'forward':
-        return this.forwarder.ws(req, socket, head, gate.ip.canonical);
-      case 'guard': {
-        const go = (r: Resolution) => {
-          if (r.kind === 'rate_limited') {
-            this.metrics.decisions.rate_limited.inc();
-            return rejectUpgrade(socket, 429, 'rate_limit_exceeded', FIRST_USE_LIMITED, nextRequestId());
-          }
-          if (r.kind === 'unavailable') {
-            if (this.settings.current.failsafeMode === 'open') {
-              this.countFailsafe(gate);
-              return this.forwarder.ws(req, socket, head, gate.ip.canonical);
-            }
-            this.metrics.decisions.unavailable.inc();
-            return rejectUpgrade(
-              socket,
-              503,
-              'service_unavailable',
-              'Sentinel cannot verify this token right now; retry shortly',
-              nextRequestId(),
-            );
-          }
-          const verdict = r.verdict;
-          if (r.created) this.bindingCreated();
-          if (verdict === 'allow') {
-            this.allowed(gate);
-            return this.forwarder.ws(req, socket, head, gate.ip.canonical);
-          }
-          const { requestId, committed } = this.intercepted(r.binding, verdict, gate, req);
-          const refuse = () =>
-            rejectUpgrade(socket, 403, 'access_denied', denialMessage(verdict, gate.ip.canonical), requestId);
-          if (committed === undefined) refuse();
-          else void committed.then(refuse);
-        };
-        const binding = this.decider.cached(gate.tokenHash);
-        if (binding !== undefined) {
-          const verdict = evaluate(binding, gate.ip);
-          if (verdict !== 'learn' && verdict !== 'address_limit')
-            return go({ kind: 'binding', binding, created: false, verdict });
-        }
-        this.decider.resolve(gate.tokenHash, maskToken(gate.key), gate.ip).then(go, () => go({ kind: 'unavailable' }));
-        return;
       }
     }
   }
@@ -217,59 +232,46 @@ export class ProxyService implements OnApplicationShutdown {
     return { kind: 'guard', ip: client.ip, tokenHash: this.tokens.idOf(credential.bindingKey), key: credential.key };
   }
 
-  private applyResolution(
-    r: Resolution,
-    gate: Extract<Gate, { kind: 'guard' }>,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): void {
-    if (res.destroyed) return; // the client left while we were deciding
+  private resolved(r: Resolution, gate: Guard, req: IncomingMessage): Outcome | Promise<Outcome> {
     if (r.kind === 'rate_limited') {
       this.metrics.decisions.rate_limited.inc();
-      const retryAfter = { 'retry-after': String(r.retryAfterSeconds) };
-      return sendNewApiError(res, 429, 'rate_limit_exceeded', FIRST_USE_LIMITED, nextRequestId(), retryAfter);
+      return refuse(429, 'rate_limit_exceeded', FIRST_USE_LIMITED, { 'retry-after': String(r.retryAfterSeconds) });
     }
     if (r.kind === 'unavailable') {
       if (this.settings.current.failsafeMode === 'open') {
         this.countFailsafe(gate);
-        return this.forwarder.web(req, res, gate.ip.canonical);
+        return { kind: 'forward', clientIp: gate.ip.canonical };
       }
       this.metrics.decisions.unavailable.inc();
-      return sendNewApiError(
-        res,
-        503,
-        'service_unavailable',
-        'Sentinel cannot verify this token right now; retry shortly',
-        nextRequestId(),
-        {
-          'retry-after': '5',
-        },
-      );
+      return refuse(503, 'service_unavailable', 'Sentinel cannot verify this token right now; retry shortly', {
+        'retry-after': '5',
+      });
     }
     if (r.created) this.bindingCreated();
-    this.apply(r.binding, r.verdict, gate, req, res);
+    return this.verdict(r.binding, r.verdict, gate, req);
   }
 
-  private apply(
+  private verdict(
     binding: CompiledBinding,
     verdict: FinalVerdict,
-    gate: Extract<Gate, { kind: 'guard' }>,
+    gate: Guard,
     req: IncomingMessage,
-    res: ServerResponse,
-  ): void {
+  ): Outcome | Promise<Outcome> {
     if (verdict === 'allow') {
       this.allowed(gate);
-      return this.forwarder.web(req, res, gate.ip.canonical);
+      return { kind: 'forward', clientIp: gate.ip.canonical };
     }
     const { requestId, committed } = this.intercepted(binding, verdict, gate, req);
-    const refuse = () =>
-      sendNewApiError(res, 403, 'access_denied', denialMessage(verdict, gate.ip.canonical), requestId);
-    // Durable denials: while PostgreSQL is up the 403 goes out once its row is committed (bounded).
-    if (committed === undefined) refuse();
-    else void committed.then(refuse);
+    const outcome: Outcome = {
+      kind: 'refuse',
+      refusal: { status: 403, code: 'access_denied', message: denialMessage(verdict, gate.ip.canonical), requestId },
+    };
+    // Durable denials: while PostgreSQL is up the 403 goes out once its row is committed (bounded
+    // by interceptCommitWaitMs; docs/degraded-modes.md). Allowed requests never wait.
+    return committed === undefined ? outcome : committed.then(() => outcome);
   }
 
-  private allowed(gate: Extract<Gate, { kind: 'guard' }>): void {
+  private allowed(gate: Guard): void {
     this.metrics.decisions.allowed.inc();
     this.usage.touch(gate.tokenHash, gate.ip.canonical);
     this.usage.count('allowed');
@@ -283,7 +285,7 @@ export class ProxyService implements OnApplicationShutdown {
   private intercepted(
     binding: CompiledBinding,
     verdict: Exclude<FinalVerdict, 'allow'>,
-    gate: Extract<Gate, { kind: 'guard' }>,
+    gate: Guard,
     req: IncomingMessage,
   ): { requestId: string; committed: Promise<void> | undefined } {
     const requestId = nextRequestId();
@@ -315,7 +317,7 @@ export class ProxyService implements OnApplicationShutdown {
     return { requestId, committed };
   }
 
-  private countFailsafe(gate: Extract<Gate, { kind: 'guard' }>): void {
+  private countFailsafe(gate: Guard): void {
     this.metrics.decisions.failsafe_passed.inc();
     this.usage.count('failsafe_passed');
     if (this.failsafeLogged++ % 100 === 0) {
@@ -328,7 +330,13 @@ export class ProxyService implements OnApplicationShutdown {
   }
 }
 
-const SENTINEL: Gate = Object.freeze({ kind: 'sentinel' });
+const SENTINEL: Gate & Outcome = Object.freeze({ kind: 'sentinel' });
+const GONE: Outcome = Object.freeze({ kind: 'gone' });
+const UNAVAILABLE: Resolution = Object.freeze({ kind: 'unavailable' });
+
+function refuse(status: number, code: NewApiErrorCode, message: string, headers?: Record<string, string>): Outcome {
+  return { kind: 'refuse', refusal: { status, code, message, requestId: nextRequestId(), headers } };
+}
 
 /** Names the address Sentinel saw (the caller's own), never the bound one. */
 function denialMessage(verdict: Exclude<FinalVerdict, 'allow'>, clientIp: string): string {

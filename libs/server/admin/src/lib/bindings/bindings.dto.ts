@@ -45,40 +45,47 @@ import {
 } from 'class-validator';
 import { BINDING_REF, BINDING_REF_MESSAGE, IsIpAddress, IsRuleEntries } from '../common/validators';
 
-export class PageQueryDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page?: number;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin constructor signature TypeScript requires
+type Constructor<T = object> = new (...args: any[]) => T;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  pageSize?: number;
+/** Page number and size, declared once and mixed into every paged query. */
+export function Paged<B extends Constructor>(Base: B) {
+  class PagedQuery extends Base {
+    @IsOptional()
+    @Type(() => Number)
+    @IsInt()
+    @Min(1)
+    @Max(1_000_000)
+    page?: number;
+
+    @IsOptional()
+    @Type(() => Number)
+    @IsInt()
+    @Min(1)
+    @Max(MAX_PAGE_SIZE)
+    pageSize?: number;
+  }
+  return PagedQuery;
 }
 
-/** Page by keyset: a `nextCursor` from a previous response (opaque base64url). */
-export class CursorPageQueryDto extends PageQueryDto {
-  @IsOptional()
-  @IsString()
-  @MaxLength(400)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a nextCursor value from a previous page' })
-  cursor?: string;
+/** Page by keyset too: a `nextCursor` from a previous response (opaque base64url). */
+export function CursorPaged<B extends Constructor>(Base: B) {
+  class CursorPagedQuery extends Paged(Base) {
+    @IsOptional()
+    @IsString()
+    @MaxLength(400)
+    @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a nextCursor value from a previous page' })
+    cursor?: string;
+  }
+  return CursorPagedQuery;
 }
 
-export class BindingListQueryDto extends CursorPageQueryDto implements BindingListQuery {
-  @IsOptional()
-  @IsIn(BINDING_SORT_FIELDS)
-  sort?: BindingSortField;
+export class PageQueryDto extends Paged(class {}) {}
 
-  @IsOptional()
-  @IsIn(SORT_ORDERS)
-  order?: SortOrder;
+export class CursorPageQueryDto extends CursorPaged(class {}) {}
 
+/** The list's filters, as the bulk call's selection. */
+export class BindingFilterDto implements BindingFilter {
   @IsOptional()
   @IsString()
   @MaxLength(80)
@@ -108,6 +115,17 @@ export class BindingListQueryDto extends CursorPageQueryDto implements BindingLi
   @IsString()
   @MaxLength(MAX_LABEL_LENGTH)
   label?: string;
+}
+
+/** The bindings page: the list's filters, paged, sorted. */
+export class BindingListQueryDto extends CursorPaged(BindingFilterDto) implements BindingListQuery {
+  @IsOptional()
+  @IsIn(BINDING_SORT_FIELDS)
+  sort?: BindingSortField;
+
+  @IsOptional()
+  @IsIn(SORT_ORDERS)
+  order?: SortOrder;
 }
 
 export class BindingRefDto implements BindingRef {
@@ -177,39 +195,6 @@ export class SetLabelDto extends BindingRefDto implements SetLabelRequest {
   @IsString()
   @MaxLength(MAX_NOTE_LENGTH)
   note?: string | null;
-}
-
-/** The list's filters, as the bulk call's selection. */
-export class BindingFilterDto implements BindingFilter {
-  @IsOptional()
-  @IsString()
-  @MaxLength(80)
-  token?: string;
-
-  @IsOptional()
-  @IsIpAddress()
-  ip?: string;
-
-  @IsOptional()
-  @IsIn(RULE_KINDS)
-  ruleKind?: RuleKind;
-
-  @IsOptional()
-  @IsIn(BINDING_STATUSES)
-  status?: BindingStatus;
-
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  lastUsedFrom?: string;
-
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  lastUsedTo?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_LABEL_LENGTH)
-  label?: string;
 }
 
 export class BindingBulkDto implements BindingBulkRequest {

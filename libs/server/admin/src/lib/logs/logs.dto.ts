@@ -10,9 +10,10 @@ import {
   type LogQuery,
 } from '@sentinel/admin-contract';
 import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
-import { CursorPageQueryDto, PageQueryDto } from '../bindings/bindings.dto';
+import { CursorPaged, PageQueryDto } from '../bindings/bindings.dto';
 import { IsIpAddress } from '../common/validators';
 
+/** The log filters; the export takes them alone, the log page with paging (LogQueryDto). */
 export class LogExportQueryDto implements LogExportQuery {
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -36,28 +37,8 @@ export class LogExportQueryDto implements LogExportQuery {
   reason?: InterceptReason;
 }
 
-export class LogQueryDto extends CursorPageQueryDto implements LogQuery {
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(80)
-  token?: string;
-
-  @IsOptional()
-  @IsIpAddress()
-  clientIp?: string;
-
-  @IsOptional()
-  @IsIn(INTERCEPT_REASONS)
-  reason?: InterceptReason;
-}
+/** The log page: the export's filters, paged. */
+export class LogQueryDto extends CursorPaged(LogExportQueryDto) implements LogQuery {}
 
 export class AuditQueryDto extends PageQueryDto implements AuditQuery {
   @IsOptional()

@@ -1,34 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './load-config';
-
-const SECRET = 'hmac-0123456789abcdef0123456789abcdef';
-const secrets = {
-  SENTINEL_HMAC_SECRET: SECRET,
-  ADMIN_JWT_SECRET: 'y'.repeat(40),
-  ADMIN_PASSWORD: 'correct horse battery',
-};
+import { ConfigFixture, TEST_CONFIG_SECRETS as secrets } from './config-fixture.spec-helper';
+import { loadConfig } from './load-config';
 
 describe('loadConfig', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sentinel-config-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  const load = (env: Record<string, string>, notices: string[] = []) =>
-    loadConfig({ env, cwd: dir, dotEnvPath: null, notice: (m) => notices.push(m) });
-
-  function problemsOf(env: Record<string, string>): string[] {
-    try {
-      load(env);
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      return [...(e as ConfigError).problems];
-    }
-    throw new Error('expected a ConfigError');
-  }
+  const fixture = new ConfigFixture('config');
+  beforeEach(() => fixture.setUp());
+  afterEach(() => fixture.tearDown());
+  const load = (env: Record<string, string>, notices: string[] = []) => fixture.load(env, notices);
+  const problemsOf = (env: Record<string, string>) => fixture.problemsOf(env);
 
   it('applies the original tool’s defaults', () => {
     const c = load(secrets);
@@ -112,8 +92,8 @@ describe('loadConfig', () => {
   });
 
   it('reads .env under the environment (the environment wins)', () => {
-    writeFileSync(join(dir, '.env'), 'APP_PORT=7100\nARCHIVE_DAYS=30\n');
-    const c = loadConfig({ env: { ...secrets, APP_PORT: '7200' }, cwd: dir, notice: () => undefined });
+    writeFileSync(join(fixture.dir, '.env'), 'APP_PORT=7100\nARCHIVE_DAYS=30\n');
+    const c = loadConfig({ env: { ...secrets, APP_PORT: '7200' }, cwd: fixture.dir, notice: () => undefined });
     expect(c.http.port).toBe(7200);
     expect(c.archive.days).toBe(30);
   });
@@ -145,7 +125,7 @@ describe('loadConfig', () => {
     it('quick start generates strong secrets once, owner-only, and prints the password once', () => {
       const first: string[] = [];
       const a = load({}, first);
-      const file = join(dir, 'data', 'secrets.json');
+      const file = join(fixture.dir, 'data', 'secrets.json');
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(Buffer.byteLength(a.secrets.hmacSecret)).toBeGreaterThanOrEqual(32);
       expect(Buffer.byteLength(a.secrets.jwtSecret)).toBeGreaterThanOrEqual(32);
@@ -163,7 +143,7 @@ describe('loadConfig', () => {
     it('a configured secret wins over the generated file', () => {
       const c = load({ ADMIN_PASSWORD: 'my own password' });
       expect(c.secrets.adminPassword).toBe('my own password');
-      expect(c.generatedSecretsFile).toBe(join(dir, 'data', 'secrets.json'));
+      expect(c.generatedSecretsFile).toBe(join(fixture.dir, 'data', 'secrets.json'));
     });
   });
 });

@@ -1,34 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseHostPort } from './env.schema';
-import { ConfigError, loadConfig } from './load-config';
-
-const secrets = {
-  SENTINEL_HMAC_SECRET: 'hmac-0123456789abcdef0123456789abcdef',
-  ADMIN_JWT_SECRET: 'y'.repeat(40),
-  ADMIN_PASSWORD: 'correct horse battery',
-};
+import { ConfigFixture, TEST_CONFIG_SECRETS as secrets } from './config-fixture.spec-helper';
 
 describe('Redis topology configuration (REDIS_ADDR or REDIS_SENTINELS)', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sentinel-redis-config-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  const load = (env: Record<string, string>) =>
-    loadConfig({ env: { ...secrets, ...env }, cwd: dir, dotEnvPath: null, notice: () => undefined });
-
-  function problemsOf(env: Record<string, string>): string[] {
-    try {
-      load(env);
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      return [...(e as ConfigError).problems];
-    }
-    throw new Error('expected a ConfigError');
-  }
+  const fixture = new ConfigFixture('redis-config');
+  beforeEach(() => fixture.setUp());
+  afterEach(() => fixture.tearDown());
+  const load = (env: Record<string, string>) => fixture.load({ ...secrets, ...env });
+  const problemsOf = (env: Record<string, string>) => fixture.problemsOf({ ...secrets, ...env });
 
   it('parses REDIS_SENTINELS, REDIS_MASTER_NAME and REDIS_SENTINEL_PASSWORD into the sentinel config', () => {
     const c = load({

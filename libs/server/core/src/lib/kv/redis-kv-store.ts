@@ -3,6 +3,12 @@ import type { KvMessageHandler, KvSetOptions, KvStore } from './kv-store';
 import { TOKEN_BUCKET_LUA, bucketTtlMs, type TokenTake } from './token-bucket';
 
 /** KEYS: guard, key. ARGV: expected, expected-present flag, value, ttl ms. */
+/** The Lua scripts, as commands defined on the client (ioredis `defineCommand`). */
+interface ScriptCommands {
+  sentinelSetIfUnchanged(...keysThenArgs: string[]): Promise<number>;
+  sentinelTakeToken(...keysThenArgs: string[]): Promise<[number, number]>;
+}
+
 const SET_IF_UNCHANGED = `
 local g = redis.call('GET', KEYS[1])
 if (ARGV[2] == '0' and g == false) or (ARGV[2] == '1' and g == ARGV[1]) then
@@ -37,6 +43,7 @@ export interface RedisKvOptions {
 export class RedisKvStore implements KvStore {
   readonly kind = 'redis' as const;
   private readonly client: Redis;
+  private readonly scripts: ScriptCommands;
   private subscriber: Redis | undefined;
   private readonly handlers = new Map<string, Set<KvMessageHandler>>();
   private readonly reconnectListeners = new Set<() => void>();
@@ -48,6 +55,12 @@ export class RedisKvStore implements KvStore {
       throw new Error('RedisKvStore needs exactly one of url and sentinel');
     }
     this.client = this.connect(this.connectionOptions());
+    // The scripts run by SHA (EVALSHA; ioredis sends the script once per connection, on NOSCRIPT):
+    // EVAL would send the whole script text with every first-use fill and bucket take, and Redis
+    // would hash it each time.
+    this.client.defineCommand('sentinelSetIfUnchanged', { numberOfKeys: 2, lua: SET_IF_UNCHANGED });
+    this.client.defineCommand('sentinelTakeToken', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
+    this.scripts = this.client as unknown as ScriptCommands;
     // Up is what the connection's status says at each event: an 'error' while the connection
     // stays ready (a sentinel that went away, a failed reconnect attempt of the failover detector)
     // must not mark Redis down until the next 'ready' — there may be none.
@@ -179,9 +192,7 @@ export class RedisKvStore implements KvStore {
     value: string,
     ttlMs: number,
   ): Promise<boolean> {
-    const result = await this.client.eval(
-      SET_IF_UNCHANGED,
-      2,
+    const result = await this.scripts.sentinelSetIfUnchanged(
       guardKey,
       key,
       expected ?? '',
@@ -194,15 +205,13 @@ export class RedisKvStore implements KvStore {
 
   async takeToken(key: string, ratePerMinute: number, burst: number, cost = 1): Promise<TokenTake> {
     const ttl = bucketTtlMs(ratePerMinute, burst);
-    const [ok, retry] = (await this.client.eval(
-      TOKEN_BUCKET_LUA,
-      1,
+    const [ok, retry] = await this.scripts.sentinelTakeToken(
       key,
       String(ratePerMinute),
       String(burst),
       String(cost),
       String(ttl),
-    )) as [number, number];
+    );
     return { ok: ok === 1, retryAfterMs: Number(retry) };
   }
 

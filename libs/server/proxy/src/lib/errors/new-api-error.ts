@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 let counter = 0;
@@ -24,14 +24,56 @@ export type NewApiErrorCode =
   | 'upstream_unreachable'
   | 'upstream_timeout';
 
+/** One refusal, answered the same way on an HTTP response and on a raw upgrade socket. */
+export interface Refusal {
+  readonly status: number;
+  readonly code: NewApiErrorCode;
+  readonly message: string;
+  readonly requestId: string;
+  /** e.g. `retry-after` on a 429 or 503. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /**
  * Errors in New API's own shape, so SDKs (OpenAI, Anthropic, Google) show the message:
  * `{"error":{"message":"… (request id: …)","type":"new_api_error","code":"…"}}`, with the request
- * id also in `X-Oneapi-Request-Id` as New API sends it and in `X-Request-Id`, which the OpenAI SDK
- * reads into `err.requestID`.
+ * id also in `X-Oneapi-Request-Id` as New API sends it, in `X-Request-Id`, which the OpenAI SDK
+ * reads into `err.requestID`, and in `X-Sentinel-Request-Id`.
  * A refusal (4xx: 400, 403, 408, 429) carries `Connection: close`, and Node closes the socket once
  * the answer is written: the request body is never read or drained, however slowly it comes.
  */
+function refusalBody(r: Refusal): string {
+  return JSON.stringify({
+    error: { message: `${r.message} (request id: ${r.requestId})`, type: 'new_api_error', code: r.code },
+  });
+}
+
+/** The header block of a refusal: one list for both paths (an upgrade always closes). */
+function refusalHeaders(r: Refusal, body: string, upgrade: boolean): Record<string, string | number> {
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-oneapi-request-id': r.requestId,
+    'x-request-id': r.requestId,
+    'x-sentinel-request-id': r.requestId,
+    'cache-control': 'no-store',
+    ...r.headers,
+  };
+  if (upgrade || r.status < 500) headers['connection'] = 'close';
+  return headers;
+}
+
+/** Answers a refusal on an HTTP response (a response already under way is destroyed instead). */
+export function sendRefusal(res: ServerResponse, r: Refusal): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = refusalBody(r);
+  res.writeHead(r.status, refusalHeaders(r, body, false));
+  res.end(body);
+}
+
 export function sendNewApiError(
   res: ServerResponse,
   status: number,
@@ -40,58 +82,17 @@ export function sendNewApiError(
   requestId: string,
   extraHeaders?: Record<string, string>,
 ): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({
-    error: { message: `${message} (request id: ${requestId})`, type: 'new_api_error', code },
-  });
-  const headers: Record<string, string | number> = {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'x-oneapi-request-id': requestId,
-    'x-request-id': requestId,
-    'x-sentinel-request-id': requestId,
-    'cache-control': 'no-store',
-    ...extraHeaders,
-  };
-  if (status < 500) headers['connection'] = 'close';
-  res.writeHead(status, headers);
-  res.end(body);
+  sendRefusal(res, { status, code, message, requestId, headers: extraHeaders });
 }
 
 /**
- * The same refusal on a raw socket, for websocket upgrades that are refused; the socket is
- * destroyed once the answer is written (end() alone would leave it half-open, and the request's
- * trailing bytes unread).
+ * The same refusal on a raw socket, for websocket upgrades that are refused: the same headers, the
+ * status text from `http.STATUS_CODES`, and the socket destroyed once the answer is written (end()
+ * alone would leave it half-open, and the request's trailing bytes unread).
  */
-export function rejectUpgrade(
-  socket: Duplex,
-  status: number,
-  code: NewApiErrorCode,
-  message: string,
-  requestId: string,
-): void {
-  const body = JSON.stringify({
-    error: { message: `${message} (request id: ${requestId})`, type: 'new_api_error', code },
-  });
-  const reason = STATUS_TEXT[status] ?? 'Error';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Oneapi-Request-Id: ${requestId}\r\n` +
-      `X-Request-Id: ${requestId}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
-    () => socket.destroy(),
-  );
+export function rejectUpgrade(socket: Duplex, r: Refusal): void {
+  const body = refusalBody(r);
+  let head = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'Error'}\r\n`;
+  for (const [name, value] of Object.entries(refusalHeaders(r, body, true))) head += `${name}: ${value}\r\n`;
+  socket.end(`${head}\r\n${body}`, () => socket.destroy());
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  403: 'Forbidden',
-  408: 'Request Timeout',
-  429: 'Too Many Requests',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};

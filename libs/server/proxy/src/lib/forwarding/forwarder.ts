@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { nextRequestId, sendNewApiError } from '../errors/new-api-error';
@@ -68,9 +69,78 @@ function checkBodyRate(forwarder: Forwarder, req: Tracked, res: ServerResponse):
   forwarder.checkBodyRate(req, res);
 }
 
-/** Upstream idle timeout (shared callback; `this` is the upstream request). */
-function onUpstreamTimeout(this: ClientRequest): void {
-  this.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
+/**
+ * The two upstream timeouts, with distinct codes (as undici's UND_ERR_CONNECT_TIMEOUT and
+ * UND_ERR_HEADERS_TIMEOUT/BODY_TIMEOUT): the TCP (or TLS) connection did not open in time, or an
+ * open connection carrying a request went quiet. Both answer 504 `upstream_timeout`.
+ */
+export const UPSTREAM_CONNECT_TIMEOUT = 'SENTINEL_UPSTREAM_CONNECT_TIMEOUT';
+export const UPSTREAM_IDLE_TIMEOUT = 'SENTINEL_UPSTREAM_IDLE_TIMEOUT';
+
+interface UpstreamTimeouts {
+  connectMs: number;
+  idleMs: number;
+}
+
+/**
+ * The upstream agent arms its timeouts once per socket, not per request: the connect timeout when
+ * the socket is created, the idle timeout once it connects, and again (only if it changed) when a
+ * keep-alive socket is reused — Node's agent sets a freed socket's timeout to its own (none here:
+ * 0). One `timeout` listener per socket, for its whole life,
+ * instead of ClientRequest.setTimeout's listeners and closures on every request. Only the public
+ * Agent API (`createConnection`, `reuseSocket`, `freeSockets`) is used.
+ */
+function upstreamAgent<A extends typeof HttpAgent | typeof HttpsAgent>(
+  Base: A,
+  timeouts: UpstreamTimeouts,
+  options: ConstructorParameters<typeof HttpAgent>[0],
+): HttpAgent {
+  // At run time `super` is the real base: net.createConnection for http, tls.connect for https.
+  class UpstreamAgent extends (Base as typeof HttpAgent) {
+    override createConnection(...args: Parameters<HttpAgent['createConnection']>): Socket {
+      const socket = super.createConnection(...args) as Socket;
+      socket.setTimeout(timeouts.connectMs);
+      socket.on('timeout', onUpstreamSocketTimeout);
+      socket.once('connect', onUpstreamConnect);
+      (socket as TimedSocket)[AGENT] = this;
+      (socket as TimedSocket)[IDLE_MS] = timeouts.idleMs;
+      return socket;
+    }
+
+    override reuseSocket(socket: Socket, req: ClientRequest): void {
+      super.reuseSocket(socket, req);
+      if (socket.timeout !== timeouts.idleMs) socket.setTimeout(timeouts.idleMs);
+    }
+  }
+  return new UpstreamAgent(options);
+}
+
+const AGENT = Symbol('sentinel.upstreamAgent');
+const IDLE_MS = Symbol('sentinel.upstreamIdleMs');
+interface TimedSocket extends Socket {
+  [AGENT]?: HttpAgent;
+  [IDLE_MS]?: number;
+}
+
+/** Connected: from now on the idle timeout (shared; `this` is the upstream socket). */
+function onUpstreamConnect(this: TimedSocket): void {
+  this.setTimeout(this[IDLE_MS] ?? 0);
+}
+
+/**
+ * An upstream socket's timeout (shared listener). A free keep-alive socket is the agent's to close
+ * (its own listener destroys it); one still connecting, or carrying a request, is destroyed with
+ * the matching code, which reaches the request as its error (→ 504 in onError).
+ */
+function onUpstreamSocketTimeout(this: TimedSocket): void {
+  if (this.destroyed) return;
+  if (this.connecting) {
+    this.destroy(Object.assign(new Error('upstream connect timed out'), { code: UPSTREAM_CONNECT_TIMEOUT }));
+    return;
+  }
+  const free = this[AGENT]?.freeSockets ?? {};
+  for (const name in free) if (free[name]?.includes(this)) return;
+  this.destroy(Object.assign(new Error('upstream timed out'), { code: UPSTREAM_IDLE_TIMEOUT }));
 }
 
 /**
@@ -82,7 +152,7 @@ function onUpstreamTimeout(this: ClientRequest): void {
  */
 export class Forwarder {
   private readonly proxy: httpProxy;
-  readonly agent: HttpAgent;
+  private readonly agent: HttpAgent;
   /**
    * Websocket handshakes get a connection of their own, closed after a non-101 answer: one that
    * is upgraded leaves the pool anyway, and a pooled one would outlive its handshake.
@@ -93,11 +163,11 @@ export class Forwarder {
   private readonly bodyMinRate: number;
 
   constructor(private readonly options: ForwarderOptions) {
-    const https = options.target.protocol === 'https:';
+    const Base = options.target.protocol === 'https:' ? HttpsAgent : HttpAgent;
+    const timeouts = { connectMs: options.connectTimeoutMs, idleMs: options.timeoutMs };
     const agentOptions = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 512, scheduling: 'lifo' as const };
-    this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    const wsAgentOptions = { keepAlive: false, maxSockets: Infinity };
-    this.wsOptions = { agent: https ? new HttpsAgent(wsAgentOptions) : new HttpAgent(wsAgentOptions) };
+    this.agent = upstreamAgent(Base, timeouts, agentOptions);
+    this.wsOptions = { agent: upstreamAgent(Base, timeouts, { keepAlive: false, maxSockets: Infinity }) };
     this.upgrades = new UpgradeSockets(
       options.websocket ?? { handshakeTimeoutMs: 20_000, idleTimeoutMs: 3_600_000, maxOpen: 10_000 },
     );
@@ -113,10 +183,7 @@ export class Forwarder {
       secure: true,
     });
     this.proxy.on('proxyReq', (proxyReq, req, res) => this.onProxyReq(proxyReq, req as Tracked, res as ServerResponse));
-    this.proxy.on('proxyReqWs', (proxyReq, _req, socket) => {
-      this.armTimeouts(proxyReq);
-      this.upgrades.forwarding(socket, proxyReq);
-    });
+    this.proxy.on('proxyReqWs', (_proxyReq, _req, socket) => this.upgrades.forwarding(socket, _proxyReq));
     this.proxy.on('proxyRes', (proxyRes, req, res) => this.onProxyRes(proxyRes, req as Tracked, res as ServerResponse));
     this.proxy.on('error', (err, req, res) => this.onError(err, req as Tracked, res));
     this.proxy.on('econnreset', () => undefined); // the client went away; nothing to answer
@@ -134,7 +201,7 @@ export class Forwarder {
     if (headers['expect'] !== undefined) delete headers['expect'];
     const tracked = req as Tracked;
     tracked.sentinelStart = performance.now();
-    res.once('close', onClientClose);
+    res.on('close', onClientClose); // 'close' comes once: no once-wrapper per request
     if (this.bodyMinRate > 0 && hasBody(headers)) this.watchBody(tracked, res);
     this.proxy.web(req, res);
   }
@@ -185,21 +252,8 @@ export class Forwarder {
   }
 
   private onProxyReq(proxyReq: ClientRequest, req: Tracked, res: ServerResponse): void {
-    this.armTimeouts(proxyReq);
     req.sentinelProxyReq = proxyReq;
     if (res.destroyed && !res.writableFinished) proxyReq.destroy(); // the client left before the upstream socket came
-  }
-
-  private armTimeouts(proxyReq: ClientRequest): void {
-    proxyReq.setTimeout(this.options.timeoutMs, onUpstreamTimeout); // ETIMEDOUT → 504 in onError
-    const socket = proxyReq.socket;
-    if (socket && socket.connecting) {
-      const timer = setTimeout(() => {
-        proxyReq.destroy(Object.assign(new Error('upstream connect timed out'), { code: 'ETIMEDOUT' }));
-      }, this.options.connectTimeoutMs);
-      socket.once('connect', () => clearTimeout(timer));
-      socket.once('close', () => clearTimeout(timer));
-    }
   }
 
   private onProxyRes(proxyRes: IncomingMessage, req: Tracked, res: ServerResponse): void {
@@ -222,7 +276,7 @@ export class Forwarder {
 
   private onError(err: Error & { code?: string }, req: Tracked, res: ServerResponse | Duplex): void {
     const path = (req.url ?? '').split('?')[0];
-    const timedOut = err.code === 'ETIMEDOUT'; // both upstream timeouts destroy with this code
+    const timedOut = err.code === UPSTREAM_IDLE_TIMEOUT || err.code === UPSTREAM_CONNECT_TIMEOUT;
     const kind = timedOut
       ? 'timeout'
       : err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH'

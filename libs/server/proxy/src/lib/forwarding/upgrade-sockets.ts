@@ -72,13 +72,12 @@ export class UpgradeSockets {
       socket.on('error', destroyOnError);
       armTimeout(socket, this.limits.handshakeTimeoutMs);
       socket.on('timeout', destroyThis);
-      rejectUpgrade(
-        socket,
-        503,
-        'service_unavailable',
-        this.closing ? 'Sentinel is shutting down; retry shortly' : 'too many open websockets; retry shortly',
-        nextRequestId(),
-      );
+      rejectUpgrade(socket, {
+        status: 503,
+        code: 'service_unavailable',
+        message: this.closing ? 'Sentinel is shutting down; retry shortly' : 'too many open websockets; retry shortly',
+        requestId: nextRequestId(),
+      });
       return false;
     }
     const entry: Upgrade = {};

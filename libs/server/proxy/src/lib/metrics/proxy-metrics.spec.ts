@@ -41,3 +41,28 @@ describe('ProxyMetrics: decisions counted as plain numbers, exported as a Promet
     expect(await scrape()).toContain('sentinel_decisions_total{outcome="passthrough"} 2');
   });
 });
+
+describe('ProxyMetrics: the upstream-latency histogram, counted in a typed array', () => {
+  it('exports cumulative le buckets, +Inf, _sum and _count in the Prometheus histogram format', async () => {
+    const { proxy, scrape } = metrics();
+    for (const s of [0.0005, 0.003, 0.003, 0.2, 45]) proxy.upstreamLatency.observe(s);
+    const text = await scrape();
+    expect(text).toContain('# TYPE sentinel_upstream_response_seconds histogram');
+    expect(text).toContain('sentinel_upstream_response_seconds_bucket{le="0.001"} 1');
+    expect(text).toContain('sentinel_upstream_response_seconds_bucket{le="0.005"} 3');
+    expect(text).toContain('sentinel_upstream_response_seconds_bucket{le="0.1"} 3');
+    expect(text).toContain('sentinel_upstream_response_seconds_bucket{le="0.25"} 4');
+    expect(text).toContain('sentinel_upstream_response_seconds_bucket{le="30"} 4');
+    expect(text).toContain('sentinel_upstream_response_seconds_bucket{le="+Inf"} 5');
+    expect(text).toContain('sentinel_upstream_response_seconds_sum 45.2065');
+    expect(text).toContain('sentinel_upstream_response_seconds_count 5');
+  });
+
+  it('a value on a bucket bound counts in that bucket (le is inclusive), as prom-client counts it', async () => {
+    const { proxy, scrape } = metrics();
+    proxy.upstreamLatency.observe(0.01);
+    const text = await scrape();
+    expect(text).toContain('sentinel_upstream_response_seconds_bucket{le="0.005"} 0');
+    expect(text).toContain('sentinel_upstream_response_seconds_bucket{le="0.01"} 1');
+  });
+});

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, type Metric, type MetricValueWithName } from 'prom-client';
 import { BindingInvalidator, InterceptRecorder, UsageRecorder } from '@sentinel/server-binding';
 import { MetricsRegistry } from '@sentinel/server-core';
 
@@ -20,6 +20,64 @@ class OutcomeCount {
   }
 }
 
+/**
+ * A histogram without labels whose observations are counted in a typed array and exported at scrape
+ * time, as the decision counters are: `observe` is a bucket search and two additions, where
+ * prom-client's Histogram.observe validates and hashes its (empty) label set on every call. The
+ * export is prom-client's own histogram format (cumulative `le` buckets, `+Inf`, `_sum`, `_count`),
+ * registered through the registry's public `registerMetric`.
+ */
+export class BucketHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly counts: Float64Array;
+  private sum = 0;
+  private count = 0;
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly upperBounds: readonly number[],
+  ) {
+    this.counts = new Float64Array(upperBounds.length);
+  }
+
+  observe(value: number): void {
+    const bounds = this.upperBounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]) i++;
+    if (i < bounds.length) this.counts[i]++;
+    this.sum += value;
+    this.count++;
+  }
+
+  /** What the registry formats (prom-client's metric object: name, help, type, values). */
+  async get(): Promise<{
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: MetricValueWithName<string>[];
+  }> {
+    const values: MetricValueWithName<string>[] = [];
+    let cumulative = 0;
+    for (let i = 0; i < this.upperBounds.length; i++) {
+      cumulative += this.counts[i];
+      values.push({ metricName: `${this.name}_bucket`, labels: { le: this.upperBounds[i] }, value: cumulative });
+    }
+    values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf' }, value: this.count });
+    values.push({ metricName: `${this.name}_sum`, labels: {}, value: this.sum });
+    values.push({ metricName: `${this.name}_count`, labels: {}, value: this.count });
+    return { name: this.name, help: this.help, type: 'histogram', aggregator: 'sum', values };
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+}
+
 /** What the upgraded-socket gauges read when scraped (the proxy's UpgradeSockets). */
 export interface UpgradeCounts {
   readonly handshaking: number;
@@ -32,7 +90,7 @@ export interface UpgradeCounts {
 export class ProxyMetrics {
   readonly decisions: Record<Outcome, { inc(): void }>;
   readonly bindingsCreated: Counter;
-  readonly upstreamLatency: Histogram;
+  readonly upstreamLatency: BucketHistogram;
   readonly upstreamErrors: Counter<'kind'>;
   readonly bodyTimeouts: Counter;
   /** Set by the proxy once its forwarder exists. */
@@ -74,12 +132,12 @@ export class ProxyMetrics {
       help: 'First-use bindings created',
       registers,
     });
-    this.upstreamLatency = new Histogram({
-      name: 'sentinel_upstream_response_seconds',
-      help: 'Time from forwarding to the upstream response headers',
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
+    this.upstreamLatency = new BucketHistogram(
+      'sentinel_upstream_response_seconds',
+      'Time from forwarding to the upstream response headers',
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    );
+    metrics.registry.registerMetric(this.upstreamLatency as unknown as Metric);
     this.upstreamErrors = new Counter({
       name: 'sentinel_upstream_errors_total',
       help: 'Upstream failures by kind',
