@@ -14,7 +14,13 @@ function metrics(): { proxy: ProxyMetrics; scrape: () => Promise<string> } {
     sharedLookups: 0,
   };
   const decider = { stats } as unknown as BindingInvalidator;
-  const intercepts = { depth: 0, dropped: 0 } as unknown as InterceptRecorder;
+  const intercepts = {
+    depth: 0,
+    dropped: 0,
+    spooled: { bytes: 0, overflow: 0, replayed: 0 },
+    committedBeforeReply: 0,
+    waitTimedOut: 0,
+  } as unknown as InterceptRecorder;
   const usage = { pendingTouches: 0 } as unknown as UsageRecorder;
   return { proxy: new ProxyMetrics(registry, decider, intercepts, usage), scrape: () => registry.registry.metrics() };
 }
