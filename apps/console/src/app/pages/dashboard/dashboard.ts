@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
@@ -6,7 +5,7 @@ import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { DashboardApi } from '@sentinel/admin-client';
-import type { DashboardResponse, InterceptReason, TopInterceptedWindow } from '@sentinel/admin-contract';
+import type { DashboardResponse, TopInterceptedWindow } from '@sentinel/admin-contract';
 import { Subscription } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
@@ -14,6 +13,8 @@ import { I18nService } from '../../core/i18n/i18n.service';
 import { ChartPoint } from '../../shared/daily-chart/chart-scale';
 import { DailyChart } from '../../shared/daily-chart/daily-chart';
 import { Icon } from '../../shared/icon/icon';
+import { DateTimePipe } from '../../shared/format/date-time';
+import { ReasonPill } from '../../shared/reason-pill/reason-pill';
 
 /** Today's counters, totals, the daily series, top intercepted tokens and the latest intercepts. */
 @Component({
@@ -21,7 +22,8 @@ import { Icon } from '../../shared/icon/icon';
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
     DailyChart,
-    DatePipe,
+    DateTimePipe,
+    ReasonPill,
     Icon,
     MatButtonModule,
     MatButtonToggleModule,
@@ -124,9 +126,5 @@ export class Dashboard {
         this.loading.set(false);
       },
     });
-  }
-
-  protected reasonLabel(reason: InterceptReason): string {
-    return this.t().common.reasons[reason];
   }
 }

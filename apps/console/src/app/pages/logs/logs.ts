@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import { HttpEventType } from '@angular/common/http';
 import {
   ChangeDetectionStrategy,
@@ -19,8 +18,6 @@ import { MatInputModule } from '@angular/material/input';
 import type { PageEvent } from '@angular/material/paginator';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
-import { MatTableModule } from '@angular/material/table';
-import { RouterLink } from '@angular/router';
 import { LogsApi, filenameFromDisposition } from '@sentinel/admin-client';
 import {
   DEFAULT_PAGE_SIZE,
@@ -28,7 +25,6 @@ import {
   type InterceptLogItem,
   type InterceptReason,
   type LogQuery,
-  type RuleKind,
 } from '@sentinel/admin-contract';
 import { Subscription, debounceTime, map } from 'rxjs';
 
@@ -37,7 +33,7 @@ import { Icon } from '../../shared/icon/icon';
 import { PagedTable } from '../../shared/paged-table/paged-table';
 import { PageDataSource } from '../../shared/page-data-source/page-data-source';
 import { ToastService } from '../../shared/toast/toast.service';
-import { ruleText } from '../bindings/rule-text';
+import { InterceptColumn, InterceptsTable } from '../../shared/intercepts-table/intercepts-table';
 import { EMPTY_LOG_FILTERS, LogFilters, toLogFilterQuery } from './logs-query';
 import { TIME_RANGES, bindTimeRange } from '../../shared/time-range/time-range';
 import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-filters';
@@ -47,17 +43,15 @@ import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-f
   selector: 'app-logs',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
-    DatePipe,
     Icon,
+    InterceptsTable,
     MatButtonModule,
     MatFormFieldModule,
     MatInputModule,
     MatProgressBarModule,
     MatSelectModule,
-    MatTableModule,
     PagedTable,
     ReactiveFormsModule,
-    RouterLink,
   ],
   templateUrl: './logs.html',
   styleUrl: './logs.scss',
@@ -72,7 +66,15 @@ export class Logs {
   readonly token = input<string | undefined>();
 
   protected readonly reasons = INTERCEPT_REASONS;
-  protected readonly columns = ['time', 'token', 'clientIp', 'reason', 'rule', 'request', 'userAgent'];
+  protected readonly columns: readonly InterceptColumn[] = [
+    'time',
+    'token',
+    'clientIp',
+    'reason',
+    'rule',
+    'request',
+    'userAgent',
+  ];
   protected readonly dataSource = new PageDataSource<InterceptLogItem, LogQuery>(this.api);
 
   protected readonly timeRanges = TIME_RANGES;
@@ -130,14 +132,6 @@ export class Logs {
       this.dataSource.disconnect();
       this.exportRequest?.unsubscribe();
     });
-  }
-
-  protected reasonLabel(reason: InterceptReason): string {
-    return this.t().common.reasons[reason];
-  }
-
-  protected ruleText(item: { ruleKind: RuleKind; ruleEntries: string[] }): string {
-    return `${this.t().common.ruleKinds[item.ruleKind]} · ${ruleText(item, this.t().bindings.anyIp)}`;
   }
 
   protected onPage(event: PageEvent): void {

@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { FormControl, FormRecord, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -27,6 +26,7 @@ import {
   changedValues,
   integerBounds,
 } from './settings-form';
+import { formatDateTime } from '../../shared/format/date-time';
 
 interface SettingRow {
   readonly key: SettingKey;
@@ -65,7 +65,6 @@ interface SettingRow {
 export class Settings {
   private readonly api = inject(SettingsApi);
   private readonly toast = inject(ToastService);
-  private readonly datePipe = new DatePipe('en-US');
   protected readonly t = inject(I18nService).messages;
 
   protected readonly views = signal<readonly SettingView[]>([]);
@@ -94,9 +93,7 @@ export class Settings {
           ? null
           : t.defaultValue(display(view.defaultValue, this.t().common.none)),
       updatedText:
-        view.updatedAt && view.updatedBy
-          ? t.updated(view.updatedBy, this.datePipe.transform(view.updatedAt, 'yyyy-MM-dd HH:mm') ?? '')
-          : null,
+        view.updatedAt && view.updatedBy ? t.updated(view.updatedBy, formatDateTime(view.updatedAt, 'minute')) : null,
       secretSet: view.secret ? view.isSet : false,
     }));
   });

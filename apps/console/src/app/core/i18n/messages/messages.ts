@@ -90,6 +90,66 @@ export interface Messages {
     readonly lastUsedTo: string;
     readonly clearFilters: string;
     readonly tokenFilterActive: (token: string) => string;
+    readonly filterLabel: string;
+    readonly filterLabelHint: string;
+    readonly emptyFresh: string;
+    readonly emptyFreshHow: string;
+    readonly foundByKey: string;
+    readonly tokenIdHover: (prefix: string) => string;
+    readonly learning: {
+      readonly column: string;
+      readonly learning: (count: number, cap: number | null) => string;
+      readonly full: (count: number, cap: number | null) => string;
+      readonly stopped: string;
+      readonly fixed: string;
+      readonly help: string;
+    };
+    readonly addBindings: string;
+    readonly editLabel: string;
+    readonly setMaxAddresses: string;
+    readonly labelSaved: (mask: string) => string;
+    readonly maxAddressesSaved: (mask: string) => string;
+    readonly fields: {
+      readonly labelTitle: (mask: string) => string;
+      readonly maxTitle: (mask: string) => string;
+      readonly label: string;
+      readonly labelHint: (max: number) => string;
+      readonly note: string;
+      readonly maxAddresses: string;
+      readonly maxAddressesHint: (live: number | null) => string;
+      readonly maxAddressesInvalid: (min: number, max: number) => string;
+      readonly tooLong: (max: number) => string;
+    };
+    readonly prebind: {
+      readonly title: string;
+      readonly keys: string;
+      readonly keysHint: (max: number) => string;
+      readonly keysCount: (count: number, max: number) => string;
+      readonly tooMany: (max: number) => string;
+      readonly noKeys: string;
+      readonly replace: string;
+      readonly submit: string;
+      readonly result: (created: number, conflicts: number, replaced: number, invalid: number) => string;
+      readonly conflict: (line: number, mask: string) => string;
+      readonly invalidLine: (line: number, message: string) => string;
+      readonly done: string;
+    };
+    readonly bulk: {
+      readonly selectRow: (mask: string) => string;
+      readonly selectPage: string;
+      readonly selected: (count: number) => string;
+      readonly selectAllMatching: (count: number) => string;
+      readonly allMatching: (count: number) => string;
+      readonly tooManyMatching: (max: number) => string;
+      readonly clearSelection: string;
+      readonly actions: Readonly<Record<'ban' | 'unban' | 'unbind' | 'set_label' | 'set_max_addresses', string>>;
+      readonly confirmTitle: (action: string, count: number) => string;
+      readonly confirmBody: (action: string, count: number) => string;
+      readonly running: (action: string, count: number) => string;
+      readonly result: (done: number, notFound: number, failed: number) => string;
+      readonly failedItem: (id: string, reason: string) => string;
+      readonly failedTitle: string;
+    };
     readonly columns: {
       readonly token: string;
       readonly rule: string;
@@ -99,6 +159,8 @@ export interface Messages {
       readonly intercepts: string;
       readonly created: string;
       readonly lastUsed: string;
+      readonly label: string;
+      readonly select: string;
     };
     readonly anyIp: string;
     readonly empty: string;
@@ -143,6 +205,8 @@ export interface Messages {
       readonly noIntercepts: string;
       readonly auditHistory: string;
       readonly noAudit: string;
+      readonly label: string;
+      readonly addresses: string;
       readonly notFound: string;
       readonly backToList: string;
     };

@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject, signal, type OnInit } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
@@ -8,12 +7,13 @@ import type { AlertDeliveryItem, ArchiveRunItem } from '@sentinel/admin-contract
 import { errorMessage } from '../../../core/errors/admin-error';
 import { I18nService } from '../../../core/i18n/i18n.service';
 import { ToastService } from '../../../shared/toast/toast.service';
+import { DateTimePipe, formatDateTime } from '../../../shared/format/date-time';
 
 /** "Send a test alert" and "Run archive now", with the last archive run's result. */
 @Component({
   selector: 'app-operations-card',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule],
+  imports: [DateTimePipe, MatButtonModule, MatCardModule],
   template: `
     <mat-card appearance="outlined" class="operations" data-testid="operations-card">
       <mat-card-header>
@@ -57,7 +57,7 @@ import { ToastService } from '../../../shared/toast/toast.service';
               <tbody>
                 @for (d of deliveries(); track d.id) {
                   <tr>
-                    <td>{{ d.createdAt | date: 'yyyy-MM-dd HH:mm:ss' }}</td>
+                    <td>{{ d.createdAt | dateTime }}</td>
                     <td class="mono">{{ d.tokenMask }}</td>
                     <td>
                       <span [class]="'status-pill delivery-' + d.status">{{
@@ -112,7 +112,6 @@ export class OperationsCard implements OnInit {
   private readonly api = inject(OperationsApi);
   private readonly toast = inject(ToastService);
   private readonly i18n = inject(I18nService);
-  private readonly datePipe = new DatePipe('en-US');
   protected readonly t = this.i18n.messages;
   protected readonly busy = signal(false);
   protected readonly result = signal<string | null>(null);
@@ -136,11 +135,7 @@ export class OperationsCard implements OnInit {
     const run = this.lastRun();
     const m = this.t().operations;
     if (!run) return m.noRunYet;
-    return m.lastRun(
-      this.datePipe.transform(run.startedAt, 'yyyy-MM-dd HH:mm:ss') ?? run.startedAt,
-      run.rowsArchived,
-      run.logsDeleted,
-    );
+    return m.lastRun(formatDateTime(run.startedAt) || run.startedAt, run.rowsArchived, run.logsDeleted);
   }
 
   protected testAlert(): void {
