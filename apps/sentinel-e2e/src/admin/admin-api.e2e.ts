@@ -466,7 +466,7 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     it('shows every key with its source; secrets are write-only', async () => {
       if (!cluster) return;
       const s = await view(A);
-      expect(s).toHaveLength(20); // 15, plus alertBurstMax, bindRatePerAddress, bindBurstPerAddress, bindMaxAddresses, bindLearnWindowSeconds
+      expect(s).toHaveLength(22); // 15, plus alertBurstMax, bindRatePerAddress, bindBurstPerAddress, bindMaxAddresses, bindLearnWindowSeconds, sharingWindowSeconds, sharingDistinctThreshold
       expect(find(s, 'loginMaxFailures')).toMatchObject({ source: 'environment', value: 5, defaultValue: 5 });
       expect(find(s, 'alertWebhookSecret')).toMatchObject({ secret: true, value: null, isSet: false });
     });

@@ -39,6 +39,8 @@ export function defaultsFromEnvironment(config: AppConfig): RuntimeSettingsValue
     bindBurstPerAddress: 30,
     bindMaxAddresses: 1,
     bindLearnWindowSeconds: 0,
+    sharingWindowSeconds: 3600,
+    sharingDistinctThreshold: 3,
   };
 }
 

@@ -1,4 +1,5 @@
 import type {
+  AlertEvent,
   AuditAction,
   AuditTargetType,
   BindingSortField,
@@ -399,6 +400,8 @@ export interface AlertTestResponse {
 
 export interface AlertDeliveryItem {
   id: string;
+  /** What the alert reported; null for a row whose payload names no known event. */
+  event: AlertEvent | null;
   tokenMask: string;
   status: 'pending' | 'sent' | 'failed';
   attempts: number;

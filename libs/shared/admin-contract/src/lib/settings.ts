@@ -44,6 +44,14 @@ export interface AdminSettingsValues {
   bindMaxAddresses: number;
   /** A learning binding learns nothing new this long after its first use; 0 = no limit. */
   bindLearnWindowSeconds: number;
+  /**
+   * Sharing detection: a binding refused (not allowed / address limit) from
+   * `sharingDistinctThreshold` distinct addresses within this many seconds fires one
+   * `probable_sharing` alert (at most one per binding and window across all instances).
+   */
+  sharingWindowSeconds: number;
+  /** Distinct refused addresses within `sharingWindowSeconds` that make a key probably shared. */
+  sharingDistinctThreshold: number;
 }
 
 export type SettingKey = keyof AdminSettingsValues;
@@ -69,6 +77,8 @@ export const SETTING_KEYS = [
   'bindBurstPerAddress',
   'bindMaxAddresses',
   'bindLearnWindowSeconds',
+  'sharingWindowSeconds',
+  'sharingDistinctThreshold',
 ] as const satisfies readonly SettingKey[];
 
 /** Write-only settings: GET never shows their value, only whether one is set. */
@@ -92,6 +102,8 @@ export const SETTING_INTEGER_BOUNDS = {
   bindBurstPerAddress: { min: 1, max: 100_000 },
   bindMaxAddresses: { min: 1, max: 64 },
   bindLearnWindowSeconds: { min: 0, max: 31_536_000 },
+  sharingWindowSeconds: { min: 60, max: 604_800 },
+  sharingDistinctThreshold: { min: 2, max: 100 },
 } as const satisfies Partial<Record<SettingKey, { min: number; max: number }>>;
 
 export type IntegerSettingKey = keyof typeof SETTING_INTEGER_BOUNDS;

@@ -33,6 +33,8 @@ export const SETTING_FIELD_KINDS: Readonly<Record<SettingKey, SettingFieldKind>>
   bindBurstPerAddress: 'integer',
   bindMaxAddresses: 'integer',
   bindLearnWindowSeconds: 'integer',
+  sharingWindowSeconds: 'integer',
+  sharingDistinctThreshold: 'integer',
 };
 
 export const SETTING_OPTIONS: Partial<Record<SettingKey, readonly string[]>> = {

@@ -333,6 +333,20 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "id": {
           "type": "string"
         },
+        "event": {
+          "description": "What the alert reported; null for a row whose payload names no known event.",
+          "type": [
+            "string",
+            "null"
+          ],
+          "enum": [
+            "intercept_threshold",
+            "probable_sharing",
+            "alert_digest",
+            "test",
+            null
+          ]
+        },
         "tokenMask": {
           "type": "string"
         },
@@ -362,6 +376,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       },
       "required": [
         "id",
+        "event",
         "tokenMask",
         "status",
         "attempts",
@@ -1685,7 +1700,9 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "bindRatePerAddress",
         "bindBurstPerAddress",
         "bindMaxAddresses",
-        "bindLearnWindowSeconds"
+        "bindLearnWindowSeconds",
+        "sharingWindowSeconds",
+        "sharingDistinctThreshold"
       ]
     },
     "SettingKeyParams": {
@@ -2699,6 +2716,102 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "value",
             "defaultValue"
           ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "sharingWindowSeconds"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "sharingDistinctThreshold"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
         }
       ]
     },
@@ -2886,6 +2999,14 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             },
             "bindLearnWindowSeconds": {
               "description": "A learning binding learns nothing new this long after its first use; 0 = no limit.",
+              "type": "number"
+            },
+            "sharingWindowSeconds": {
+              "description": "Sharing detection: a binding refused (not allowed / address limit) from\n`sharingDistinctThreshold` distinct addresses within this many seconds fires one\n`probable_sharing` alert (at most one per binding and window across all instances).",
+              "type": "number"
+            },
+            "sharingDistinctThreshold": {
+              "description": "Distinct refused addresses within `sharingWindowSeconds` that make a key probably shared.",
               "type": "number"
             }
           }

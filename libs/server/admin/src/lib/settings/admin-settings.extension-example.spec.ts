@@ -47,6 +47,8 @@ const SAMPLES: { [K in SettingKey]: Sample<K> } = {
   bindBurstPerAddress: { valid: 60, invalid: 1.5 },
   bindMaxAddresses: { valid: 3, invalid: 65 },
   bindLearnWindowSeconds: { valid: 3600, invalid: -1 },
+  sharingWindowSeconds: { valid: 600, invalid: 59 },
+  sharingDistinctThreshold: { valid: 5, invalid: 1 },
 };
 
 /** The runtime_settings table, in memory; shared by the instances of one test. */

@@ -345,6 +345,8 @@ export const en: Messages = {
       bindBurstPerAddress: 'New bindings per address at once',
       bindMaxAddresses: 'Addresses a binding may learn',
       bindLearnWindowSeconds: 'Learning window (seconds)',
+      sharingWindowSeconds: 'Sharing window (seconds)',
+      sharingDistinctThreshold: 'Sharing: distinct refused addresses',
     },
     hints: {
       failsafeMode: 'What happens to new tokens while the database is down: closed refuses, open passes them unbound.',
@@ -367,6 +369,10 @@ export const en: Messages = {
       bindBurstPerAddress: 'How many first uses one address may make at once before the rate applies.',
       bindMaxAddresses: 'A key learns up to this many addresses on use (1 = the first only); past it, 403.',
       bindLearnWindowSeconds: 'After this long from first use a binding learns nothing new. 0 = no limit.',
+      sharingWindowSeconds:
+        'A key refused from that many distinct addresses within this window fires one "probable sharing" alert.',
+      sharingDistinctThreshold:
+        'How many distinct addresses a key must be refused from, within the sharing window, to count as probably shared.',
     },
     sources: { environment: 'Environment default', override: 'Override' },
     defaultValue: (value) => `Default: ${value}`,
@@ -404,7 +410,20 @@ export const en: Messages = {
     noRunYet: 'The archive job has not run yet.',
     deliveries: 'Alert deliveries',
     noDeliveries: 'No alert has been delivered yet.',
-    deliveryColumns: { time: 'Time', token: 'Token', status: 'Status', attempts: 'Attempts', error: 'Last error' },
+    deliveryColumns: {
+      time: 'Time',
+      event: 'Alert',
+      token: 'Token',
+      status: 'Status',
+      attempts: 'Attempts',
+      error: 'Last error',
+    },
     deliveryStatuses: { pending: 'Pending', sent: 'Sent', failed: 'Failed' },
+    deliveryEvents: {
+      intercept_threshold: 'Intercept threshold',
+      probable_sharing: 'Probable sharing',
+      alert_digest: 'Digest',
+      test: 'Test',
+    },
   },
 };

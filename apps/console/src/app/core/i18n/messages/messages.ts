@@ -1,4 +1,5 @@
 import type {
+  AlertEvent,
   AuditAction,
   AuditTargetType,
   BindingStatus,
@@ -316,7 +317,8 @@ export interface Messages {
     readonly noRunYet: string;
     readonly deliveries: string;
     readonly noDeliveries: string;
-    readonly deliveryColumns: Readonly<Record<'time' | 'token' | 'status' | 'attempts' | 'error', string>>;
+    readonly deliveryColumns: Readonly<Record<'time' | 'event' | 'token' | 'status' | 'attempts' | 'error', string>>;
+    readonly deliveryEvents: Readonly<Record<AlertEvent, string>>;
     readonly deliveryStatuses: Readonly<Record<'pending' | 'sent' | 'failed', string>>;
   };
 }

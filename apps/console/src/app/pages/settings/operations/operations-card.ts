@@ -48,6 +48,7 @@ import { DateTimePipe, formatDateTime } from '../../../shared/format/date-time';
               <thead>
                 <tr>
                   <th scope="col">{{ t().operations.deliveryColumns.time }}</th>
+                  <th scope="col">{{ t().operations.deliveryColumns.event }}</th>
                   <th scope="col">{{ t().operations.deliveryColumns.token }}</th>
                   <th scope="col">{{ t().operations.deliveryColumns.status }}</th>
                   <th scope="col">{{ t().operations.deliveryColumns.attempts }}</th>
@@ -58,6 +59,9 @@ import { DateTimePipe, formatDateTime } from '../../../shared/format/date-time';
                 @for (d of deliveries(); track d.id) {
                   <tr>
                     <td>{{ d.createdAt | dateTime }}</td>
+                    <td [attr.data-testid]="'delivery-event-' + d.id">
+                      {{ d.event ? t().operations.deliveryEvents[d.event] : '—' }}
+                    </td>
                     <td class="mono">{{ d.tokenMask }}</td>
                     <td>
                       <span [class]="'status-pill delivery-' + d.status">{{
