@@ -195,6 +195,11 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     expect(await intercepts.innerText()).toContain('127.0.0.33');
     await page.goto(ui('logs?reason=address_limit'));
     await page.locator('table').getByRole('row').filter({ hasText: '127.0.0.33' }).waitFor();
+    // The client filter takes a CIDR range (it was a 400): inside it the row is listed, outside not.
+    await page.goto(ui('logs?clientIp=127.0.0.32/31'));
+    await page.locator('table').getByRole('row').filter({ hasText: '127.0.0.33' }).waitFor();
+    await page.getByTestId('logs-filter-ip').fill('127.0.1.0/24');
+    await page.getByTestId('logs-empty').waitFor();
   });
 
   it('bulk: select all bindings matching a filter, ban them with the count confirmed, on every request', async () => {

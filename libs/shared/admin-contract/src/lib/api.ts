@@ -270,6 +270,7 @@ export interface LogQuery extends CursorPageRequest {
   from?: IsoDateTime;
   to?: IsoDateTime;
   token?: string;
+  /** An address (`203.0.113.7`), or a CIDR range (`10.0.0.0/8`) for every address inside it. */
   clientIp?: string;
   reason?: InterceptReason;
 }

@@ -4,7 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import type { DashboardResponse } from '@sentinel/admin-contract';
 
-import { Dashboard } from './dashboard';
+import { AUTO_REFRESH_SECONDS, Dashboard } from './dashboard';
 
 function response(mode: DashboardResponse['status']['mode']): DashboardResponse {
   const day = (d: number) => ({
@@ -80,5 +80,30 @@ describe('Dashboard', () => {
     await fixture.whenStable();
     const el = fixture.nativeElement as HTMLElement;
     expect(el.querySelector('[data-testid="dashboard-error"]')?.textContent).toContain('Boom.');
+  });
+
+  it('reloads itself every AUTO_REFRESH_SECONDS; paused (and remembered), it does not', async () => {
+    jest.useFakeTimers();
+    try {
+      const fixture = TestBed.createComponent(Dashboard);
+      const http = TestBed.inject(HttpTestingController);
+      http.expectOne('/admin/api/dashboard').flush(response('normal'));
+      jest.advanceTimersByTime(AUTO_REFRESH_SECONDS * 1000);
+      http.expectOne('/admin/api/dashboard').flush(response('normal'));
+      fixture.detectChanges();
+      const toggle = (fixture.nativeElement as HTMLElement).querySelector<HTMLButtonElement>(
+        '[data-testid="dashboard-auto-refresh"]',
+      );
+      expect(toggle?.textContent).toContain(`Refreshes every ${AUTO_REFRESH_SECONDS} s`);
+      toggle?.click();
+      fixture.detectChanges();
+      expect(toggle?.textContent).toContain('Auto-refresh paused');
+      expect(localStorage.getItem('sentinel.dashboard.autoRefresh')).toBe('off');
+      jest.advanceTimersByTime(AUTO_REFRESH_SECONDS * 3000);
+      http.expectNone('/admin/api/dashboard');
+      fixture.destroy();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -1,8 +1,9 @@
-import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DOCUMENT, DestroyRef, computed, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatTooltipModule } from '@angular/material/tooltip';
 import { RouterLink } from '@angular/router';
 import { DashboardApi } from '@sentinel/admin-client';
 import type { DashboardResponse, TopInterceptedWindow } from '@sentinel/admin-contract';
@@ -10,13 +11,21 @@ import { Subscription } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
+import { LOCAL_STORAGE, readPreference, writePreference } from '../../core/storage/local-storage';
 import { ChartPoint } from '../../shared/daily-chart/chart-scale';
 import { DailyChart } from '../../shared/daily-chart/daily-chart';
 import { Icon } from '../../shared/icon/icon';
 import { DateTimePipe } from '../../shared/format/date-time';
 import { ReasonPill } from '../../shared/reason-pill/reason-pill';
 
-/** Today's counters, totals, the daily series, top intercepted tokens and the latest intercepts. */
+/** How often the dashboard reloads itself while auto-refresh is on and the tab is visible. */
+export const AUTO_REFRESH_SECONDS = 30;
+const AUTO_REFRESH_PREFERENCE = 'sentinel.dashboard.autoRefresh';
+
+/**
+ * Today's counters, totals, the daily series, top intercepted tokens and the latest intercepts;
+ * reloads itself every AUTO_REFRESH_SECONDS unless paused (remembered) or the tab is hidden.
+ */
 @Component({
   selector: 'app-dashboard',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -29,6 +38,7 @@ import { ReasonPill } from '../../shared/reason-pill/reason-pill';
     MatButtonToggleModule,
     MatCardModule,
     MatProgressBarModule,
+    MatTooltipModule,
     RouterLink,
   ],
   templateUrl: './dashboard.html',
@@ -36,7 +46,11 @@ import { ReasonPill } from '../../shared/reason-pill/reason-pill';
 })
 export class Dashboard {
   private readonly api = inject(DashboardApi);
+  private readonly storage = inject(LOCAL_STORAGE);
+  private readonly document = inject(DOCUMENT);
   protected readonly t = inject(I18nService).messages;
+  protected readonly autoRefreshSeconds = AUTO_REFRESH_SECONDS;
+  protected readonly autoRefresh = signal(readPreference(this.storage, AUTO_REFRESH_PREFERENCE) !== 'off');
 
   protected readonly data = signal<DashboardResponse | null>(null);
   protected readonly loading = signal(false);
@@ -110,15 +124,26 @@ export class Dashboard {
 
   constructor() {
     this.load();
+    const timer = setInterval(() => {
+      if (this.autoRefresh() && this.document.visibilityState !== 'hidden' && !this.loading()) this.load(true);
+    }, AUTO_REFRESH_SECONDS * 1000);
+    inject(DestroyRef).onDestroy(() => clearInterval(timer));
   }
 
-  protected load(): void {
+  protected toggleAutoRefresh(): void {
+    this.autoRefresh.update((on) => !on);
+    writePreference(this.storage, AUTO_REFRESH_PREFERENCE, this.autoRefresh() ? 'on' : 'off');
+  }
+
+  /** `quiet`: a background refresh keeps the page as it is (no progress bar) until data arrives. */
+  protected load(quiet = false): void {
     this.request?.unsubscribe();
-    this.loading.set(true);
-    this.error.set(null);
+    this.loading.set(!quiet);
+    if (!quiet) this.error.set(null);
     this.request = this.api.get().subscribe({
       next: (data) => {
         this.data.set(data);
+        this.error.set(null);
         this.loading.set(false);
       },
       error: (error: unknown) => {

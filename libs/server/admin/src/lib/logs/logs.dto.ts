@@ -11,7 +11,7 @@ import {
 } from '@sentinel/admin-contract';
 import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CursorPageQueryDto, PageQueryDto } from '../bindings/bindings.dto';
-import { IsIpAddress } from '../common/validators';
+import { IsIpOrCidr } from '../common/validators';
 
 export class LogExportQueryDto implements LogExportQuery {
   @IsOptional()
@@ -28,7 +28,7 @@ export class LogExportQueryDto implements LogExportQuery {
   token?: string;
 
   @IsOptional()
-  @IsIpAddress()
+  @IsIpOrCidr()
   clientIp?: string;
 
   @IsOptional()
@@ -51,7 +51,7 @@ export class LogQueryDto extends CursorPageQueryDto implements LogQuery {
   token?: string;
 
   @IsOptional()
-  @IsIpAddress()
+  @IsIpOrCidr()
   clientIp?: string;
 
   @IsOptional()

@@ -1376,6 +1376,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
           "$ref": "#/components/schemas/IsoDateTime"
         },
         "clientIp": {
+          "description": "An address (`203.0.113.7`), or a CIDR range (`10.0.0.0/8`) for every address inside it.",
           "type": "string"
         },
         "reason": {
@@ -1435,6 +1436,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
           "type": "string"
         },
         "clientIp": {
+          "description": "An address (`203.0.113.7`), or a CIDR range (`10.0.0.0/8`) for every address inside it.",
           "type": "string"
         },
         "reason": {

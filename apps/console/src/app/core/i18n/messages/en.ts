@@ -264,6 +264,10 @@ export const en: Messages = {
     latestIntercepts: 'Latest intercepts',
     noIntercepts: 'No intercepts yet.',
     refresh: 'Refresh',
+    autoRefreshOn: (seconds) => `Refreshes every ${seconds} s`,
+    autoRefreshPaused: 'Auto-refresh paused',
+    pauseAutoRefresh: 'Pause auto-refresh',
+    resumeAutoRefresh: 'Resume auto-refresh',
     degradedTitle: 'Degraded mode',
     degradedPostgres: 'PostgreSQL is unreachable: bindings are served from the cache.',
     degradedRedis: 'Redis is unreachable: each instance uses its own in-process cache.',
@@ -275,6 +279,7 @@ export const en: Messages = {
   logs: {
     token: 'Token',
     clientIp: 'Client IP',
+    clientIpHint: 'An address, or a range such as 10.0.0.0/8',
     reason: 'Reason',
     columns: {
       time: 'Time',

@@ -236,6 +236,10 @@ export interface Messages {
     readonly latestIntercepts: string;
     readonly noIntercepts: string;
     readonly refresh: string;
+    readonly autoRefreshOn: (seconds: number) => string;
+    readonly autoRefreshPaused: string;
+    readonly pauseAutoRefresh: string;
+    readonly resumeAutoRefresh: string;
     readonly degradedTitle: string;
     readonly degradedPostgres: string;
     readonly degradedRedis: string;
@@ -247,6 +251,7 @@ export interface Messages {
   readonly logs: {
     readonly token: string;
     readonly clientIp: string;
+    readonly clientIpHint: string;
     readonly reason: string;
     readonly columns: {
       readonly time: string;

@@ -257,6 +257,10 @@ export const zhCN: Messages = {
     latestIntercepts: '最新拦截',
     noIntercepts: '暂无拦截。',
     refresh: '刷新',
+    autoRefreshOn: (seconds) => `每 ${seconds} 秒自动刷新`,
+    autoRefreshPaused: '自动刷新已暂停',
+    pauseAutoRefresh: '暂停自动刷新',
+    resumeAutoRefresh: '恢复自动刷新',
     degradedTitle: '降级模式',
     degradedPostgres: 'PostgreSQL 不可达：绑定由缓存提供。',
     degradedRedis: 'Redis 不可达：各实例使用自身的进程内缓存。',
@@ -268,6 +272,7 @@ export const zhCN: Messages = {
   logs: {
     token: '令牌',
     clientIp: '客户端 IP',
+    clientIpHint: '一个地址，或如 10.0.0.0/8 的网段',
     reason: '原因',
     columns: {
       time: '时间',
