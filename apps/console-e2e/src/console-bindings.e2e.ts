@@ -104,6 +104,17 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     await dialog.getByTestId('rule-entry-0').fill('127.0.0.20');
     await dialog.getByTestId('prebind-label').fill('team-pre');
     expect(await axe('add bindings dialog')).toEqual([]);
+    // Save is enabled once keys and a valid entry are there; if not, say what the dialog holds.
+    await page
+      .waitForFunction(() => !document.querySelector('[data-testid="rule-save"]')?.hasAttribute('disabled'))
+      .catch(async (e: unknown) => {
+        const fields = await dialog.evaluate((d) =>
+          Array.from(d.querySelectorAll('input,textarea'))
+            .map((el) => `${el.getAttribute('data-testid')}: ${(el as HTMLInputElement).value.length} chars`)
+            .join(', '),
+        );
+        throw new Error(`Save stayed disabled (${fields}): ${String(e)}`);
+      });
     await dialog.getByTestId('rule-save').click();
     const result = dialog.getByTestId('prebind-result');
     await result.waitFor();

@@ -129,7 +129,7 @@ export class RuleDialog {
   protected readonly maxEntries = computed(() => this.definition().maxEntries);
   /** Save is disabled while an entry (or the list) is invalid. */
   protected readonly valid = toSignal(
-    merge(this.form.statusChanges, this.prebindForm.valueChanges).pipe(
+    merge(this.form.statusChanges, this.prebindForm.statusChanges, this.prebindForm.valueChanges).pipe(
       startWith(null),
       map(() => this.isValid()),
     ),

@@ -94,10 +94,10 @@ describe('Dashboard', () => {
       const toggle = (fixture.nativeElement as HTMLElement).querySelector<HTMLButtonElement>(
         '[data-testid="dashboard-auto-refresh"]',
       );
-      expect(toggle?.textContent).toContain(`Refreshes every ${AUTO_REFRESH_SECONDS} s`);
+      expect(toggle?.textContent).toContain(`Live: updates every ${AUTO_REFRESH_SECONDS} s`);
       toggle?.click();
       fixture.detectChanges();
-      expect(toggle?.textContent).toContain('Auto-refresh paused');
+      expect(toggle?.textContent).toContain('Updates paused');
       expect(localStorage.getItem('sentinel.dashboard.autoRefresh')).toBe('off');
       jest.advanceTimersByTime(AUTO_REFRESH_SECONDS * 3000);
       http.expectNone('/admin/api/dashboard');

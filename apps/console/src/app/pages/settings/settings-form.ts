@@ -37,6 +37,35 @@ export const SETTING_FIELD_KINDS: Readonly<Record<SettingKey, SettingFieldKind>>
   sharingDistinctThreshold: 'integer',
 };
 
+/** The cards of the settings page, in order; every setting is in exactly one (settings.spec.ts). */
+export const SETTING_GROUPS = ['binding', 'alerts', 'security', 'retention', 'failsafe'] as const;
+export type SettingGroup = (typeof SETTING_GROUPS)[number];
+
+export const SETTING_GROUP_KEYS: Readonly<Record<SettingGroup, readonly SettingKey[]>> = {
+  binding: [
+    'bindMaxAddresses',
+    'bindLearnWindowSeconds',
+    'bindIpv4Prefix',
+    'bindIpv6Prefix',
+    'bindRatePerAddress',
+    'bindBurstPerAddress',
+  ],
+  alerts: [
+    'alertWebhookUrl',
+    'alertFormat',
+    'alertWebhookSecret',
+    'alertAllowPrivateTargets',
+    'alertThresholdCount',
+    'alertThresholdSeconds',
+    'alertBurstMax',
+    'sharingDistinctThreshold',
+    'sharingWindowSeconds',
+  ],
+  security: ['loginMaxFailures', 'loginWindowSeconds', 'loginLockSeconds'],
+  retention: ['interceptRetentionDays', 'archiveDays', 'archiveIntervalMinutes'],
+  failsafe: ['failsafeMode'],
+};
+
 export const SETTING_OPTIONS: Partial<Record<SettingKey, readonly string[]>> = {
   failsafeMode: FAILSAFE_MODES,
   alertFormat: ALERT_FORMAT_NAMES,

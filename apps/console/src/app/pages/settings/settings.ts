@@ -12,14 +12,17 @@ import { SettingsApi } from '@sentinel/admin-client';
 import type { SettingKey, SettingView, SettingsResponse } from '@sentinel/admin-contract';
 import { Observable } from 'rxjs';
 
-import { errorMessage } from '../../core/errors/admin-error';
+import { adminError, errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
 import { ToastService } from '../../shared/toast/toast.service';
 import { OperationsCard } from './operations/operations-card';
 import {
   SETTING_FIELD_KINDS,
+  SETTING_GROUPS,
+  SETTING_GROUP_KEYS,
   SETTING_OPTIONS,
+  SettingGroup,
   SettingFieldKind,
   SettingFormValue,
   buildSettingsForm,
@@ -35,7 +38,7 @@ interface SettingRow {
   readonly hint: string;
   readonly source: SettingView['source'];
   readonly sourceLabel: string;
-  readonly options: readonly string[];
+  readonly options: readonly { readonly value: string; readonly label: string }[];
   readonly bounds: { min: number; max: number } | null;
   readonly defaultText: string | null;
   readonly updatedText: string | null;
@@ -86,7 +89,10 @@ export class Settings {
       hint: t.hints[view.key],
       source: view.source,
       sourceLabel: t.sources[view.source],
-      options: SETTING_OPTIONS[view.key] ?? [],
+      options: (SETTING_OPTIONS[view.key] ?? []).map((value) => ({
+        value,
+        label: t.optionLabels[view.key]?.[value] ?? value,
+      })),
       bounds: integerBounds(view.key),
       defaultText:
         view.secret || view.source === 'environment'
@@ -98,8 +104,25 @@ export class Settings {
     }));
   });
 
+  /** The rows in their cards (Binding, Alerts, Security, Retention, Failsafe); empty cards are left out. */
+  protected readonly groups = computed(() => {
+    const t = this.t().settings;
+    const byKey = new Map(this.rows().map((r) => [r.key, r]));
+    return SETTING_GROUPS.map((id: SettingGroup) => ({
+      id,
+      title: t.groups[id],
+      help: t.groupHelp[id],
+      rows: SETTING_GROUP_KEYS[id].flatMap((k) => byKey.get(k) ?? []),
+    })).filter((g) => g.rows.length > 0);
+  });
+
   constructor() {
     this.load();
+  }
+
+  /** A boolean setting's state as the switch shows it (its current, unsaved value). */
+  protected booleanText(key: SettingKey): string {
+    return this.form.controls[key]?.value === true ? this.t().settings.enabled : this.t().settings.disabled;
   }
 
   protected load(): void {
@@ -163,9 +186,21 @@ export class Settings {
       error: (error: unknown) => {
         this.saving.set(false);
         this.saveError.set(errorMessage(error, this.t()));
+        this.showFieldErrors(error);
         this.toast.error(error);
       },
     });
+  }
+
+  /** The server's refusal of a field (`values.<key>`, e.g. a webhook URL delivery would refuse) under that field. */
+  private showFieldErrors(error: unknown): void {
+    for (const f of adminError(error)?.fields ?? []) {
+      const key = f.field.startsWith('values.') ? f.field.slice('values.'.length) : null;
+      const control = key ? this.form.controls[key] : undefined;
+      if (!control) continue;
+      control.setErrors({ ...(control.errors ?? {}), server: f.messages.join(' ') });
+      control.markAsTouched();
+    }
   }
 
   private apply(response: SettingsResponse): void {

@@ -307,6 +307,10 @@ export interface Messages {
     readonly noChanges: string;
     readonly discard: string;
     readonly enabled: string;
+    readonly disabled: string;
+    readonly groups: Readonly<Record<'binding' | 'alerts' | 'security' | 'retention' | 'failsafe', string>>;
+    readonly groupHelp: Readonly<Record<'binding' | 'alerts' | 'security' | 'retention' | 'failsafe', string>>;
+    readonly optionLabels: Readonly<Partial<Record<SettingKey, Readonly<Record<string, string>>>>>;
   };
   readonly operations: {
     readonly title: string;
