@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 
-import { VIEWPORT, launchChromium } from './support/browser';
+import { VIEWPORT, launchChromium, screenshot } from './support/browser';
 import { describeWithServices } from '@sentinel/testing-support';
 import { ConsoleStack, SECRETS, WORKSPACE } from './support/stack';
 
@@ -104,6 +104,7 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     await dialog.getByTestId('rule-entry-0').fill('127.0.0.20');
     await dialog.getByTestId('prebind-label').fill('team-pre');
     expect(await axe('add bindings dialog')).toEqual([]);
+    await screenshot(page, 'add-bindings-light');
     // Save is enabled once keys and a valid entry are there; if not, say what the dialog holds.
     await page
       .waitForFunction(() => !document.querySelector('[data-testid="rule-save"]')?.hasAttribute('disabled'))
@@ -232,6 +233,7 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     await page.getByTestId('bulk-select-all').click();
     await page.getByTestId('bulk-count').filter({ hasText: 'All 60 bindings matching this filter' }).waitFor();
     expect(await axe('bindings bulk bar')).toEqual([]);
+    await screenshot(page, 'bindings-bulk-light');
     await page.getByTestId('bulk-ban').click();
     const confirm = page.getByRole('alertdialog', { name: 'Ban: 60 bindings?' });
     await confirm.getByRole('button', { name: 'Ban' }).click();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 
-import { VIEWPORT, launchChromium } from './support/browser';
+import { VIEWPORT, launchChromium, screenshot } from './support/browser';
 import { describeWithServices } from '@sentinel/testing-support';
 import { ConsoleStack, SECRETS, WORKSPACE } from './support/stack';
 
@@ -271,6 +271,7 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'the console for a new u
       await page.goto(ui(path));
       await page.locator(row).first().waitFor();
       widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
+      await screenshot(page, `${name}-phone-light`);
       process.stdout.write(`phone ${name}: document scrollWidth ${widths[name]} px at 390 px\n`);
     }
     await page.setViewportSize(VIEWPORT);
