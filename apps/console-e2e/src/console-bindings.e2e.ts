@@ -256,6 +256,24 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     expect(a).toBe(60);
   });
 
+  it('the column chooser hides a column of the wide table, and the choice survives a reload', async () => {
+    await page.goto(ui('bindings'));
+    await rows().first().waitFor();
+    const created = page.getByRole('columnheader', { name: 'Created' });
+    await created.waitFor();
+    await page.getByTestId('bindings-columns').click();
+    await page.getByRole('menuitemcheckbox', { name: 'Created' }).click();
+    await created.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('bindings-columns').innerText()).toContain('1 hidden');
+    expect(await axe('bindings, a column hidden')).toEqual([]);
+    await page.reload();
+    await rows().first().waitFor();
+    expect(await page.getByRole('columnheader', { name: 'Created' }).count()).toBe(0);
+    await page.getByTestId('bindings-columns').click();
+    await page.getByRole('menuitemcheckbox', { name: 'Created' }).click();
+    await created.waitFor();
+  });
+
   it('no raw key reached a URL, the browser storage, the database or the server log', async () => {
     expectNoRawKey(urls.join('\n'));
     expectNoRawKey(await browserStorage());

@@ -42,6 +42,13 @@ import { catchError, debounceTime, map, of, switchMap } from 'rxjs';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
 import { PagedTable } from '../../shared/paged-table/paged-table';
+import {
+  ChoosableColumn,
+  ColumnChooser,
+  readHiddenColumns,
+  visibleColumns,
+} from '../../shared/column-chooser/column-chooser';
+import { LOCAL_STORAGE } from '../../core/storage/local-storage';
 import { DateTimePipe } from '../../shared/format/date-time';
 import { ToastService } from '../../shared/toast/toast.service';
 import { BindingActions } from './binding-actions.service';
@@ -62,6 +69,7 @@ import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-f
   selector: 'app-bindings',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    ColumnChooser,
     DateTimePipe,
     Icon,
     MatButtonModule,
@@ -93,7 +101,7 @@ export class Bindings {
 
   protected readonly ruleKinds = RULE_KINDS;
   protected readonly statuses = BINDING_STATUSES;
-  protected readonly columns = [
+  protected readonly allColumns = [
     'select',
     'token',
     'label',
@@ -106,6 +114,25 @@ export class Bindings {
     'created',
     'actions',
   ];
+  protected readonly columnsKey = 'sentinel.bindings.hiddenColumns';
+  /** Columns hidden with the "Columns" menu (remembered); token, select and actions always show. */
+  protected readonly hiddenColumns = signal<ReadonlySet<string>>(
+    readHiddenColumns(inject(LOCAL_STORAGE), this.columnsKey),
+  );
+  protected readonly columns = computed(() => visibleColumns(this.allColumns, this.hiddenColumns()));
+  protected readonly choosableColumns = computed<ChoosableColumn[]>(() => {
+    const t = this.t().bindings;
+    return [
+      { id: 'label', label: t.columns.label },
+      { id: 'rule', label: t.columns.rule },
+      { id: 'learning', label: t.learning.column },
+      { id: 'status', label: t.columns.status },
+      { id: 'first', label: t.columns.first },
+      { id: 'last', label: t.columns.last },
+      { id: 'intercepts', label: t.columns.intercepts },
+      { id: 'created', label: t.columns.created },
+    ];
+  });
   protected readonly dataSource = new BindingsDataSource(bindingsLoader(this.api));
   protected readonly bulkActions: readonly BulkAction[] = ['ban', 'unban', 'unbind', 'set_label', 'set_max_addresses'];
   protected readonly maxBulk = MAX_BULK_BINDINGS;

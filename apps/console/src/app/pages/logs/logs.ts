@@ -4,6 +4,7 @@ import {
   Component,
   DOCUMENT,
   DestroyRef,
+  computed,
   effect,
   inject,
   input,
@@ -31,6 +32,13 @@ import { Subscription, debounceTime, map } from 'rxjs';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
 import { PagedTable } from '../../shared/paged-table/paged-table';
+import {
+  ChoosableColumn,
+  ColumnChooser,
+  readHiddenColumns,
+  visibleColumns,
+} from '../../shared/column-chooser/column-chooser';
+import { LOCAL_STORAGE } from '../../core/storage/local-storage';
 import { PageDataSource } from '../../shared/page-data-source/page-data-source';
 import { ToastService } from '../../shared/toast/toast.service';
 import { InterceptColumn, InterceptsTable } from '../../shared/intercepts-table/intercepts-table';
@@ -43,6 +51,7 @@ import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-f
   selector: 'app-logs',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    ColumnChooser,
     Icon,
     InterceptsTable,
     MatButtonModule,
@@ -66,7 +75,7 @@ export class Logs {
   readonly token = input<string | undefined>();
 
   protected readonly reasons = INTERCEPT_REASONS;
-  protected readonly columns: readonly InterceptColumn[] = [
+  protected readonly allColumns: readonly InterceptColumn[] = [
     'time',
     'token',
     'clientIp',
@@ -75,6 +84,24 @@ export class Logs {
     'request',
     'userAgent',
   ];
+  protected readonly columnsKey = 'sentinel.logs.hiddenColumns';
+  /** Columns hidden with the "Columns" menu (remembered); time and token always show. */
+  protected readonly hiddenColumns = signal<ReadonlySet<string>>(
+    readHiddenColumns(inject(LOCAL_STORAGE), this.columnsKey),
+  );
+  protected readonly columns = computed(
+    () => visibleColumns(this.allColumns, this.hiddenColumns()) as InterceptColumn[],
+  );
+  protected readonly choosableColumns = computed<ChoosableColumn[]>(() => {
+    const c = this.t().logs.columns;
+    return [
+      { id: 'clientIp', label: c.clientIp },
+      { id: 'reason', label: c.reason },
+      { id: 'rule', label: c.rule },
+      { id: 'request', label: c.request },
+      { id: 'userAgent', label: c.userAgent },
+    ];
+  });
   protected readonly dataSource = new PageDataSource<InterceptLogItem, LogQuery>(this.api);
 
   protected readonly timeRanges = TIME_RANGES;

@@ -61,6 +61,8 @@ export const en: Messages = {
     from: 'From',
     to: 'To',
     filters: 'Filters',
+    columns: 'Columns',
+    columnsHidden: (count) => `${count} hidden`,
     reasons: { ip_not_allowed: 'IP not allowed', banned: 'Banned', address_limit: 'Address limit reached' },
     ruleKinds: { single: 'Single', multiple: 'Multiple', all: 'All' },
     statuses: { active: 'Active', banned: 'Banned' },

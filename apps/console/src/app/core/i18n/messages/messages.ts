@@ -53,6 +53,8 @@ export interface Messages {
     readonly from: string;
     readonly to: string;
     readonly filters: string;
+    readonly columns: string;
+    readonly columnsHidden: (count: number) => string;
     readonly reasons: Readonly<Record<InterceptReason, string>>;
     readonly ruleKinds: Readonly<Record<RuleKind, string>>;
     readonly statuses: Readonly<Record<BindingStatus, string>>;

@@ -61,6 +61,8 @@ export const zhCN: Messages = {
     from: '开始',
     to: '结束',
     filters: '筛选',
+    columns: '列',
+    columnsHidden: (count) => `已隐藏 ${count} 列`,
     reasons: { ip_not_allowed: 'IP 不允许', banned: '已封禁', address_limit: '地址数已达上限' },
     ruleKinds: { single: '单个', multiple: '多个', all: '全部' },
     statuses: { active: '正常', banned: '已封禁' },
