@@ -274,6 +274,16 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     await created.waitFor();
   });
 
+  it('the dashboard shows the last 24 hours by hour, next to the daily series', async () => {
+    await page.goto(ui(''));
+    await page.getByTestId('series-24h').click();
+    await page.getByRole('heading', { name: 'Requests per hour' }).waitFor();
+    // This run's traffic is counted in the current hour (counters flush every few seconds).
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="daily-chart"] rect.chart-allowed').length === 24,
+    );
+  });
+
   it('no raw key reached a URL, the browser storage, the database or the server log', async () => {
     expectNoRawKey(urls.join('\n'));
     expectNoRawKey(await browserStorage());

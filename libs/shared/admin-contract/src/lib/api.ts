@@ -366,6 +366,13 @@ export interface DailyPoint {
   newBindings: number;
 }
 
+export interface HourlyPoint {
+  /** UTC hour, `YYYY-MM-DDTHH` (its start). */
+  hour: string;
+  allowed: number;
+  intercepted: number;
+}
+
 export interface TopInterceptedToken {
   tokenId: string;
   tokenMask: string;
@@ -379,6 +386,8 @@ export interface DashboardResponse {
   /** Oldest first. */
   series7d: DailyPoint[];
   series30d: DailyPoint[];
+  /** The last 24 UTC hours, oldest first, ending with the current one. */
+  series24h: HourlyPoint[];
   topIntercepted: Record<TopInterceptedWindow, TopInterceptedToken[]>;
   latestIntercepts: InterceptLogItem[];
   status: StatusResponse;

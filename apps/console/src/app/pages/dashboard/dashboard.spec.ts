@@ -18,6 +18,11 @@ function response(mode: DashboardResponse['status']['mode']): DashboardResponse 
     bindings: { active: 5, banned: 1, total: 6 },
     series7d: [1, 2, 3, 4, 5, 6, 7].map(day),
     series30d: [day(1)],
+    series24h: Array.from({ length: 24 }, (_, i) => ({
+      hour: `2026-01-07T${String(i).padStart(2, '0')}`,
+      allowed: i,
+      intercepted: i % 2,
+    })),
     topIntercepted: {
       '24h': [{ tokenId: 'a'.repeat(64), tokenMask: 'sk-ab…', intercepts: 3, lastAt: '2026-01-07T00:00:00Z' }],
       '7d': [],
@@ -63,6 +68,14 @@ describe('Dashboard', () => {
       `/bindings?token=${'a'.repeat(64)}`,
     );
     expect(el.querySelector('[data-testid="degraded-banner"]')).toBeNull();
+  });
+
+  it('switches the chart to the last 24 hours, one bar per hour', async () => {
+    const el = await render(response('normal'));
+    el.querySelector<HTMLButtonElement>('[data-testid="series-24h"] button')?.click();
+    TestBed.tick();
+    expect(el.querySelectorAll('[data-testid="daily-chart"] rect.chart-allowed')).toHaveLength(24);
+    expect(el.textContent).toContain('Requests per hour');
   });
 
   it('shows a banner in degraded mode', async () => {

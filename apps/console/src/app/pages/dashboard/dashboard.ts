@@ -55,7 +55,8 @@ export class Dashboard {
   protected readonly data = signal<DashboardResponse | null>(null);
   protected readonly loading = signal(false);
   protected readonly error = signal<unknown>(null);
-  protected readonly days = signal<7 | 30>(7);
+  /** The chart's range: the last 24 hours by hour, or 7 / 30 days by day. */
+  protected readonly days = signal<'24h' | 7 | 30>(7);
   protected readonly topWindow = signal<TopInterceptedWindow>('24h');
 
   protected readonly errorText = computed(() => (this.error() ? errorMessage(this.error(), this.t()) : ''));
@@ -76,7 +77,16 @@ export class Dashboard {
   protected readonly points = computed<ChartPoint[]>(() => {
     const d = this.data();
     if (!d) return [];
-    const series = this.days() === 7 ? d.series7d : d.series30d;
+    const range = this.days();
+    if (range === '24h') {
+      // UTC hours, labelled in local time (the hour they start at).
+      return d.series24h.map((p) => ({
+        label: `${String(new Date(`${p.hour}:00:00Z`).getHours()).padStart(2, '0')}:00`,
+        allowed: p.allowed,
+        intercepted: p.intercepted,
+      }));
+    }
+    const series = range === 7 ? d.series7d : d.series30d;
     return series.map((p) => ({
       label: p.day.slice(5),
       allowed: p.allowed,

@@ -1201,6 +1201,13 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "$ref": "#/components/schemas/DailyPoint"
           }
         },
+        "series24h": {
+          "description": "The last 24 UTC hours, oldest first, ending with the current one.",
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/HourlyPoint"
+          }
+        },
         "topIntercepted": {
           "type": "object",
           "properties": {
@@ -1241,6 +1248,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "bindings",
         "series7d",
         "series30d",
+        "series24h",
         "topIntercepted",
         "latestIntercepts",
         "status",
@@ -1280,6 +1288,26 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       "enum": [
         "closed",
         "open"
+      ]
+    },
+    "HourlyPoint": {
+      "type": "object",
+      "properties": {
+        "hour": {
+          "description": "UTC hour, `YYYY-MM-DDTHH` (its start).",
+          "type": "string"
+        },
+        "allowed": {
+          "type": "number"
+        },
+        "intercepted": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "hour",
+        "allowed",
+        "intercepted"
       ]
     },
     "InterceptLogItem": {

@@ -231,6 +231,9 @@ export interface Messages {
     readonly allowed: string;
     readonly intercepted: string;
     readonly chartLabel: (days: number) => string;
+    readonly hours24: string;
+    readonly seriesHourly: string;
+    readonly chartLabel24h: string;
     readonly chartEmpty: string;
     readonly topIntercepted: string;
     readonly window24h: string;
