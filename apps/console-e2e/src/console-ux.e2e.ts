@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 
-import { VIEWPORT, launchChromium } from './support/browser';
+import { VIEWPORT, launchChromium, screenshot } from './support/browser';
 import { describeWithServices } from '@sentinel/testing-support';
 import { ConsoleStack, SECRETS, WORKSPACE } from './support/stack';
 
@@ -222,18 +222,20 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'the console for a new u
     expect(await stack.relay(KEY, '127.0.0.2')).toBe(200);
   });
 
-  it('settings list the alert deliveries: time, token, status, attempts and the last error', async () => {
+  it('settings list the alert deliveries: time, alert, token, status, attempts and the last error', async () => {
     await page.goto(ui('settings'));
     await page.getByTestId('deliveries-empty').waitFor();
     await stack.query(
       `INSERT INTO alert_deliveries (token_hash, token_mask, status, attempts, last_error, payload)
-       VALUES (repeat('e', 64), 'sk-uxux…dead', 'failed', 3, 'HTTP 500 from the webhook', '{}')`,
+       VALUES (repeat('e', 64), 'sk-uxux…dead', 'failed', 3, 'HTTP 500 from the webhook', '{"event":"probable_sharing"}')`,
     );
     await page.reload();
     const row = page.getByTestId('alert-deliveries').getByRole('row').filter({ hasText: 'sk-uxux…dead' });
     await row.waitFor();
     const text = (await row.innerText()).replace(/\s+/g, ' ');
-    expect(text).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d sk-uxux…dead Failed 3 HTTP 500 from the webhook$/);
+    expect(text).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d Probable sharing sk-uxux…dead Failed 3 HTTP 500 from the webhook$/,
+    );
   });
 
   it('axe finds no serious or critical violation on any page, light and dark', async () => {
@@ -269,6 +271,7 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'the console for a new u
       await page.goto(ui(path));
       await page.locator(row).first().waitFor();
       widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
+      await screenshot(page, `${name}-phone-light`);
       process.stdout.write(`phone ${name}: document scrollWidth ${widths[name]} px at 390 px\n`);
     }
     await page.setViewportSize(VIEWPORT);

@@ -440,7 +440,7 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
 
     it('shows every key with its source; secrets are write-only', async () => {
       const s = await view(A);
-      expect(s).toHaveLength(22); // 15, plus alertBurstMax, bindRatePerAddress, bindBurstPerAddress, bindMaxAddresses, bindLearnWindowSeconds, accessTokenMinutes, interceptCommitWaitMs
+      expect(s).toHaveLength(24); // 15, plus alertBurstMax, bindRatePerAddress, bindBurstPerAddress, bindMaxAddresses, bindLearnWindowSeconds, accessTokenMinutes, interceptCommitWaitMs, sharingWindowSeconds, sharingDistinctThreshold
       expect(find(s, 'loginMaxFailures')).toMatchObject({ source: 'environment', value: 5, defaultValue: 5 });
       expect(find(s, 'alertWebhookSecret')).toMatchObject({ secret: true, value: null, isSet: false });
     });

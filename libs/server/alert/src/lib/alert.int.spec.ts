@@ -76,6 +76,9 @@ describeEachBackend('AlertService on %s', { kv: true }, (backend) => {
       // These tests send more alerts a minute than the flood bound lets through one by one (the
       // bound has its own spec, alert-flood.int.spec.ts).
       alertBurstMax: 1_000,
+      // Refusals from several addresses would also raise probable_sharing alerts; that detector
+      // has its own spec (alert-sharing.int.spec.ts), so these tests count threshold alerts only.
+      sharingDistinctThreshold: 100,
     });
   });
   afterEach(async () => {

@@ -3,18 +3,20 @@ import type { Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { BindingEvents, type InterceptEvent } from '@sentinel/server-binding';
 import { AppLogger, BatchQueue, KV_STORE, type KvStore } from '@sentinel/server-core';
-import { RuntimeSettings } from '@sentinel/server-settings';
+import { RuntimeSettings, type RuntimeSettingsValues } from '@sentinel/server-settings';
 import { DATA_SOURCE } from '@sentinel/server-storage';
 import { AlertBurst } from './alert-burst';
 import { AlertDelivery, deliveryJob } from './alert-delivery';
 import { AlertDeliveryRepository } from './alert-delivery.repository';
+import { SharingDetector } from './alert-sharing';
 import { AlertThresholds } from './alert-thresholds';
 import { ALERT_OPTIONS, type AlertOptions } from './alert.options';
-import type { AlertDeliveryRecord, DeliveryJob, DeliveryOutcome } from './alert.types';
+import type { AlertDeliveryRecord, AlertPayload, DeliveryJob, DeliveryOutcome } from './alert.types';
 import { testAlertPayload } from './test-alert';
 import { checkWebhookTarget } from './webhook-client';
 
 export { alertKeys } from './alert-thresholds';
+export { sharingKeys } from './alert-sharing';
 
 /** Settings the service reads; RuntimeSettings in the app, a stub in tests. */
 export type AlertSettingsSource = Pick<RuntimeSettings, 'current'>;
@@ -35,6 +37,7 @@ export type AlertSettingsSource = Pick<RuntimeSettings, 'current'>;
 export class AlertService implements OnModuleInit, OnModuleDestroy {
   private readonly repo: AlertDeliveryRepository;
   private readonly thresholds: AlertThresholds;
+  private readonly sharing: SharingDetector;
   private readonly delivery: AlertDelivery;
   private readonly burst: AlertBurst;
   private readonly intercepts: BatchQueue<InterceptEvent>;
@@ -49,6 +52,8 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
     interceptsDropped: 0,
     interceptErrors: 0,
     alertsTriggered: 0,
+    /** probable_sharing alerts raised by this instance (alert-sharing.ts). */
+    sharingAlerts: 0,
     /** Alerts folded into a burst window's digest instead of being sent (alertBurstMax). */
     alertsSuppressed: 0,
     digestsSent: 0,
@@ -68,6 +73,7 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.repo = new AlertDeliveryRepository(db);
     this.thresholds = new AlertThresholds(kv, logger, options);
+    this.sharing = new SharingDetector(kv, logger, options);
     this.delivery = new AlertDelivery(this.repo, logger, options, this.stats);
     this.burst = new AlertBurst(kv, logger, options, (digest) => {
       const s = this.settings.current;
@@ -196,8 +202,16 @@ export class AlertService implements OnModuleInit, OnModuleDestroy {
   async countIntercept(e: InterceptEvent): Promise<void> {
     const s = this.settings.current;
     if (!s.alertWebhookUrl) return;
-    const payload = await this.thresholds.count(e, s);
-    if (payload === null) return;
+    // Threshold counting, and sharing detection (alert-sharing.ts): either may raise an alert.
+    const [threshold, sharing] = await Promise.all([this.thresholds.count(e, s), this.sharing.observe(e, s)]);
+    if (sharing !== null) {
+      this.stats.sharingAlerts++;
+      await this.raise(sharing, s);
+    }
+    if (threshold !== null) await this.raise(threshold, s);
+  }
+
+  private async raise(payload: AlertPayload, s: Readonly<RuntimeSettingsValues>): Promise<void> {
     this.stats.alertsTriggered++;
     if (!(await this.burst.admit(payload, s.alertBurstMax))) {
       this.stats.alertsSuppressed++;

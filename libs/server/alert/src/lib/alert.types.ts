@@ -12,7 +12,11 @@ export interface AlertIntercept {
  * of the key) and its mask.
  */
 export interface AlertPayload {
-  event: 'intercept_threshold' | 'alert_digest' | 'test';
+  /**
+   * `probable_sharing`: one binding refused from `intercepts.threshold` distinct addresses within
+   * `intercepts.windowSeconds` (`count` = the distinct addresses, `ips` = them, newest first).
+   */
+  event: 'intercept_threshold' | 'probable_sharing' | 'alert_digest' | 'test';
   version: 1;
   token: { id: string; mask: string };
   rule: { kind: string; entries: readonly string[]; status: string };

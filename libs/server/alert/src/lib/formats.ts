@@ -136,6 +136,9 @@ export function title(p: AlertPayload): string {
   if (p.event === 'alert_digest' && p.digest) {
     return `Sentinel: ${p.digest.suppressed} more alerts in ${p.intercepts.windowSeconds} s (alert flood, digest)`;
   }
+  if (p.event === 'probable_sharing') {
+    return `Sentinel: token ${p.token.mask} probably shared: refused from ${p.intercepts.count} addresses in ${p.intercepts.windowSeconds} s`;
+  }
   return `Sentinel: token ${p.token.mask} refused ${p.intercepts.count} times in ${p.intercepts.windowSeconds} s`;
 }
 
@@ -177,7 +180,15 @@ function lines(p: AlertPayload): [string, string][] {
     ['Token', `${p.token.mask} (id ${p.token.id.slice(0, 12)})`],
     ['Reason', p.reason],
     ['Bound rule', ruleText(p)],
-    ['Intercepts', `${p.intercepts.count} in ${p.intercepts.windowSeconds} s (threshold ${p.intercepts.threshold})`],
+    p.event === 'probable_sharing'
+      ? [
+          'Distinct refused addresses',
+          `${p.intercepts.count} in ${p.intercepts.windowSeconds} s (threshold ${p.intercepts.threshold})`,
+        ]
+      : [
+          'Intercepts',
+          `${p.intercepts.count} in ${p.intercepts.windowSeconds} s (threshold ${p.intercepts.threshold})`,
+        ],
     ['Offending IPs (most recent first)', ipsText(p)],
     ['First intercept', p.intercepts.firstAt],
     ['Last intercept', p.intercepts.lastAt],

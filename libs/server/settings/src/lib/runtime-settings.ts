@@ -41,6 +41,8 @@ export function defaultsFromEnvironment(config: AppConfig): RuntimeSettingsValue
     bindMaxAddresses: 1,
     bindLearnWindowSeconds: 0,
     interceptCommitWaitMs: 250,
+    sharingWindowSeconds: 3600,
+    sharingDistinctThreshold: 3,
   };
 }
 

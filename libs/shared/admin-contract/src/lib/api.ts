@@ -1,4 +1,5 @@
 import type {
+  AlertEvent,
   AuditAction,
   AuditTargetType,
   BindingSortField,
@@ -272,6 +273,7 @@ export interface LogQuery extends CursorPageRequest {
   from?: IsoDateTime;
   to?: IsoDateTime;
   token?: string;
+  /** An address (`203.0.113.7`), or a CIDR range (`10.0.0.0/8`) for every address inside it. */
   clientIp?: string;
   reason?: InterceptReason;
 }
@@ -371,6 +373,13 @@ export interface DailyPoint {
   newBindings: number;
 }
 
+export interface HourlyPoint {
+  /** UTC hour, `YYYY-MM-DDTHH` (its start). */
+  hour: string;
+  allowed: number;
+  intercepted: number;
+}
+
 export interface TopInterceptedToken {
   tokenId: string;
   tokenMask: string;
@@ -384,6 +393,8 @@ export interface DashboardResponse {
   /** Oldest first. */
   series7d: DailyPoint[];
   series30d: DailyPoint[];
+  /** The last 24 UTC hours, oldest first, ending with the current one. */
+  series24h: HourlyPoint[];
   topIntercepted: Record<TopInterceptedWindow, TopInterceptedToken[]>;
   latestIntercepts: InterceptLogItem[];
   status: StatusResponse;
@@ -406,6 +417,8 @@ export interface AlertTestResponse {
 
 export interface AlertDeliveryItem {
   id: string;
+  /** What the alert reported; null for a row whose payload names no known event. */
+  event: AlertEvent | null;
   tokenMask: string;
   status: 'pending' | 'sent' | 'failed';
   attempts: number;

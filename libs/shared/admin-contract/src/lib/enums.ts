@@ -17,6 +17,14 @@ export type SortOrder = (typeof SORT_ORDERS)[number];
 export const FAILSAFE_MODES = ['closed', 'open'] as const;
 export type FailsafeModeName = (typeof FAILSAFE_MODES)[number];
 
+/**
+ * What an alert reports: a token refused `alertThresholdCount` times (`intercept_threshold`), a
+ * token refused from `sharingDistinctThreshold` distinct addresses (`probable_sharing`), the
+ * digest of a flood of alerts, or the test alert.
+ */
+export const ALERT_EVENTS = ['intercept_threshold', 'probable_sharing', 'alert_digest', 'test'] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
 export const ALERT_FORMAT_NAMES = ['json', 'feishu', 'dingtalk', 'wecom', 'slack', 'discord'] as const;
 export type AlertFormatName = (typeof ALERT_FORMAT_NAMES)[number];
 

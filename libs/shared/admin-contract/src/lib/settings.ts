@@ -51,6 +51,14 @@ export interface AdminSettingsValues {
    * up; past it the 403 goes out and the row stays queued. 0 = never wait.
    */
   interceptCommitWaitMs: number;
+  /**
+   * Sharing detection: a binding refused (not allowed / address limit) from
+   * `sharingDistinctThreshold` distinct addresses within this many seconds fires one
+   * `probable_sharing` alert (at most one per binding and window across all instances).
+   */
+  sharingWindowSeconds: number;
+  /** Distinct refused addresses within `sharingWindowSeconds` that make a key probably shared. */
+  sharingDistinctThreshold: number;
 }
 
 export type SettingKey = keyof AdminSettingsValues;
@@ -78,6 +86,8 @@ export const SETTING_KEYS = [
   'bindMaxAddresses',
   'bindLearnWindowSeconds',
   'interceptCommitWaitMs',
+  'sharingWindowSeconds',
+  'sharingDistinctThreshold',
 ] as const satisfies readonly SettingKey[];
 
 /** Write-only settings: GET never shows their value, only whether one is set. */
@@ -103,6 +113,8 @@ export const SETTING_INTEGER_BOUNDS = {
   bindMaxAddresses: { min: 1, max: 64 },
   bindLearnWindowSeconds: { min: 0, max: 31_536_000 },
   interceptCommitWaitMs: { min: 0, max: 5_000 },
+  sharingWindowSeconds: { min: 60, max: 604_800 },
+  sharingDistinctThreshold: { min: 2, max: 100 },
 } as const satisfies Partial<Record<SettingKey, { min: number; max: number }>>;
 
 export type IntegerSettingKey = keyof typeof SETTING_INTEGER_BOUNDS;

@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import {
   ChangeDetectionStrategy,
   Component,
@@ -38,6 +37,7 @@ import { localToIso } from '../bindings/bindings-data-source';
 import { TIME_RANGES, bindTimeRange } from '../../shared/time-range/time-range';
 import { syncFiltersWithUrl } from '../../shared/url-filters/url-filters';
 import { AuditDiff } from '../../shared/audit-diff/audit-diff';
+import { DateTimePipe } from '../../shared/format/date-time';
 
 interface AuditFilters {
   readonly kind: '' | 'changes' | 'auth';
@@ -70,7 +70,7 @@ export function toAuditQuery(f: AuditFilters, pageIndex: number, pageSize: numbe
   selector: 'app-audit',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
-    DatePipe,
+    DateTimePipe,
     Icon,
     AuditDiff,
     MatButtonModule,

@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
@@ -6,24 +5,22 @@ import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatTableModule } from '@angular/material/table';
 import { Router, RouterLink } from '@angular/router';
-import { BindingsApi } from '@sentinel/admin-client';
-import type {
-  BindingDetailResponse,
-  BindingStatus,
-  BindingSummary,
-  InterceptReason,
-  RuleKind,
-} from '@sentinel/admin-contract';
-import { Subscription } from 'rxjs';
+import { BindingsApi, SettingsApi } from '@sentinel/admin-client';
+import { toSignal } from '@angular/core/rxjs-interop';
+import type { BindingDetailResponse, BindingStatus, BindingSummary, RuleKind } from '@sentinel/admin-contract';
+import { Subscription, catchError, map, of } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
+import { AuditDiff } from '../../shared/audit-diff/audit-diff';
+import { DateTimePipe } from '../../shared/format/date-time';
+import { InterceptsTable } from '../../shared/intercepts-table/intercepts-table';
 import { BindingActions } from './binding-actions.service';
+import { learningState } from './learning-state';
 import { ruleText } from './rule-text';
 
 /** One binding: its state, recent intercepts and admin audit history, with the row actions. */
-import { AuditDiff } from '../../shared/audit-diff/audit-diff';
 import { Can } from '../../shared/permissions/can.directive';
 @Component({
   selector: 'app-binding-detail',
@@ -31,8 +28,9 @@ import { Can } from '../../shared/permissions/can.directive';
   imports: [
     Can,
     AuditDiff,
-    DatePipe,
+    DateTimePipe,
     Icon,
+    InterceptsTable,
     MatButtonModule,
     MatCardModule,
     MatProgressBarModule,
@@ -66,7 +64,28 @@ export class BindingDetail {
     return e instanceof HttpErrorResponse && e.status === 404;
   });
   protected readonly errorText = computed(() => (this.error() ? errorMessage(this.error(), this.t()) : ''));
-  protected readonly interceptColumns = ['time', 'clientIp', 'reason', 'request'];
+  protected readonly interceptColumns = ['time', 'clientIp', 'reason', 'request'] as const;
+  protected readonly liveCap = toSignal(
+    inject(SettingsApi)
+      .get()
+      .pipe(
+        map((r) => {
+          const v = r.settings.find((s) => s.key === 'bindMaxAddresses');
+          return v && !v.secret && typeof v.value === 'number' ? v.value : null;
+        }),
+        catchError(() => of(null)),
+      ),
+    { initialValue: null },
+  );
+  protected readonly learningText = computed(() => {
+    const d = this.detail();
+    if (!d) return '';
+    const l = learningState(d.binding, this.liveCap());
+    const t = this.t().bindings.learning;
+    if (l.kind === 'learning') return t.learning(l.count, l.cap);
+    if (l.kind === 'full') return t.full(l.count, l.cap);
+    return l.kind === 'stopped' ? t.stopped : t.fixed;
+  });
   protected readonly auditColumns = ['time', 'actor', 'action', 'change'];
 
   private request?: Subscription;
@@ -102,10 +121,6 @@ export class BindingDetail {
     return this.t().common.statuses[status];
   }
 
-  protected reasonLabel(reason: InterceptReason): string {
-    return this.t().common.reasons[reason];
-  }
-
   protected ruleText(b: BindingSummary): string {
     return ruleText(b, this.t().bindings.anyIp);
   }
@@ -129,5 +144,13 @@ export class BindingDetail {
 
   protected editRule(b: BindingSummary): void {
     this.actions.editRule(b).subscribe(() => this.load());
+  }
+
+  protected editLabel(b: BindingSummary): void {
+    this.actions.editLabel(b).subscribe(() => this.load());
+  }
+
+  protected setMaxAddresses(b: BindingSummary): void {
+    this.actions.setMaxAddresses(b, this.liveCap()).subscribe(() => this.load());
   }
 }

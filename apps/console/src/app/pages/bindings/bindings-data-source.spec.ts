@@ -1,7 +1,15 @@
 import type { BindingListQuery, BindingListResponse, BindingSummary } from '@sentinel/admin-contract';
-import { Subject, throwError } from 'rxjs';
+import { HttpErrorResponse } from '@angular/common/http';
+import type { BindingsApi } from '@sentinel/admin-client';
+import { Subject, firstValueFrom, of, throwError } from 'rxjs';
 
-import { BindingsDataSource, EMPTY_BINDING_FILTERS, toBindingQuery } from './bindings-data-source';
+import {
+  BindingsDataSource,
+  EMPTY_BINDING_FILTERS,
+  bindingsLoader,
+  isWholeKey,
+  toBindingQuery,
+} from './bindings-data-source';
 
 function binding(id: string): BindingSummary {
   return {
@@ -162,5 +170,45 @@ describe('BindingsDataSource', () => {
       { page: 2, pageSize: 50, sort: 'intercepts', status: 'banned' },
       { page: 2, pageSize: 50, sort: 'intercepts', status: 'banned' },
     ]);
+  });
+});
+
+describe('bindingsLoader', () => {
+  const KEY = `sk-${'k'.repeat(48)}`;
+  const page = { items: [binding('1')], page: 1, pageSize: 50, total: 1, nextCursor: null, totalExact: true };
+
+  function api(lookup: BindingsApi['lookup']): { api: BindingsApi; list: jest.Mock; lookup: jest.Mock } {
+    const list = jest.fn(() => of(page));
+    const lookupMock = jest.fn(lookup);
+    return { api: { list, lookup: lookupMock } as unknown as BindingsApi, list, lookup: lookupMock };
+  }
+
+  it('tells a whole key from a mask, an id or a short prefix', () => {
+    expect(isWholeKey(KEY)).toBe(true);
+    expect(isWholeKey('sk-ab12')).toBe(false);
+    expect(isWholeKey('sk-ab12…')).toBe(false);
+    expect(isWholeKey('ab'.repeat(32))).toBe(false);
+    expect(isWholeKey('')).toBe(false);
+    expect(isWholeKey(undefined)).toBe(false);
+  });
+
+  it('lists by GET for a prefix, and looks a whole key up by POST, never listing it', async () => {
+    const a = api(() => of({ binding: binding('9'), recentIntercepts: [], auditHistory: [] }));
+    await firstValueFrom(bindingsLoader(a.api).list({ token: 'sk-ab', pageSize: 50 }));
+    expect(a.list).toHaveBeenCalledTimes(1);
+    const found = await firstValueFrom(bindingsLoader(a.api).list({ token: ` ${KEY} `, pageSize: 50 }));
+    expect(a.lookup).toHaveBeenCalledWith(KEY);
+    expect(a.list).toHaveBeenCalledTimes(1);
+    expect(found.items.map((b) => b.id)).toEqual(['9']);
+    expect(found.total).toBe(1);
+  });
+
+  it('shows a key that is not bound as an empty page, and other errors as errors', async () => {
+    const missing = api(() => throwError(() => new HttpErrorResponse({ status: 404 })));
+    expect((await firstValueFrom(bindingsLoader(missing.api).list({ token: KEY }))).total).toBe(0);
+    const down = api(() => throwError(() => new HttpErrorResponse({ status: 503 })));
+    await expect(firstValueFrom(bindingsLoader(down.api).list({ token: KEY }))).rejects.toBeInstanceOf(
+      HttpErrorResponse,
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { HttpErrorResponse } from '@angular/common/http';
+import type { BindingsApi } from '@sentinel/admin-client';
 import type {
   BindingListQuery,
   BindingSortField,
@@ -7,7 +9,10 @@ import type {
   SortOrder,
 } from '@sentinel/admin-contract';
 
-import { PageDataSource, PageLoader } from '../../shared/page-data-source/page-data-source';
+import { Observable, catchError, map, of, throwError } from 'rxjs';
+
+import { PageDataSource, PageLoader, type LoadedPage } from '../../shared/page-data-source/page-data-source';
+import { urlSafeToken } from '../../shared/url-filters/url-filters';
 
 /** The filter form's value. Empty strings mean "no filter". */
 export interface BindingFilters {
@@ -18,6 +23,8 @@ export interface BindingFilters {
   /** `datetime-local` values (local time, no zone). */
   readonly lastUsedFrom: string;
   readonly lastUsedTo: string;
+  /** Label or note contains. */
+  readonly label: string;
 }
 
 export const EMPTY_BINDING_FILTERS: BindingFilters = {
@@ -27,6 +34,7 @@ export const EMPTY_BINDING_FILTERS: BindingFilters = {
   status: '',
   lastUsedFrom: '',
   lastUsedTo: '',
+  label: '',
 };
 
 /** Table column id → the API's sort field; only these columns are sortable. */
@@ -65,6 +73,7 @@ export function toBindingQuery(state: BindingTableState): BindingListQuery {
     status: filters.status || undefined,
     lastUsedFrom: localToIso(filters.lastUsedFrom),
     lastUsedTo: localToIso(filters.lastUsedTo),
+    label: filters.label.trim() || undefined,
   };
   if (sort && state.sortDirection) {
     query.sort = sort;
@@ -74,6 +83,35 @@ export function toBindingQuery(state: BindingTableState): BindingListQuery {
 }
 
 export type BindingsLoader = PageLoader<BindingSummary, BindingListQuery>;
+
+/**
+ * A token filter that is a whole relay key (longer than any mask or id prefix): it is looked up
+ * by POST (the key in the body), never listed by GET (the key would be in a URL).
+ */
+export function isWholeKey(token: string | undefined): token is string {
+  return token !== undefined && token.trim() !== '' && !urlSafeToken(token);
+}
+
+/**
+ * The bindings loader: the list, or — when the token filter is a whole key — the one binding
+ * `POST bindings/lookup` finds (an empty page on 404). The other filters do not apply to a lookup.
+ */
+export function bindingsLoader(api: BindingsApi): BindingsLoader {
+  return {
+    list(query: BindingListQuery): Observable<LoadedPage<BindingSummary>> {
+      if (!isWholeKey(query.token)) return api.list(query);
+      const pageSize = query.pageSize ?? 50;
+      return api.lookup(query.token.trim()).pipe(
+        map((d) => ({ items: [d.binding], page: 1, pageSize, total: 1, nextCursor: null })),
+        catchError((error: unknown) =>
+          error instanceof HttpErrorResponse && error.status === 404
+            ? of({ items: [], page: 1, pageSize, total: 0, nextCursor: null })
+            : throwError(() => error),
+        ),
+      );
+    },
+  };
+}
 
 /** The bindings table's server-side data source (see `PageDataSource`). */
 export class BindingsDataSource extends PageDataSource<BindingSummary, BindingListQuery> {}

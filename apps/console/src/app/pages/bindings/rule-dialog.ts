@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
-import { FormArray, FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
+import { FormArray, FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { ErrorStateMatcher, ShowOnDirtyErrorStateMatcher } from '@angular/material/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
@@ -9,14 +9,19 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatRadioModule } from '@angular/material/radio';
 import { BindingsApi } from '@sentinel/admin-client';
+import { MatCheckboxModule } from '@angular/material/checkbox';
 import {
+  MAX_ADDRESSES_BOUNDS,
+  MAX_LABEL_LENGTH,
+  MAX_PREBIND_KEYS,
   RULE_KIND_DEFINITIONS,
   RULE_KINDS,
   type BindingOperationResponse,
   type BindingSummary,
+  type PrebindResponse,
   type RuleKind,
 } from '@sentinel/admin-contract';
-import { map, startWith } from 'rxjs';
+import { map, merge, startWith } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
@@ -28,17 +33,34 @@ export function splitEntryList(text: string): string[] {
   return text.split(/[\s,;]+/).filter((p) => p !== '');
 }
 
-export interface RuleDialogData {
-  readonly binding: BindingSummary;
+/** Pasted keys → one per line, blank lines and surrounding spaces dropped. */
+export function splitKeys(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
 }
 
-/** Edits a binding's rule; saves it itself and closes with the API's answer. */
+export interface RuleDialogData {
+  /** Edit this binding's rule; absent = pre-bind pasted keys ("Add bindings"). */
+  readonly binding?: BindingSummary;
+  /** Pre-binding: the live `bindMaxAddresses`, for the cap's hint. */
+  readonly liveCap?: number | null;
+}
+
+/**
+ * Edits a binding's rule, or — without a binding — pre-binds pasted keys with a rule, label and
+ * cap (the same rule editor). Saves itself and closes with the API's answer. Pasted keys live only
+ * in this form and the request body: never in a URL or browser storage, and the field is emptied
+ * once the call answered.
+ */
 @Component({
   selector: 'app-rule-dialog',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
     Icon,
     MatButtonModule,
+    MatCheckboxModule,
     MatDialogModule,
     MatFormFieldModule,
     MatInputModule,
@@ -53,21 +75,45 @@ export interface RuleDialogData {
 })
 export class RuleDialog {
   private readonly api = inject(BindingsApi);
-  private readonly ref = inject<MatDialogRef<RuleDialog, BindingOperationResponse>>(MatDialogRef);
+  private readonly ref = inject<MatDialogRef<RuleDialog, BindingOperationResponse | PrebindResponse>>(MatDialogRef);
   protected readonly data = inject<RuleDialogData>(MAT_DIALOG_DATA);
   protected readonly t = inject(I18nService).messages;
   protected readonly kinds = RULE_KINDS;
+  protected readonly prebinding = this.data.binding === undefined;
+  protected readonly maxKeys = MAX_PREBIND_KEYS;
+  protected readonly bounds = MAX_ADDRESSES_BOUNDS;
 
-  private readonly kindControl = new FormControl<RuleKind>(this.data.binding.ruleKind, { nonNullable: true });
+  private readonly kindControl = new FormControl<RuleKind>(this.data.binding?.ruleKind ?? 'single', {
+    nonNullable: true,
+  });
+
+  /** Pre-binding only: the pasted keys, label, cap and whether bound keys are overwritten. */
+  readonly prebindForm = new FormGroup({
+    keys: new FormControl('', { nonNullable: true }),
+    label: new FormControl('', { nonNullable: true, validators: [Validators.maxLength(MAX_LABEL_LENGTH)] }),
+    maxAddresses: new FormControl<number | null>(null, {
+      validators: [Validators.min(MAX_ADDRESSES_BOUNDS.min), Validators.max(MAX_ADDRESSES_BOUNDS.max)],
+    }),
+    replace: new FormControl(false, { nonNullable: true }),
+  });
+  protected readonly keyCount = toSignal(
+    this.prebindForm.controls.keys.valueChanges.pipe(
+      startWith(''),
+      map((text) => splitKeys(text).length),
+    ),
+    { requireSync: true },
+  );
+  /** The answer of a pre-binding call that left keys unbound (conflicts, invalid lines). */
+  protected readonly prebindResult = signal<PrebindResponse | null>(null);
 
   readonly form = new FormGroup({
     kind: this.kindControl,
     entries: new FormArray<FormControl<string>>(
       // A rule without entries (All) starts from the address the key was last seen at, so switching
       // All → Single offers that entry instead of an empty field.
-      (this.data.binding.ruleEntries.length > 0
+      (this.data.binding && this.data.binding.ruleEntries.length > 0
         ? this.data.binding.ruleEntries
-        : [this.data.binding.lastIp ?? this.data.binding.firstIp ?? '']
+        : [this.data.binding?.lastIp ?? this.data.binding?.firstIp ?? '']
       ).map((entry) => this.entryControl(entry)),
       { validators: ruleEntriesValidator(() => this.kindControl.value) },
     ),
@@ -83,7 +129,7 @@ export class RuleDialog {
   protected readonly maxEntries = computed(() => this.definition().maxEntries);
   /** Save is disabled while an entry (or the list) is invalid. */
   protected readonly valid = toSignal(
-    this.form.statusChanges.pipe(
+    merge(this.form.statusChanges, this.prebindForm.statusChanges, this.prebindForm.valueChanges).pipe(
       startWith(null),
       map(() => this.isValid()),
     ),
@@ -140,6 +186,10 @@ export class RuleDialog {
 
   /** True when the form may be submitted: a kind that matches any IP ignores the entry controls. */
   isValid(): boolean {
+    if (this.prebinding) {
+      const n = splitKeys(this.prebindForm.controls.keys.value).length;
+      if (n === 0 || n > MAX_PREBIND_KEYS || this.prebindForm.invalid) return false;
+    }
     if (RULE_KIND_DEFINITIONS[this.form.controls.kind.value].matches === 'any') return true;
     return this.form.controls.entries.valid;
   }
@@ -152,6 +202,10 @@ export class RuleDialog {
     }
     this.saving.set(true);
     this.serverError.set(null);
+    if (!this.data.binding) {
+      this.prebind();
+      return;
+    }
     this.api.setRule(this.data.binding.id, this.form.controls.kind.value, this.entriesToSave()).subscribe({
       next: (result) => this.ref.close(result),
       error: (error: unknown) => {
@@ -159,6 +213,39 @@ export class RuleDialog {
         this.serverError.set(errorMessage(error, this.t()));
       },
     });
+  }
+
+  private prebind(): void {
+    const v = this.prebindForm.getRawValue();
+    const max = v.maxAddresses === null || (v.maxAddresses as unknown) === '' ? undefined : Number(v.maxAddresses);
+    this.api
+      .prebind({
+        keys: splitKeys(v.keys),
+        ruleKind: this.form.controls.kind.value,
+        entries: this.entriesToSave(),
+        label: v.label.trim() || undefined,
+        maxAddresses: max,
+        replace: v.replace || undefined,
+      })
+      .subscribe({
+        next: (result) => {
+          // The keys are not kept past the call.
+          this.prebindForm.controls.keys.setValue('');
+          this.saving.set(false);
+          if (result.conflicts.length === 0 && result.invalid.length === 0) this.ref.close(result);
+          else this.prebindResult.set(result);
+        },
+        error: (error: unknown) => {
+          this.saving.set(false);
+          this.serverError.set(errorMessage(error, this.t()));
+        },
+      });
+  }
+
+  /** Closes after a pre-binding whose conflicts and invalid lines were shown. */
+  protected finish(): void {
+    const result = this.prebindResult();
+    if (result) this.ref.close(result);
   }
 
   private entryControl(value: string): FormControl<string> {

@@ -4,7 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import type { DashboardResponse } from '@sentinel/admin-contract';
 
-import { Dashboard } from './dashboard';
+import { AUTO_REFRESH_SECONDS, Dashboard } from './dashboard';
 
 function response(mode: DashboardResponse['status']['mode']): DashboardResponse {
   const day = (d: number) => ({
@@ -18,6 +18,11 @@ function response(mode: DashboardResponse['status']['mode']): DashboardResponse 
     bindings: { active: 5, banned: 1, total: 6 },
     series7d: [1, 2, 3, 4, 5, 6, 7].map(day),
     series30d: [day(1)],
+    series24h: Array.from({ length: 24 }, (_, i) => ({
+      hour: `2026-01-07T${String(i).padStart(2, '0')}`,
+      allowed: i,
+      intercepted: i % 2,
+    })),
     topIntercepted: {
       '24h': [{ tokenId: 'a'.repeat(64), tokenMask: 'sk-ab…', intercepts: 3, lastAt: '2026-01-07T00:00:00Z' }],
       '7d': [],
@@ -65,6 +70,14 @@ describe('Dashboard', () => {
     expect(el.querySelector('[data-testid="degraded-banner"]')).toBeNull();
   });
 
+  it('switches the chart to the last 24 hours, one bar per hour', async () => {
+    const el = await render(response('normal'));
+    el.querySelector<HTMLButtonElement>('[data-testid="series-24h"] button')?.click();
+    TestBed.tick();
+    expect(el.querySelectorAll('[data-testid="daily-chart"] rect.chart-allowed')).toHaveLength(24);
+    expect(el.textContent).toContain('Requests per hour');
+  });
+
   it('shows a banner in degraded mode', async () => {
     const el = await render(response('postgres_down'));
     const banner = el.querySelector('[data-testid="degraded-banner"]')?.textContent ?? '';
@@ -80,5 +93,30 @@ describe('Dashboard', () => {
     await fixture.whenStable();
     const el = fixture.nativeElement as HTMLElement;
     expect(el.querySelector('[data-testid="dashboard-error"]')?.textContent).toContain('Boom.');
+  });
+
+  it('reloads itself every AUTO_REFRESH_SECONDS; paused (and remembered), it does not', async () => {
+    jest.useFakeTimers();
+    try {
+      const fixture = TestBed.createComponent(Dashboard);
+      const http = TestBed.inject(HttpTestingController);
+      http.expectOne('/admin/api/dashboard').flush(response('normal'));
+      jest.advanceTimersByTime(AUTO_REFRESH_SECONDS * 1000);
+      http.expectOne('/admin/api/dashboard').flush(response('normal'));
+      fixture.detectChanges();
+      const toggle = (fixture.nativeElement as HTMLElement).querySelector<HTMLButtonElement>(
+        '[data-testid="dashboard-auto-refresh"]',
+      );
+      expect(toggle?.textContent).toContain(`Live: updates every ${AUTO_REFRESH_SECONDS} s`);
+      toggle?.click();
+      fixture.detectChanges();
+      expect(toggle?.textContent).toContain('Updates paused');
+      expect(localStorage.getItem('sentinel.dashboard.autoRefresh')).toBe('off');
+      jest.advanceTimersByTime(AUTO_REFRESH_SECONDS * 3000);
+      http.expectNone('/admin/api/dashboard');
+      fixture.destroy();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

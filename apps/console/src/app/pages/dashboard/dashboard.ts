@@ -1,32 +1,44 @@
-import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DOCUMENT, DestroyRef, computed, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatTooltipModule } from '@angular/material/tooltip';
 import { RouterLink } from '@angular/router';
 import { DashboardApi } from '@sentinel/admin-client';
-import type { DashboardResponse, InterceptReason, TopInterceptedWindow } from '@sentinel/admin-contract';
+import type { DashboardResponse, TopInterceptedWindow } from '@sentinel/admin-contract';
 import { Subscription } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
+import { LOCAL_STORAGE, readPreference, writePreference } from '../../core/storage/local-storage';
 import { ChartPoint } from '../../shared/daily-chart/chart-scale';
 import { DailyChart } from '../../shared/daily-chart/daily-chart';
 import { Icon } from '../../shared/icon/icon';
+import { DateTimePipe } from '../../shared/format/date-time';
+import { ReasonPill } from '../../shared/reason-pill/reason-pill';
 
-/** Today's counters, totals, the daily series, top intercepted tokens and the latest intercepts. */
+/** How often the dashboard reloads itself while auto-refresh is on and the tab is visible. */
+export const AUTO_REFRESH_SECONDS = 30;
+const AUTO_REFRESH_PREFERENCE = 'sentinel.dashboard.autoRefresh';
+
+/**
+ * Today's counters, totals, the daily series, top intercepted tokens and the latest intercepts;
+ * reloads itself every AUTO_REFRESH_SECONDS unless paused (remembered) or the tab is hidden.
+ */
 @Component({
   selector: 'app-dashboard',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
     DailyChart,
-    DatePipe,
+    DateTimePipe,
+    ReasonPill,
     Icon,
     MatButtonModule,
     MatButtonToggleModule,
     MatCardModule,
     MatProgressBarModule,
+    MatTooltipModule,
     RouterLink,
   ],
   templateUrl: './dashboard.html',
@@ -34,12 +46,17 @@ import { Icon } from '../../shared/icon/icon';
 })
 export class Dashboard {
   private readonly api = inject(DashboardApi);
+  private readonly storage = inject(LOCAL_STORAGE);
+  private readonly document = inject(DOCUMENT);
   protected readonly t = inject(I18nService).messages;
+  protected readonly autoRefreshSeconds = AUTO_REFRESH_SECONDS;
+  protected readonly autoRefresh = signal(readPreference(this.storage, AUTO_REFRESH_PREFERENCE) !== 'off');
 
   protected readonly data = signal<DashboardResponse | null>(null);
   protected readonly loading = signal(false);
   protected readonly error = signal<unknown>(null);
-  protected readonly days = signal<7 | 30>(7);
+  /** The chart's range: the last 24 hours by hour, or 7 / 30 days by day. */
+  protected readonly days = signal<'24h' | 7 | 30>(7);
   protected readonly topWindow = signal<TopInterceptedWindow>('24h');
 
   protected readonly errorText = computed(() => (this.error() ? errorMessage(this.error(), this.t()) : ''));
@@ -60,7 +77,16 @@ export class Dashboard {
   protected readonly points = computed<ChartPoint[]>(() => {
     const d = this.data();
     if (!d) return [];
-    const series = this.days() === 7 ? d.series7d : d.series30d;
+    const range = this.days();
+    if (range === '24h') {
+      // UTC hours, labelled in local time (the hour they start at).
+      return d.series24h.map((p) => ({
+        label: `${String(new Date(`${p.hour}:00:00Z`).getHours()).padStart(2, '0')}:00`,
+        allowed: p.allowed,
+        intercepted: p.intercepted,
+      }));
+    }
+    const series = range === 7 ? d.series7d : d.series30d;
     return series.map((p) => ({
       label: p.day.slice(5),
       allowed: p.allowed,
@@ -108,15 +134,26 @@ export class Dashboard {
 
   constructor() {
     this.load();
+    const timer = setInterval(() => {
+      if (this.autoRefresh() && this.document.visibilityState !== 'hidden' && !this.loading()) this.load(true);
+    }, AUTO_REFRESH_SECONDS * 1000);
+    inject(DestroyRef).onDestroy(() => clearInterval(timer));
   }
 
-  protected load(): void {
+  protected toggleAutoRefresh(): void {
+    this.autoRefresh.update((on) => !on);
+    writePreference(this.storage, AUTO_REFRESH_PREFERENCE, this.autoRefresh() ? 'on' : 'off');
+  }
+
+  /** `quiet`: a background refresh keeps the page as it is (no progress bar) until data arrives. */
+  protected load(quiet = false): void {
     this.request?.unsubscribe();
-    this.loading.set(true);
-    this.error.set(null);
+    this.loading.set(!quiet);
+    if (!quiet) this.error.set(null);
     this.request = this.api.get().subscribe({
       next: (data) => {
         this.data.set(data);
+        this.error.set(null);
         this.loading.set(false);
       },
       error: (error: unknown) => {
@@ -124,9 +161,5 @@ export class Dashboard {
         this.loading.set(false);
       },
     });
-  }
-
-  protected reasonLabel(reason: InterceptReason): string {
-    return this.t().common.reasons[reason];
   }
 }

@@ -1,10 +1,10 @@
-import { DatePipe } from '@angular/common';
 import { HttpEventType } from '@angular/common/http';
 import {
   ChangeDetectionStrategy,
   Component,
   DOCUMENT,
   DestroyRef,
+  computed,
   effect,
   inject,
   input,
@@ -19,8 +19,6 @@ import { MatInputModule } from '@angular/material/input';
 import type { PageEvent } from '@angular/material/paginator';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
-import { MatTableModule } from '@angular/material/table';
-import { RouterLink } from '@angular/router';
 import { LogsApi, filenameFromDisposition } from '@sentinel/admin-client';
 import {
   DEFAULT_PAGE_SIZE,
@@ -28,16 +26,22 @@ import {
   type InterceptLogItem,
   type InterceptReason,
   type LogQuery,
-  type RuleKind,
 } from '@sentinel/admin-contract';
 import { Subscription, debounceTime, map } from 'rxjs';
 
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
 import { PagedTable } from '../../shared/paged-table/paged-table';
+import {
+  ChoosableColumn,
+  ColumnChooser,
+  readHiddenColumns,
+  visibleColumns,
+} from '../../shared/column-chooser/column-chooser';
+import { LOCAL_STORAGE } from '../../core/storage/local-storage';
 import { PageDataSource } from '../../shared/page-data-source/page-data-source';
 import { ToastService } from '../../shared/toast/toast.service';
-import { ruleText } from '../bindings/rule-text';
+import { InterceptColumn, InterceptsTable } from '../../shared/intercepts-table/intercepts-table';
 import { EMPTY_LOG_FILTERS, LogFilters, toLogFilterQuery } from './logs-query';
 import { TIME_RANGES, bindTimeRange } from '../../shared/time-range/time-range';
 import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-filters';
@@ -47,17 +51,16 @@ import { syncFiltersWithUrl, urlSafeToken } from '../../shared/url-filters/url-f
   selector: 'app-logs',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
-    DatePipe,
+    ColumnChooser,
     Icon,
+    InterceptsTable,
     MatButtonModule,
     MatFormFieldModule,
     MatInputModule,
     MatProgressBarModule,
     MatSelectModule,
-    MatTableModule,
     PagedTable,
     ReactiveFormsModule,
-    RouterLink,
   ],
   templateUrl: './logs.html',
   styleUrl: './logs.scss',
@@ -72,7 +75,33 @@ export class Logs {
   readonly token = input<string | undefined>();
 
   protected readonly reasons = INTERCEPT_REASONS;
-  protected readonly columns = ['time', 'token', 'clientIp', 'reason', 'rule', 'request', 'userAgent'];
+  protected readonly allColumns: readonly InterceptColumn[] = [
+    'time',
+    'token',
+    'clientIp',
+    'reason',
+    'rule',
+    'request',
+    'userAgent',
+  ];
+  protected readonly columnsKey = 'sentinel.logs.hiddenColumns';
+  /** Columns hidden with the "Columns" menu (remembered); time and token always show. */
+  protected readonly hiddenColumns = signal<ReadonlySet<string>>(
+    readHiddenColumns(inject(LOCAL_STORAGE), this.columnsKey),
+  );
+  protected readonly columns = computed(
+    () => visibleColumns(this.allColumns, this.hiddenColumns()) as InterceptColumn[],
+  );
+  protected readonly choosableColumns = computed<ChoosableColumn[]>(() => {
+    const c = this.t().logs.columns;
+    return [
+      { id: 'clientIp', label: c.clientIp },
+      { id: 'reason', label: c.reason },
+      { id: 'rule', label: c.rule },
+      { id: 'request', label: c.request },
+      { id: 'userAgent', label: c.userAgent },
+    ];
+  });
   protected readonly dataSource = new PageDataSource<InterceptLogItem, LogQuery>(this.api);
 
   protected readonly timeRanges = TIME_RANGES;
@@ -130,14 +159,6 @@ export class Logs {
       this.dataSource.disconnect();
       this.exportRequest?.unsubscribe();
     });
-  }
-
-  protected reasonLabel(reason: InterceptReason): string {
-    return this.t().common.reasons[reason];
-  }
-
-  protected ruleText(item: { ruleKind: RuleKind; ruleEntries: string[] }): string {
-    return `${this.t().common.ruleKinds[item.ruleKind]} · ${ruleText(item, this.t().bindings.anyIp)}`;
   }
 
   protected onPage(event: PageEvent): void {

@@ -35,6 +35,37 @@ export const SETTING_FIELD_KINDS: Readonly<Record<SettingKey, SettingFieldKind>>
   bindMaxAddresses: 'integer',
   bindLearnWindowSeconds: 'integer',
   interceptCommitWaitMs: 'integer',
+  sharingWindowSeconds: 'integer',
+  sharingDistinctThreshold: 'integer',
+};
+
+/** The cards of the settings page, in order; every setting is in exactly one (settings.spec.ts). */
+export const SETTING_GROUPS = ['binding', 'alerts', 'security', 'retention', 'failsafe'] as const;
+export type SettingGroup = (typeof SETTING_GROUPS)[number];
+
+export const SETTING_GROUP_KEYS: Readonly<Record<SettingGroup, readonly SettingKey[]>> = {
+  binding: [
+    'bindMaxAddresses',
+    'bindLearnWindowSeconds',
+    'bindIpv4Prefix',
+    'bindIpv6Prefix',
+    'bindRatePerAddress',
+    'bindBurstPerAddress',
+  ],
+  alerts: [
+    'alertWebhookUrl',
+    'alertFormat',
+    'alertWebhookSecret',
+    'alertAllowPrivateTargets',
+    'alertThresholdCount',
+    'alertThresholdSeconds',
+    'alertBurstMax',
+    'sharingDistinctThreshold',
+    'sharingWindowSeconds',
+  ],
+  security: ['loginMaxFailures', 'loginWindowSeconds', 'loginLockSeconds', 'accessTokenMinutes'],
+  retention: ['interceptRetentionDays', 'archiveDays', 'archiveIntervalMinutes'],
+  failsafe: ['failsafeMode', 'interceptCommitWaitMs'],
 };
 
 export const SETTING_OPTIONS: Partial<Record<SettingKey, readonly string[]>> = {

@@ -2,10 +2,10 @@ import { ACCOUNT_STORAGE_KEY } from '@sentinel/admin-client';
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import type { SettingView, SettingsResponse } from '@sentinel/admin-contract';
+import { SETTING_KEYS, type SettingView, type SettingsResponse } from '@sentinel/admin-contract';
 
 import { Settings } from './settings';
-import { buildSettingsForm, changedValues } from './settings-form';
+import { SETTING_GROUP_KEYS, buildSettingsForm, changedValues } from './settings-form';
 
 const views: SettingView[] = [
   {
@@ -172,5 +172,47 @@ describe('Settings page', () => {
     input.dispatchEvent(new Event('input'));
     el.querySelector<HTMLButtonElement>('[data-testid="settings-save"]')?.click();
     backend.expectNone({ method: 'PUT', url: '/admin/api/settings' });
+  });
+
+  it('puts every setting in exactly one group', () => {
+    const grouped = Object.values(SETTING_GROUP_KEYS).flat();
+    expect([...grouped].sort()).toEqual([...SETTING_KEYS].sort());
+  });
+
+  it('groups the cards, translates failsafe values and shows a switch in its real state', async () => {
+    const { el, fixture } = await render();
+    const groups = Array.from(el.querySelectorAll('[data-testid^="group-"]')).map((g) => g.getAttribute('data-testid'));
+    expect(groups).toEqual(['group-binding', 'group-alerts', 'group-failsafe']);
+    expect(el.querySelector('[data-testid="group-alerts"] [data-testid="setting-alertWebhookUrl"]')).not.toBeNull();
+    const toggle = el.querySelector('[data-testid="input-alertAllowPrivateTargets"]');
+    expect(toggle?.textContent?.trim()).toBe('Disabled');
+    toggle?.querySelector<HTMLButtonElement>('button')?.click();
+    fixture.detectChanges();
+    expect(toggle?.textContent?.trim()).toBe('Enabled');
+    expect(el.querySelector('[data-testid="input-failsafeMode"]')?.textContent).toContain('Closed: refuse new keys');
+  });
+
+  it('shows the server refusal of a webhook URL under that field', async () => {
+    const { el, fixture } = await render();
+    const input = el.querySelector<HTMLInputElement>('[data-testid="input-alertWebhookUrl"]');
+    if (!input) throw new Error('no input');
+    input.value = 'http://127.0.0.1:9/hook';
+    input.dispatchEvent(new Event('input'));
+    el.querySelector<HTMLButtonElement>('[data-testid="settings-save"]')?.click();
+    backend.expectOne({ method: 'PUT', url: '/admin/api/settings' }).flush(
+      {
+        error: {
+          code: 'validation_failed',
+          message: 'Invalid settings.',
+          fields: [{ field: 'values.alertWebhookUrl', messages: ['the target 127.0.0.1 is a loopback address'] }],
+        },
+      },
+      { status: 400, statusText: 'Bad Request' },
+    );
+    await fixture.whenStable();
+    fixture.detectChanges();
+    expect(el.querySelector('[data-testid="field-error-alertWebhookUrl"]')?.textContent).toContain(
+      'the target 127.0.0.1 is a loopback address',
+    );
   });
 });

@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { FormControl, FormRecord, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -13,14 +12,17 @@ import { SettingsApi } from '@sentinel/admin-client';
 import type { SettingKey, SettingView, SettingsResponse } from '@sentinel/admin-contract';
 import { Observable } from 'rxjs';
 
-import { errorMessage } from '../../core/errors/admin-error';
+import { adminError, errorMessage } from '../../core/errors/admin-error';
 import { I18nService } from '../../core/i18n/i18n.service';
 import { Icon } from '../../shared/icon/icon';
 import { ToastService } from '../../shared/toast/toast.service';
 import { OperationsCard } from './operations/operations-card';
 import {
   SETTING_FIELD_KINDS,
+  SETTING_GROUPS,
+  SETTING_GROUP_KEYS,
   SETTING_OPTIONS,
+  SettingGroup,
   SettingFieldKind,
   SettingFormValue,
   buildSettingsForm,
@@ -28,6 +30,7 @@ import {
   integerBounds,
 } from './settings-form';
 import { Can } from '../../shared/permissions/can.directive';
+import { formatDateTime } from '../../shared/format/date-time';
 
 interface SettingRow {
   readonly key: SettingKey;
@@ -36,7 +39,7 @@ interface SettingRow {
   readonly hint: string;
   readonly source: SettingView['source'];
   readonly sourceLabel: string;
-  readonly options: readonly string[];
+  readonly options: readonly { readonly value: string; readonly label: string }[];
   readonly bounds: { min: number; max: number } | null;
   readonly defaultText: string | null;
   readonly updatedText: string | null;
@@ -67,7 +70,6 @@ interface SettingRow {
 export class Settings {
   private readonly api = inject(SettingsApi);
   private readonly toast = inject(ToastService);
-  private readonly datePipe = new DatePipe('en-US');
   protected readonly t = inject(I18nService).messages;
 
   protected readonly views = signal<readonly SettingView[]>([]);
@@ -89,22 +91,40 @@ export class Settings {
       hint: t.hints[view.key],
       source: view.source,
       sourceLabel: t.sources[view.source],
-      options: SETTING_OPTIONS[view.key] ?? [],
+      options: (SETTING_OPTIONS[view.key] ?? []).map((value) => ({
+        value,
+        label: t.optionLabels[view.key]?.[value] ?? value,
+      })),
       bounds: integerBounds(view.key),
       defaultText:
         view.secret || view.source === 'environment'
           ? null
           : t.defaultValue(display(view.defaultValue, this.t().common.none)),
       updatedText:
-        view.updatedAt && view.updatedBy
-          ? t.updated(view.updatedBy, this.datePipe.transform(view.updatedAt, 'yyyy-MM-dd HH:mm') ?? '')
-          : null,
+        view.updatedAt && view.updatedBy ? t.updated(view.updatedBy, formatDateTime(view.updatedAt, 'minute')) : null,
       secretSet: view.secret ? view.isSet : false,
     }));
   });
 
+  /** The rows in their cards (Binding, Alerts, Security, Retention, Failsafe); empty cards are left out. */
+  protected readonly groups = computed(() => {
+    const t = this.t().settings;
+    const byKey = new Map(this.rows().map((r) => [r.key, r]));
+    return SETTING_GROUPS.map((id: SettingGroup) => ({
+      id,
+      title: t.groups[id],
+      help: t.groupHelp[id],
+      rows: SETTING_GROUP_KEYS[id].flatMap((k) => byKey.get(k) ?? []),
+    })).filter((g) => g.rows.length > 0);
+  });
+
   constructor() {
     this.load();
+  }
+
+  /** A boolean setting's state as the switch shows it (its current, unsaved value). */
+  protected booleanText(key: SettingKey): string {
+    return this.form.controls[key]?.value === true ? this.t().settings.enabled : this.t().settings.disabled;
   }
 
   protected load(): void {
@@ -168,9 +188,21 @@ export class Settings {
       error: (error: unknown) => {
         this.saving.set(false);
         this.saveError.set(errorMessage(error, this.t()));
+        this.showFieldErrors(error);
         this.toast.error(error);
       },
     });
+  }
+
+  /** The server's refusal of a field (`values.<key>`, e.g. a webhook URL delivery would refuse) under that field. */
+  private showFieldErrors(error: unknown): void {
+    for (const f of adminError(error)?.fields ?? []) {
+      const key = f.field.startsWith('values.') ? f.field.slice('values.'.length) : null;
+      const control = key ? this.form.controls[key] : undefined;
+      if (!control) continue;
+      control.setErrors({ ...(control.errors ?? {}), server: f.messages.join(' ') });
+      control.markAsTouched();
+    }
   }
 
   private apply(response: SettingsResponse): void {

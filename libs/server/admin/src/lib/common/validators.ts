@@ -15,6 +15,25 @@ export function IsIpAddress(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/** One IP address, or a CIDR range (`10.0.0.0/8`); the message says why not. */
+export function IsIpOrCidr(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isIpOrCidr',
+      validator: {
+        validate: (v: unknown) => typeof v === 'string' && v.length <= 64 && validateRuleEntry(v.trim()).ok,
+        defaultMessage: (a) => {
+          const v = a?.value;
+          const r = typeof v === 'string' ? validateRuleEntry(v.trim()) : null;
+          const why = r && !r.ok ? `: ${r.error}` : '';
+          return `${a?.property} must be an IP address or CIDR range such as 203.0.113.7 or 10.0.0.0/8${why}`;
+        },
+      },
+    },
+    options,
+  );
+}
+
 /** Each element an IP address or CIDR range; the message says which one and why. */
 export function IsRuleEntries(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(

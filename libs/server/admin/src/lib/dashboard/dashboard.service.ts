@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DailyPoint, DashboardResponse } from '@sentinel/admin-contract';
-import { DAILY_COUNTERS, dailyCounterKey, type DailyCounter } from '@sentinel/server-binding';
+import type { DailyPoint, DashboardResponse, HourlyPoint } from '@sentinel/admin-contract';
+import {
+  DAILY_COUNTERS,
+  HOURLY_COUNTERS,
+  dailyCounterKey,
+  hourlyCounterKey,
+  type DailyCounter,
+} from '@sentinel/server-binding';
 import { AppLogger, KV_STORE, type KvStore } from '@sentinel/server-core';
 import { BindingsQueryRepository } from '../bindings/bindings-query.repository';
 import { LogsRepository } from '../logs/logs.repository';
@@ -12,6 +18,15 @@ const DAY_MS = 86_400_000;
 export function lastDays(n: number, now = Date.now()): string[] {
   const out: string[] = [];
   for (let i = n - 1; i >= 0; i--) out.push(new Date(now - i * DAY_MS).toISOString().slice(0, 10));
+  return out;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** UTC hours (`YYYY-MM-DDTHH`), oldest first, ending with the current one. */
+export function lastHours(n: number, now = Date.now()): string[] {
+  const out: string[] = [];
+  for (let i = n - 1; i >= 0; i--) out.push(new Date(now - i * HOUR_MS).toISOString().slice(0, 13));
   return out;
 }
 
@@ -33,8 +48,10 @@ export class DashboardService {
 
   async dashboard(): Promise<DashboardResponse> {
     const days = lastDays(30);
-    const [counters, totals, top24h, top7d, latest, status] = await Promise.all([
+    const hours = lastHours(24);
+    const [counters, hourly, totals, top24h, top7d, latest, status] = await Promise.all([
       this.counters(days),
+      this.hourly(hours),
       this.bindings.counts(),
       this.logs.topIntercepted(86_400, 10),
       this.logs.topIntercepted(7 * 86_400, 10),
@@ -59,11 +76,36 @@ export class DashboardService {
       bindings: totals,
       series7d: series30d.slice(-7),
       series30d,
+      series24h: hours.map(
+        (hour): HourlyPoint => ({
+          hour,
+          allowed: hourly.get(`${hour}:allowed`) ?? 0,
+          intercepted: hourly.get(`${hour}:intercepted`) ?? 0,
+        }),
+      ),
       topIntercepted: { '24h': top24h, '7d': top7d },
       latestIntercepts: latest,
       status,
       countersFlushIntervalSeconds: 5,
     };
+  }
+
+  /** `hour:counter` → value, one MGET for 24 × 2 keys; empty when Redis cannot answer. */
+  private async hourly(hours: readonly string[]): Promise<Map<string, number>> {
+    const keys = hours.flatMap((hour) =>
+      HOURLY_COUNTERS.map((c) => ({ key: hourlyCounterKey(hour, c), id: `${hour}:${c}` })),
+    );
+    const out = new Map<string, number>();
+    try {
+      const values = await this.kv.mget(keys.map((k) => k.key));
+      values.forEach((v, i) => {
+        const n = v === null ? 0 : Number(v);
+        if (Number.isFinite(n)) out.set(keys[i].id, n);
+      });
+    } catch {
+      /* the hourly view reads 0 while Redis is down */
+    }
+    return out;
   }
 
   /** `day:counter` → value, one MGET for all 30 × 4 keys. */

@@ -80,6 +80,7 @@ describe('log export by COPY on PostgreSQL', () => {
     ['token id prefix', { token: TOKEN.slice(0, 8) }],
     ['token mask prefix', { token: 'sk-ab12' }],
     ['client ip + reason', { clientIp: '198.51.100.3', reason: 'banned' }],
+    ['a client CIDR range', { clientIp: '198.51.100.0/31' }],
     ['a LIKE wildcard and a quote in the token', { token: "ab_%'" }],
   ];
 

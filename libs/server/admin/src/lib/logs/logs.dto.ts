@@ -11,7 +11,7 @@ import {
 } from '@sentinel/admin-contract';
 import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CursorPaged, PageQueryDto } from '../bindings/bindings.dto';
-import { IsIpAddress } from '../common/validators';
+import { IsIpOrCidr } from '../common/validators';
 
 /** The log filters; the export takes them alone, the log page with paging (LogQueryDto). */
 export class LogExportQueryDto implements LogExportQuery {
@@ -29,7 +29,7 @@ export class LogExportQueryDto implements LogExportQuery {
   token?: string;
 
   @IsOptional()
-  @IsIpAddress()
+  @IsIpOrCidr()
   clientIp?: string;
 
   @IsOptional()

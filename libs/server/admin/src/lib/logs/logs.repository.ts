@@ -87,7 +87,9 @@ export class LogsRepository {
     if (q.from) where.add('created_at >= $?::timestamptz', q.from);
     if (q.to) where.add('created_at < $?::timestamptz', q.to);
     if (q.token) tokenFilter(where, q.token);
-    if (q.clientIp) where.add('client_ip = $?::inet', q.clientIp);
+    // An address matches itself; a CIDR range (10.0.0.0/8) every address inside it.
+    if (q.clientIp?.includes('/')) where.add('client_ip <<= $?::inet', q.clientIp.trim());
+    else if (q.clientIp) where.add('client_ip = $?::inet', q.clientIp.trim());
     if (q.reason) where.add('reason = $?', q.reason);
     return where;
   }

@@ -178,6 +178,10 @@ export function dtoSchema(
           s.type = 'string';
           s.description = 'An IPv4 or IPv6 address.';
           break;
+        case 'isIpOrCidr':
+          s.type = 'string';
+          s.description = 'An IPv4 or IPv6 address, or a CIDR range (10.0.0.0/8) for every address inside it.';
+          break;
         case 'isRuleEntries':
           s.type = 'array';
           s.items = { type: 'string', description: 'An IP address or CIDR range.' };

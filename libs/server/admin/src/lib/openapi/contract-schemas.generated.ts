@@ -565,6 +565,20 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "id": {
           "type": "string"
         },
+        "event": {
+          "description": "What the alert reported; null for a row whose payload names no known event.",
+          "type": [
+            "string",
+            "null"
+          ],
+          "enum": [
+            "intercept_threshold",
+            "probable_sharing",
+            "alert_digest",
+            "test",
+            null
+          ]
+        },
         "tokenMask": {
           "type": "string"
         },
@@ -594,6 +608,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       },
       "required": [
         "id",
+        "event",
         "tokenMask",
         "status",
         "attempts",
@@ -1602,6 +1617,13 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "$ref": "#/components/schemas/DailyPoint"
           }
         },
+        "series24h": {
+          "description": "The last 24 UTC hours, oldest first, ending with the current one.",
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/HourlyPoint"
+          }
+        },
         "topIntercepted": {
           "type": "object",
           "properties": {
@@ -1642,6 +1664,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "bindings",
         "series7d",
         "series30d",
+        "series24h",
         "topIntercepted",
         "latestIntercepts",
         "status",
@@ -1681,6 +1704,26 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       "enum": [
         "closed",
         "open"
+      ]
+    },
+    "HourlyPoint": {
+      "type": "object",
+      "properties": {
+        "hour": {
+          "description": "UTC hour, `YYYY-MM-DDTHH` (its start).",
+          "type": "string"
+        },
+        "allowed": {
+          "type": "number"
+        },
+        "intercepted": {
+          "type": "number"
+        }
+      },
+      "required": [
+        "hour",
+        "allowed",
+        "intercepted"
       ]
     },
     "InterceptLogItem": {
@@ -1777,6 +1820,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
           "$ref": "#/components/schemas/IsoDateTime"
         },
         "clientIp": {
+          "description": "An address (`203.0.113.7`), or a CIDR range (`10.0.0.0/8`) for every address inside it.",
           "type": "string"
         },
         "reason": {
@@ -1836,6 +1880,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
           "type": "string"
         },
         "clientIp": {
+          "description": "An address (`203.0.113.7`), or a CIDR range (`10.0.0.0/8`) for every address inside it.",
           "type": "string"
         },
         "reason": {
@@ -2191,7 +2236,9 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "bindBurstPerAddress",
         "bindMaxAddresses",
         "bindLearnWindowSeconds",
-        "interceptCommitWaitMs"
+        "interceptCommitWaitMs",
+        "sharingWindowSeconds",
+        "sharingDistinctThreshold"
       ]
     },
     "SettingKeyParams": {
@@ -3301,6 +3348,102 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "value",
             "defaultValue"
           ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "sharingWindowSeconds"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
+        },
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "enum": [
+                "sharingDistinctThreshold"
+              ]
+            },
+            "source": {
+              "$ref": "#/components/schemas/SettingSource"
+            },
+            "updatedAt": {
+              "description": "When and by whom the override was written; null for environment values.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "updatedBy": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "secret": {
+              "type": "boolean",
+              "enum": [
+                false
+              ]
+            },
+            "value": {
+              "type": "number"
+            },
+            "defaultValue": {
+              "type": "number"
+            }
+          },
+          "required": [
+            "key",
+            "source",
+            "updatedAt",
+            "updatedBy",
+            "secret",
+            "value",
+            "defaultValue"
+          ]
         }
       ]
     },
@@ -3526,6 +3669,14 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             },
             "interceptCommitWaitMs": {
               "description": "How long a 403 waits for its intercept row to be committed (group commit) while PostgreSQL is\nup; past it the 403 goes out and the row stays queued. 0 = never wait.",
+              "type": "number"
+            },
+            "sharingWindowSeconds": {
+              "description": "Sharing detection: a binding refused (not allowed / address limit) from\n`sharingDistinctThreshold` distinct addresses within this many seconds fires one\n`probable_sharing` alert (at most one per binding and window across all instances).",
+              "type": "number"
+            },
+            "sharingDistinctThreshold": {
+              "description": "Distinct refused addresses within `sharingWindowSeconds` that make a key probably shared.",
               "type": "number"
             }
           }

@@ -1,7 +1,9 @@
 import { Get, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ADMIN_PATHS,
+  ALERT_EVENTS,
   type AlertDeliveriesResponse,
+  type AlertEvent,
   type AlertTestResponse,
   type ArchiveRunResponse,
   type ArchiveRunsResponse,
@@ -53,6 +55,7 @@ export class OperationsController {
     return {
       items: rows.map((r) => ({
         id: r.id,
+        event: alertEvent(r.payload),
         tokenMask: r.tokenMask,
         status: r.status,
         attempts: r.attempts,
@@ -93,4 +96,10 @@ export class OperationsController {
     const rows = await this.archive.recentRuns(20);
     return { items: rows.map((r) => ({ ...r })) };
   }
+}
+
+/** The payload's event, when it is one the contract knows. */
+function alertEvent(payload: unknown): AlertEvent | null {
+  const e = payload && typeof payload === 'object' ? (payload as { event?: unknown }).event : undefined;
+  return (ALERT_EVENTS as readonly unknown[]).includes(e) ? (e as AlertEvent) : null;
 }

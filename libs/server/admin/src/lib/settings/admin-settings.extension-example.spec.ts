@@ -49,6 +49,8 @@ const SAMPLES: { [K in SettingKey]: Sample<K> } = {
   bindMaxAddresses: { valid: 3, invalid: 65 },
   bindLearnWindowSeconds: { valid: 3600, invalid: -1 },
   interceptCommitWaitMs: { valid: 100, invalid: 5_001 },
+  sharingWindowSeconds: { valid: 600, invalid: 59 },
+  sharingDistinctThreshold: { valid: 5, invalid: 1 },
 };
 
 /** The runtime_settings table, in memory; shared by the instances of one test. */

@@ -5,7 +5,7 @@ import { BindingEvents, type InterceptEvent } from '../events/binding-events';
 import type { BindingRepository, UsageTouch } from '../repository/binding.repository';
 import { InterceptRecorder } from './intercept-recorder';
 import { Spool } from './spool';
-import { UsageRecorder } from './usage-recorder';
+import { UsageRecorder, dailyCounterKey, hourlyCounterKey } from './usage-recorder';
 
 /** A repository whose PostgreSQL can be switched off. */
 class FakeRepo {
@@ -177,5 +177,33 @@ describe('UsageRecorder: shutdown', () => {
     repo.down = true;
     await rec.beforeApplicationShutdown();
     expect(lines.find((x) => x.level === 'error')?.meta).toMatchObject({ lost: 1 });
+  });
+});
+
+describe('UsageRecorder: counters', () => {
+  it('flushes the daily and the hourly counters (allowed and intercepted by hour)', async () => {
+    const kv = new MemoryKvStore();
+    const rec = new UsageRecorder(
+      new FakeRepo() as unknown as BindingRepository,
+      kv,
+      logger().l,
+      DEFAULT_BINDING_OPTIONS,
+    );
+    rec.count('allowed', 3);
+    rec.count('intercepted');
+    rec.count('new_bindings');
+    const now = new Date().toISOString();
+    await rec.beforeApplicationShutdown();
+    // An hour boundary between `now` and the flush would move the counts one hour on: read both.
+    const hours = [now.slice(0, 13), new Date().toISOString().slice(0, 13)];
+    const read = async (key: string) => Number((await kv.get(key)) ?? 0);
+    const hourly = async (c: 'allowed' | 'intercepted') =>
+      (await Promise.all([...new Set(hours)].map((h) => read(hourlyCounterKey(h, c))))).reduce((a, b) => a + b, 0);
+    const days = [...new Set([now.slice(0, 10), hours[1].slice(0, 10)])];
+    const daily = (await Promise.all(days.map((d) => read(dailyCounterKey(d, 'allowed'))))).reduce((a, b) => a + b, 0);
+    expect(daily).toBe(3);
+    expect(await hourly('allowed')).toBe(3);
+    expect(await hourly('intercepted')).toBe(1);
+    expect(await kv.get(`stats:h:${hours[0]}:new_bindings`)).toBeNull();
   });
 });

@@ -19,6 +19,17 @@ export function dailyCounterKey(day: string, counter: DailyCounter): string {
 
 const DAY_TTL_MS = 40 * 86_400_000;
 
+/** The counters the dashboard's hourly view (last 24 h) shows. */
+export type HourlyCounter = 'allowed' | 'intercepted';
+export const HOURLY_COUNTERS: readonly HourlyCounter[] = ['allowed', 'intercepted'];
+
+/** `stats:h:2026-11-22T10:allowed` — UTC hours; kept 26 h for the 24-hour view. */
+export function hourlyCounterKey(hour: string, counter: HourlyCounter): string {
+  return `stats:h:${hour}:${counter}`;
+}
+
+const HOUR_TTL_MS = 26 * 3_600_000;
+
 /**
  * Bookkeeping off the request path: last_used_at / last_ip per token and the dashboard's daily
  * counters are gathered in memory (one mutable record per token — no allocation for a token seen
@@ -106,7 +117,9 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
         });
       }
     }
-    const day = new Date().toISOString().slice(0, 10);
+    const now = new Date().toISOString();
+    const day = now.slice(0, 10);
+    const hour = now.slice(0, 13);
     for (const counter of DAILY_COUNTERS) {
       const n = this.counts[counter];
       if (n === 0) continue;
@@ -115,7 +128,11 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown {
         await this.kv.incr(dailyCounterKey(day, counter), n, DAY_TTL_MS);
       } catch {
         this.counts[counter] += n; // Redis down: keep counting, write when it is back
+        continue;
       }
+      // The hourly view is best effort: a failure here loses an hour's share, never the day's.
+      if (counter === 'allowed' || counter === 'intercepted')
+        await this.kv.incr(hourlyCounterKey(hour, counter), n, HOUR_TTL_MS).catch(() => undefined);
     }
   }
 }

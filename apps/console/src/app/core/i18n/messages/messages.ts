@@ -1,5 +1,6 @@
 import type {
   AdminRole,
+  AlertEvent,
   AuditAction,
   AuditTargetType,
   BindingStatus,
@@ -54,6 +55,8 @@ export interface Messages {
     readonly from: string;
     readonly to: string;
     readonly filters: string;
+    readonly columns: string;
+    readonly columnsHidden: (count: number) => string;
     readonly reasons: Readonly<Record<InterceptReason, string>>;
     readonly ruleKinds: Readonly<Record<RuleKind, string>>;
     readonly statuses: Readonly<Record<BindingStatus, string>>;
@@ -97,6 +100,66 @@ export interface Messages {
     readonly lastUsedTo: string;
     readonly clearFilters: string;
     readonly tokenFilterActive: (token: string) => string;
+    readonly filterLabel: string;
+    readonly filterLabelHint: string;
+    readonly emptyFresh: string;
+    readonly emptyFreshHow: string;
+    readonly foundByKey: string;
+    readonly tokenIdHover: (prefix: string) => string;
+    readonly learning: {
+      readonly column: string;
+      readonly learning: (count: number, cap: number | null) => string;
+      readonly full: (count: number, cap: number | null) => string;
+      readonly stopped: string;
+      readonly fixed: string;
+      readonly help: string;
+    };
+    readonly addBindings: string;
+    readonly editLabel: string;
+    readonly setMaxAddresses: string;
+    readonly labelSaved: (mask: string) => string;
+    readonly maxAddressesSaved: (mask: string) => string;
+    readonly fields: {
+      readonly labelTitle: (mask: string) => string;
+      readonly maxTitle: (mask: string) => string;
+      readonly label: string;
+      readonly labelHint: (max: number) => string;
+      readonly note: string;
+      readonly maxAddresses: string;
+      readonly maxAddressesHint: (live: number | null) => string;
+      readonly maxAddressesInvalid: (min: number, max: number) => string;
+      readonly tooLong: (max: number) => string;
+    };
+    readonly prebind: {
+      readonly title: string;
+      readonly keys: string;
+      readonly keysHint: (max: number) => string;
+      readonly keysCount: (count: number, max: number) => string;
+      readonly tooMany: (max: number) => string;
+      readonly noKeys: string;
+      readonly replace: string;
+      readonly submit: string;
+      readonly result: (created: number, conflicts: number, replaced: number, invalid: number) => string;
+      readonly conflict: (line: number, mask: string) => string;
+      readonly invalidLine: (line: number, message: string) => string;
+      readonly done: string;
+    };
+    readonly bulk: {
+      readonly selectRow: (mask: string) => string;
+      readonly selectPage: string;
+      readonly selected: (count: number) => string;
+      readonly selectAllMatching: (count: number) => string;
+      readonly allMatching: (count: number) => string;
+      readonly tooManyMatching: (max: number) => string;
+      readonly clearSelection: string;
+      readonly actions: Readonly<Record<'ban' | 'unban' | 'unbind' | 'set_label' | 'set_max_addresses', string>>;
+      readonly confirmTitle: (action: string, count: number) => string;
+      readonly confirmBody: (action: string, count: number) => string;
+      readonly running: (action: string, count: number) => string;
+      readonly result: (done: number, notFound: number, failed: number) => string;
+      readonly failedItem: (id: string, reason: string) => string;
+      readonly failedTitle: string;
+    };
     readonly columns: {
       readonly token: string;
       readonly rule: string;
@@ -106,6 +169,8 @@ export interface Messages {
       readonly intercepts: string;
       readonly created: string;
       readonly lastUsed: string;
+      readonly label: string;
+      readonly select: string;
     };
     readonly anyIp: string;
     readonly empty: string;
@@ -150,6 +215,8 @@ export interface Messages {
       readonly noIntercepts: string;
       readonly auditHistory: string;
       readonly noAudit: string;
+      readonly label: string;
+      readonly addresses: string;
       readonly notFound: string;
       readonly backToList: string;
     };
@@ -171,6 +238,9 @@ export interface Messages {
     readonly allowed: string;
     readonly intercepted: string;
     readonly chartLabel: (days: number) => string;
+    readonly hours24: string;
+    readonly seriesHourly: string;
+    readonly chartLabel24h: string;
     readonly chartEmpty: string;
     readonly topIntercepted: string;
     readonly window24h: string;
@@ -178,6 +248,10 @@ export interface Messages {
     readonly latestIntercepts: string;
     readonly noIntercepts: string;
     readonly refresh: string;
+    readonly autoRefreshOn: (seconds: number) => string;
+    readonly autoRefreshPaused: string;
+    readonly pauseAutoRefresh: string;
+    readonly resumeAutoRefresh: string;
     readonly degradedTitle: string;
     readonly degradedPostgres: string;
     readonly degradedRedis: string;
@@ -189,6 +263,7 @@ export interface Messages {
   readonly logs: {
     readonly token: string;
     readonly clientIp: string;
+    readonly clientIpHint: string;
     readonly reason: string;
     readonly columns: {
       readonly time: string;
@@ -287,6 +362,10 @@ export interface Messages {
     readonly noChanges: string;
     readonly discard: string;
     readonly enabled: string;
+    readonly disabled: string;
+    readonly groups: Readonly<Record<'binding' | 'alerts' | 'security' | 'retention' | 'failsafe', string>>;
+    readonly groupHelp: Readonly<Record<'binding' | 'alerts' | 'security' | 'retention' | 'failsafe', string>>;
+    readonly optionLabels: Readonly<Partial<Record<SettingKey, Readonly<Record<string, string>>>>>;
   };
   readonly operations: {
     readonly title: string;
@@ -302,7 +381,8 @@ export interface Messages {
     readonly noRunYet: string;
     readonly deliveries: string;
     readonly noDeliveries: string;
-    readonly deliveryColumns: Readonly<Record<'time' | 'token' | 'status' | 'attempts' | 'error', string>>;
+    readonly deliveryColumns: Readonly<Record<'time' | 'event' | 'token' | 'status' | 'attempts' | 'error', string>>;
+    readonly deliveryEvents: Readonly<Record<AlertEvent, string>>;
     readonly deliveryStatuses: Readonly<Record<'pending' | 'sent' | 'failed', string>>;
   };
 }

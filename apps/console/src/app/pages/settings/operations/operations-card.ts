@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject, signal, type OnInit } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
@@ -9,12 +8,13 @@ import { errorMessage } from '../../../core/errors/admin-error';
 import { I18nService } from '../../../core/i18n/i18n.service';
 import { ToastService } from '../../../shared/toast/toast.service';
 import { Can } from '../../../shared/permissions/can.directive';
+import { DateTimePipe, formatDateTime } from '../../../shared/format/date-time';
 
 /** "Send a test alert" and "Run archive now", with the last archive run's result. */
 @Component({
   selector: 'app-operations-card',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [Can, DatePipe, MatButtonModule, MatCardModule],
+  imports: [Can, DateTimePipe, MatButtonModule, MatCardModule],
   template: `
     <mat-card appearance="outlined" class="operations" data-testid="operations-card">
       <mat-card-header>
@@ -49,6 +49,7 @@ import { Can } from '../../../shared/permissions/can.directive';
               <thead>
                 <tr>
                   <th scope="col">{{ t().operations.deliveryColumns.time }}</th>
+                  <th scope="col">{{ t().operations.deliveryColumns.event }}</th>
                   <th scope="col">{{ t().operations.deliveryColumns.token }}</th>
                   <th scope="col">{{ t().operations.deliveryColumns.status }}</th>
                   <th scope="col">{{ t().operations.deliveryColumns.attempts }}</th>
@@ -58,7 +59,10 @@ import { Can } from '../../../shared/permissions/can.directive';
               <tbody>
                 @for (d of deliveries(); track d.id) {
                   <tr>
-                    <td>{{ d.createdAt | date: 'yyyy-MM-dd HH:mm:ss' }}</td>
+                    <td>{{ d.createdAt | dateTime }}</td>
+                    <td [attr.data-testid]="'delivery-event-' + d.id">
+                      {{ d.event ? t().operations.deliveryEvents[d.event] : '—' }}
+                    </td>
                     <td class="mono">{{ d.tokenMask }}</td>
                     <td>
                       <span [class]="'status-pill delivery-' + d.status">{{
@@ -113,7 +117,6 @@ export class OperationsCard implements OnInit {
   private readonly api = inject(OperationsApi);
   private readonly toast = inject(ToastService);
   private readonly i18n = inject(I18nService);
-  private readonly datePipe = new DatePipe('en-US');
   protected readonly t = this.i18n.messages;
   protected readonly busy = signal(false);
   protected readonly result = signal<string | null>(null);
@@ -137,11 +140,7 @@ export class OperationsCard implements OnInit {
     const run = this.lastRun();
     const m = this.t().operations;
     if (!run) return m.noRunYet;
-    return m.lastRun(
-      this.datePipe.transform(run.startedAt, 'yyyy-MM-dd HH:mm:ss') ?? run.startedAt,
-      run.rowsArchived,
-      run.logsDeleted,
-    );
+    return m.lastRun(formatDateTime(run.startedAt) || run.startedAt, run.rowsArchived, run.logsDeleted);
   }
 
   protected testAlert(): void {
