@@ -20,8 +20,8 @@ export interface AdminCluster {
 }
 
 /** N Sentinel instances sharing one database and one Redis prefix, in front of a fake New API. */
-export async function startCluster(count: number, env: Record<string, string> = {}): Promise<AdminCluster | null> {
-  if (!(await realServicesAvailable())) return null;
+export async function startCluster(count: number, env: Record<string, string> = {}): Promise<AdminCluster> {
+  await realServicesAvailable();
   const upstream = await new FakeUpstream().start();
   const db = await createTestDatabase();
   const prefix = redisPrefix();

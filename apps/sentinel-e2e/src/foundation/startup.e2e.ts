@@ -148,7 +148,7 @@ describeWithServices(['postgres'], 'the start-up summary and the New API probe',
   let upstream: FakeUpstream;
   let db: TestDatabase;
   beforeAll(async () => {
-    enabled = await realServicesAvailable();
+    enabled = await realServicesAvailable('the start-up summary', ['postgres']);
     if (!enabled) return;
     upstream = await new FakeUpstream().start();
     db = await createTestDatabase();

@@ -5,6 +5,7 @@ import {
   serviceTier,
   testRedisPrefix,
   type E2eDatabase,
+  type TestService,
 } from '@sentinel/testing-support';
 
 /*
@@ -19,13 +20,17 @@ export { describeWithServices, redisUrlFor, serviceAddress, testRedisUrl } from 
 export type TestDatabase = E2eDatabase;
 
 /**
- * Whether PostgreSQL and Redis are there (inside a describeWithServices block: always true). Without
- * them, false with a loud message — or, under REQUIRE_SERVICES=1, an error.
+ * Whether the services a suite needs are there. Call it only inside a describeWithServices block
+ * naming at least `needs`: the block is skipped (reported as skipped) without them, or fails under
+ * REQUIRE_SERVICES=1. So this answers true — and a service that is gone by the time the suite
+ * starts is a failure, never a silent early return counted as a pass.
  */
-export async function realServicesAvailable(what = 'real-service e2e tier'): Promise<boolean> {
-  const tier = serviceTier(['postgres', 'redis'], what);
-  if (tier === 'fail') throw new Error(missingServicesMessage(['postgres', 'redis']));
-  return tier === 'run';
+export async function realServicesAvailable(
+  what = 'real-service e2e tier',
+  needs: readonly TestService[] = ['postgres', 'redis'],
+): Promise<true> {
+  if (serviceTier(needs, what) !== 'run') throw new Error(missingServicesMessage(needs));
+  return true;
 }
 
 /** A database of our own for one test file; dropped afterwards. Never touches other databases. */

@@ -11,8 +11,8 @@ import {
 
 /**
  * What most e2e suites need: a fake New API, a database and a Redis prefix of their own, and
- * Sentinel processes wired to them. `start()` resolves to null when the real-service tier is
- * skipped (and throws when REQUIRE_SERVICES=1 and a service is missing).
+ * Sentinel processes wired to them. Call `start()` inside describeWithServices(['postgres',
+ * 'redis'], …): it throws when a service is missing, so a suite can never pass without running.
  */
 export class RealStack {
   private readonly sentinels: SentinelProcess[] = [];
@@ -23,8 +23,8 @@ export class RealStack {
     readonly prefix: string,
   ) {}
 
-  static async start(): Promise<RealStack | null> {
-    if (!(await realServicesAvailable())) return null;
+  static async start(): Promise<RealStack> {
+    await realServicesAvailable();
     return new RealStack(await new FakeUpstream().start(), await createTestDatabase(), redisPrefix());
   }
 
