@@ -124,6 +124,30 @@ describe('Spool', () => {
     await b.close();
   });
 
+  it('a replay that fails (the connection reset mid-INSERT) is retried on the next replay, and appends go on meanwhile', async () => {
+    const repo = new FakeRepo();
+    const spool = new Spool({ dir, maxBytes: 1 << 20, instanceId: 'a' }, quiet());
+    spool.open();
+    await spool.appendIntercepts([event(1), event(2)]);
+    repo.down = true;
+    await expect(spool.replay(repo)).rejects.toThrow('ECONNREFUSED');
+    expect(spool.pending()).toBe(true);
+    repo.down = false;
+    expect(await spool.replay(repo)).toBe(2); // the file set aside by the failed try
+    expect(spool.pending()).toBe(false);
+    // Fail again with a fresh file appended after a failed try: both are replayed.
+    await spool.appendIntercepts([event(3)]);
+    repo.down = true;
+    await expect(spool.replay(repo)).rejects.toThrow('ECONNREFUSED');
+    await spool.appendIntercepts([event(4)]);
+    repo.down = false;
+    expect(await spool.replay(repo)).toBe(2);
+    expect([...repo.rows.keys()].sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(spool.pending()).toBe(false);
+    expect(spool.size).toBe(0);
+    await spool.close();
+  });
+
   it('another live instance’s spool is left alone; a dead one’s is replayed by whoever starts', async () => {
     const repo = new FakeRepo();
     const live = new Spool({ dir, maxBytes: 1 << 20, instanceId: 'live' }, quiet());

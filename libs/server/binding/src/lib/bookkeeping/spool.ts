@@ -67,6 +67,8 @@ export class Spool {
   /** Unparseable lines skipped at replay (a write torn by a crash). */
   torn = 0;
   private bytes = 0;
+  /** Of `bytes`, those in the current file (not yet set aside for a replay). */
+  private currentBytes = 0;
   private handle: FileHandle | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private replaying: Promise<number> | undefined;
@@ -152,6 +154,7 @@ export class Spool {
       await this.handle.write(text);
       await this.handle.datasync();
       this.bytes += size;
+      this.currentBytes += size;
       return true;
     });
   }
@@ -177,12 +180,14 @@ export class Spool {
 
   private async replayAll(sink: SpoolSink): Promise<number> {
     let written = 0;
-    // Our own records: set the current file aside (appends go on into a fresh one).
+    // Our own records: set the current file aside (appends go on into a fresh one). Files set
+    // aside by an earlier try that failed are still there and are replayed below with it.
     await this.serial(async () => {
-      if (this.bytes === 0) return;
+      if (this.currentBytes === 0) return;
       await this.handle?.close();
       this.handle = undefined;
       renameSync(this.currentPath(), join(this.options.dir, `${this.instanceId}.${Date.now()}.replay`));
+      this.currentBytes = 0;
     });
     const files = this.dataFiles();
     const own = files.filter((f) => f.startsWith(`${this.instanceId}.`) && f.endsWith('.replay'));
