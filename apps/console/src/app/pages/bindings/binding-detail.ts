@@ -7,7 +7,13 @@ import { MatTableModule } from '@angular/material/table';
 import { Router, RouterLink } from '@angular/router';
 import { BindingsApi, SettingsApi } from '@sentinel/admin-client';
 import { toSignal } from '@angular/core/rxjs-interop';
-import type { BindingDetailResponse, BindingStatus, BindingSummary, RuleKind } from '@sentinel/admin-contract';
+import {
+  RULE_KIND_DEFINITIONS,
+  type BindingDetailResponse,
+  type BindingStatus,
+  type BindingSummary,
+  type RuleKind,
+} from '@sentinel/admin-contract';
 import { Subscription, catchError, map, of } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
@@ -19,6 +25,12 @@ import { InterceptsTable } from '../../shared/intercepts-table/intercepts-table'
 import { BindingActions } from './binding-actions.service';
 import { learningState } from './learning-state';
 import { ruleText } from './rule-text';
+
+/** A learnt entry is stored as a one-address range (`192.0.2.7/32`, `2001:db8::1/128`): the address. */
+function hostAddress(entry: string): string {
+  const [ip, bits] = entry.split('/');
+  return bits === (ip.includes(':') ? '128' : '32') ? ip : entry;
+}
 
 /** One binding: its state, recent intercepts and admin audit history, with the row actions. */
 import { Can } from '../../shared/permissions/can.directive';
@@ -85,6 +97,20 @@ export class BindingDetail {
     if (l.kind === 'learning') return t.learning(l.count, l.cap);
     if (l.kind === 'full') return t.full(l.count, l.cap);
     return l.kind === 'stopped' ? t.stopped : t.fixed;
+  });
+  /**
+   * The addresses a multi-address binding learnt (its rule entries), the first use's marked;
+   * empty for a one-address binding or a rule set by hand to a range or "any".
+   */
+  protected readonly learntAddresses = computed<readonly { ip: string; first: boolean }[]>(() => {
+    const d = this.detail();
+    if (!d || RULE_KIND_DEFINITIONS[d.binding.ruleKind]?.matches === 'any') return [];
+    if (learningState(d.binding, this.liveCap()).kind === 'fixed') return [];
+    const first = d.binding.firstIp === null ? null : hostAddress(d.binding.firstIp);
+    return d.binding.ruleEntries.map((entry) => {
+      const ip = hostAddress(entry);
+      return { ip, first: ip === first };
+    });
   });
   protected readonly auditColumns = ['time', 'actor', 'action', 'change'];
 
