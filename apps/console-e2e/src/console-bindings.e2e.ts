@@ -246,6 +246,12 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     expect(await panel.locator(`li[data-token-id="${idOf(USED)}"]`).count()).toBe(0);
     expect(await axe('dashboard, sharing panel')).toEqual([]);
     await screenshot(page, 'dashboard-sharing-light');
+    // On a 390 px phone the dashboard with the panel filled fits the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const phoneWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    process.stdout.write(`phone dashboard with the sharing panel: document scrollWidth ${phoneWidth} px at 390 px\n`);
+    await page.setViewportSize(VIEWPORT);
+    expect(phoneWidth).toBe(390);
     await item.getByRole('link').click();
     await page.waitForURL(new RegExp(`/bindings/${idOf(SHARED)}$`));
     await page.getByTestId('detail-learning').waitFor();
