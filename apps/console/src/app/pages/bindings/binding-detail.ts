@@ -23,14 +23,8 @@ import { AuditDiff } from '../../shared/audit-diff/audit-diff';
 import { DateTimePipe } from '../../shared/format/date-time';
 import { InterceptsTable } from '../../shared/intercepts-table/intercepts-table';
 import { BindingActions } from './binding-actions.service';
-import { learningState } from './learning-state';
+import { learningState, learntAddresses } from './learning-state';
 import { ruleText } from './rule-text';
-
-/** A learnt entry is stored as a one-address range (`192.0.2.7/32`, `2001:db8::1/128`): the address. */
-function hostAddress(entry: string): string {
-  const [ip, bits] = entry.split('/');
-  return bits === (ip.includes(':') ? '128' : '32') ? ip : entry;
-}
 
 /** One binding: its state, recent intercepts and admin audit history, with the row actions. */
 import { Can } from '../../shared/permissions/can.directive';
@@ -106,11 +100,7 @@ export class BindingDetail {
     const d = this.detail();
     if (!d || RULE_KIND_DEFINITIONS[d.binding.ruleKind]?.matches === 'any') return [];
     if (learningState(d.binding, this.liveCap()).kind === 'fixed') return [];
-    const first = d.binding.firstIp === null ? null : hostAddress(d.binding.firstIp);
-    return d.binding.ruleEntries.map((entry) => {
-      const ip = hostAddress(entry);
-      return { ip, first: ip === first };
-    });
+    return learntAddresses(d.binding);
   });
   protected readonly auditColumns = ['time', 'actor', 'action', 'change'];
 
