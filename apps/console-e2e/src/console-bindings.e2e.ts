@@ -245,6 +245,7 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     // USED was refused from one address only (127.0.0.33): not listed.
     expect(await panel.locator(`li[data-token-id="${idOf(USED)}"]`).count()).toBe(0);
     expect(await axe('dashboard, sharing panel')).toEqual([]);
+    await panel.scrollIntoViewIfNeeded();
     await screenshot(page, 'dashboard-sharing-light');
     // On a 390 px phone the dashboard with the panel filled fits the screen.
     await page.setViewportSize({ width: 390, height: 844 });
