@@ -4,11 +4,12 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 
 import { VIEWPORT, launchChromium, screenshot } from './support/browser';
 import { describeWithServices } from '@sentinel/testing-support';
-import { ConsoleStack, SECRETS, WORKSPACE } from './support/stack';
+import { ConsoleStack, SECRETS, WORKSPACE, tokenIdOf } from './support/stack';
 
 /*
  * Adaptive bindings in the console (issue 15): the empty state, Add bindings (pre-bind pasted keys),
- * Find by key, labels, the learning state and its cap, and a bulk ban of all bindings matching a
+ * Find by key, labels, the learning state, its cap and the learnt addresses, the dashboard's
+ * "keys seen from many addresses" panel, and a bulk ban of all bindings matching a
  * filter. Raw keys go into request bodies only: no URL the browser requested and none of its
  * storage ever holds one. The tests run in order on one signed-in page and build on each other.
  */
@@ -19,8 +20,11 @@ const key = (tag: string) =>
     .slice(0, 48 - tag.length)}`;
 const PRE = [key('pre1'), key('pre2'), key('pre3')];
 const USED = key('used');
+const SHARED = key('shared');
 const BULK = Array.from({ length: 60 }, (_, i) => key(`bk${i}`));
-const ALL_KEYS = [...PRE, USED, ...BULK];
+const ALL_KEYS = [...PRE, USED, SHARED, ...BULK];
+/** A key's token id: the HMAC of the key without its `sk-` prefix. */
+const idOf = (k: string) => tokenIdOf(k.slice(3));
 const AXE = join(WORKSPACE, 'node_modules/axe-core/axe.min.js');
 
 describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in the console', () => {
@@ -205,6 +209,14 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     }
     await intercepts.getByText('Address limit reached').waitFor();
     expect(await intercepts.innerText()).toContain('127.0.0.33');
+    // The detail lists the learnt addresses, the first use's marked; the refused one is not there.
+    const learnt = page.getByTestId('detail-learnt');
+    expect((await learnt.locator('li').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+      '127.0.0.30 · first use',
+      '127.0.0.31',
+      '127.0.0.32',
+    ]);
+    expect(await axe('binding detail, learnt addresses')).toEqual([]);
     await page.goto(ui('logs?reason=address_limit'));
     await page.locator('table').getByRole('row').filter({ hasText: '127.0.0.33' }).waitFor();
     // The client filter takes a CIDR range (it was a 400): inside it the row is listed, outside not.
@@ -214,11 +226,47 @@ describeWithServices(['postgres', 'redis', 'chromium'], 'adaptive bindings in th
     await page.getByTestId('logs-empty').waitFor();
   });
 
+  it('a key refused from 3 distinct addresses is listed under "Keys seen from many addresses"', async () => {
+    // First use binds it to .50; three other addresses are refused (ip_not_allowed).
+    expect(await stack.relay(SHARED, '127.0.0.50')).toBe(200);
+    for (const from of ['127.0.0.51', '127.0.0.52', '127.0.0.53']) expect(await stack.relay(SHARED, from)).toBe(403);
+    await page.goto(ui(''));
+    const panel = page.getByTestId('shared-keys-panel');
+    await panel.waitFor();
+    expect(await panel.innerText()).toContain('Refused from 3 or more addresses within 1 h');
+    // Intercept rows are written by the bookkeeping flush: refresh until the key is listed.
+    const item = panel.locator(`li[data-token-id="${idOf(SHARED)}"]`);
+    for (let i = 0; i < 30 && (await item.count()) === 0; i++) {
+      await page.waitForTimeout(500);
+      await page.getByTestId('dashboard-refresh').click();
+    }
+    await item.waitFor();
+    expect(await item.innerText()).toContain('3 addresses');
+    // USED was refused from one address only (127.0.0.33): not listed.
+    expect(await panel.locator(`li[data-token-id="${idOf(USED)}"]`).count()).toBe(0);
+    expect(await axe('dashboard, sharing panel')).toEqual([]);
+    await panel.scrollIntoViewIfNeeded();
+    await screenshot(page, 'dashboard-sharing-light');
+    // On a 390 px phone the dashboard with the panel filled fits the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const phoneWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    process.stdout.write(`phone dashboard with the sharing panel: document scrollWidth ${phoneWidth} px at 390 px\n`);
+    await page.setViewportSize(VIEWPORT);
+    expect(phoneWidth).toBe(390);
+    await item.getByRole('link').click();
+    await page.waitForURL(new RegExp(`/bindings/${idOf(SHARED)}$`));
+    await page.getByTestId('detail-learning').waitFor();
+    expect(await page.locator('.detail-grid').innerText()).toContain(idOf(SHARED));
+    const intercepts = page.getByTestId('detail-intercepts');
+    for (const from of ['127.0.0.51', '127.0.0.52', '127.0.0.53']) expect(await intercepts.innerText()).toContain(from);
+  });
+
   it('bulk: select all bindings matching a filter, ban them with the count confirmed, on every request', async () => {
     await page.goto(ui('bindings'));
     await page.getByTestId('bindings-add').click();
     const dialog = page.getByRole('dialog');
     await dialog.getByTestId('prebind-keys').fill(BULK.join('\n'));
+    await dialog.getByText('60 of at most 1000 keys').waitFor();
     await dialog.getByTestId('rule-entry-0').fill('127.0.0.40');
     await dialog.getByTestId('prebind-label').fill('bulk-team');
     await dialog.getByTestId('rule-save').click();

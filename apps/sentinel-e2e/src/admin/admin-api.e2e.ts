@@ -417,6 +417,8 @@ describeWithServices(['postgres', 'redis'], 'the admin API on two instances shar
     expect(r.json.series7d[6]).toMatchObject({ day: r.json.today.day, intercepted: r.json.today.intercepted });
     expect(r.json.topIntercepted['24h'][0].tokenId).toBe(tokenIdOf(key(1)));
     expect(r.json.latestIntercepts.length).toBeGreaterThan(0);
+    // The sharing panel answers with the live settings it was computed with (defaults here).
+    expect(r.json.sharedKeys).toMatchObject({ windowSeconds: 3600, threshold: 3, items: expect.any(Array) });
     expect(r.json.status).toMatchObject({ mode: 'normal', postgres: { up: true }, redis: { up: true } });
   });
 

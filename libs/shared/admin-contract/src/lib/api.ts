@@ -387,6 +387,23 @@ export interface TopInterceptedToken {
   lastAt: IsoDateTime;
 }
 
+/** A key refused from many distinct addresses within the sharing window: probably passed on. */
+export interface SharedKeyItem {
+  tokenId: string;
+  tokenMask: string;
+  /** Distinct addresses it was refused from (`ip_not_allowed`, `address_limit`) in the window. */
+  distinctAddresses: number;
+  lastAt: IsoDateTime;
+}
+
+export interface SharedKeysPanel {
+  /** The live `sharingWindowSeconds` and `sharingDistinctThreshold` the list was computed with. */
+  windowSeconds: number;
+  threshold: number;
+  /** Most distinct addresses first, at most 20. */
+  items: SharedKeyItem[];
+}
+
 export interface DashboardResponse {
   today: { day: string; allowed: number; intercepted: number; newBindings: number; failsafePassed: number };
   bindings: { active: number; banned: number; total: number };
@@ -397,6 +414,8 @@ export interface DashboardResponse {
   series24h: HourlyPoint[];
   topIntercepted: Record<TopInterceptedWindow, TopInterceptedToken[]>;
   latestIntercepts: InterceptLogItem[];
+  /** Keys refused from at least `threshold` distinct addresses within the last `windowSeconds`. */
+  sharedKeys: SharedKeysPanel;
   status: StatusResponse;
   /** Daily counters are flushed by every instance every few seconds. */
   countersFlushIntervalSeconds: number;

@@ -7,7 +7,13 @@ import { MatTableModule } from '@angular/material/table';
 import { Router, RouterLink } from '@angular/router';
 import { BindingsApi, SettingsApi } from '@sentinel/admin-client';
 import { toSignal } from '@angular/core/rxjs-interop';
-import type { BindingDetailResponse, BindingStatus, BindingSummary, RuleKind } from '@sentinel/admin-contract';
+import {
+  RULE_KIND_DEFINITIONS,
+  type BindingDetailResponse,
+  type BindingStatus,
+  type BindingSummary,
+  type RuleKind,
+} from '@sentinel/admin-contract';
 import { Subscription, catchError, map, of } from 'rxjs';
 
 import { errorMessage } from '../../core/errors/admin-error';
@@ -17,7 +23,7 @@ import { AuditDiff } from '../../shared/audit-diff/audit-diff';
 import { DateTimePipe } from '../../shared/format/date-time';
 import { InterceptsTable } from '../../shared/intercepts-table/intercepts-table';
 import { BindingActions } from './binding-actions.service';
-import { learningState } from './learning-state';
+import { learningState, learntAddresses } from './learning-state';
 import { ruleText } from './rule-text';
 
 /** One binding: its state, recent intercepts and admin audit history, with the row actions. */
@@ -85,6 +91,16 @@ export class BindingDetail {
     if (l.kind === 'learning') return t.learning(l.count, l.cap);
     if (l.kind === 'full') return t.full(l.count, l.cap);
     return l.kind === 'stopped' ? t.stopped : t.fixed;
+  });
+  /**
+   * The addresses a multi-address binding learnt (its rule entries), the first use's marked;
+   * empty for a one-address binding or a rule set by hand to a range or "any".
+   */
+  protected readonly learntAddresses = computed<readonly { ip: string; first: boolean }[]>(() => {
+    const d = this.detail();
+    if (!d || RULE_KIND_DEFINITIONS[d.binding.ruleKind]?.matches === 'any') return [];
+    if (learningState(d.binding, this.liveCap()).kind === 'fixed') return [];
+    return learntAddresses(d.binding);
   });
   protected readonly auditColumns = ['time', 'actor', 'action', 'change'];
 

@@ -1,4 +1,4 @@
-import { learningState } from './learning-state';
+import { hostAddress, learningState, learntAddresses } from './learning-state';
 
 describe('learningState', () => {
   const b = (learning: boolean, maxAddresses: number | null, entries: number) => ({
@@ -24,5 +24,25 @@ describe('learningState', () => {
   it('a one-address binding (the default) is fixed', () => {
     expect(learningState(b(false, null, 1), 1).kind).toBe('fixed');
     expect(learningState(b(false, null, 1), null).kind).toBe('fixed');
+  });
+});
+
+describe('learntAddresses', () => {
+  it('shows one-address ranges as addresses and marks the first use', () => {
+    expect(
+      learntAddresses({ ruleEntries: ['192.0.2.7/32', '2001:db8::1/128', '192.0.2.9'], firstIp: '2001:db8::1' }),
+    ).toEqual([
+      { ip: '192.0.2.7', first: false },
+      { ip: '2001:db8::1', first: true },
+      { ip: '192.0.2.9', first: false },
+    ]);
+  });
+
+  it('keeps a real range as it is, and marks nothing when the first use is unknown', () => {
+    expect(hostAddress('10.0.0.0/8')).toBe('10.0.0.0/8');
+    expect(hostAddress('2001:db8::/32')).toBe('2001:db8::/32');
+    expect(learntAddresses({ ruleEntries: ['10.0.0.1/32'], firstIp: null })).toEqual([
+      { ip: '10.0.0.1', first: false },
+    ]);
   });
 });

@@ -28,3 +28,20 @@ export function learningState(
   if (b.maxAddresses === null && liveCap !== null && liveCap > 1) return { kind: 'stopped', count, cap };
   return { kind: 'fixed', count, cap };
 }
+
+/** A learnt entry is stored as a one-address range (`192.0.2.7/32`, `2001:db8::1/128`): the address. */
+export function hostAddress(entry: string): string {
+  const [ip, bits] = entry.split('/');
+  return bits === (ip.includes(':') ? '128' : '32') ? ip : entry;
+}
+
+/** A binding's rule entries as addresses, in their order, the first use's marked. */
+export function learntAddresses(
+  b: Pick<BindingSummary, 'ruleEntries' | 'firstIp'>,
+): { readonly ip: string; readonly first: boolean }[] {
+  const first = b.firstIp === null ? null : hostAddress(b.firstIp);
+  return b.ruleEntries.map((entry) => {
+    const ip = hostAddress(entry);
+    return { ip, first: ip === first };
+  });
+}

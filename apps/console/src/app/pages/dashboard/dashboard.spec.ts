@@ -28,6 +28,7 @@ function response(mode: DashboardResponse['status']['mode']): DashboardResponse 
       '7d': [],
     },
     latestIntercepts: [],
+    sharedKeys: { windowSeconds: 3600, threshold: 3, items: [] },
     status: {
       instanceId: 'i',
       postgres: { up: mode === 'normal' || mode === 'redis_down', mode: 'postgres' },
@@ -68,6 +69,35 @@ describe('Dashboard', () => {
       `/bindings?token=${'a'.repeat(64)}`,
     );
     expect(el.querySelector('[data-testid="degraded-banner"]')).toBeNull();
+  });
+
+  it('says when no key was seen from many addresses', async () => {
+    const body = response('normal');
+    const empty = await render(body);
+    expect(empty.querySelector('[data-testid="shared-keys-panel"]')?.textContent).toContain(
+      'Refused from 3 or more addresses within 1 h',
+    );
+    expect(empty.querySelector('[data-testid="shared-keys-empty"]')).not.toBeNull();
+  });
+
+  it('lists the keys seen from many addresses, each linking to its binding detail', async () => {
+    const body = response('normal');
+    const tokenId = 'b'.repeat(64);
+    const el = await render({
+      ...body,
+      sharedKeys: {
+        windowSeconds: 600,
+        threshold: 4,
+        items: [{ tokenId, tokenMask: 'sk-bb…', distinctAddresses: 5, lastAt: '2026-01-07T00:00:00Z' }],
+      },
+    });
+    const row = el.querySelector('[data-testid="shared-keys"] li');
+    expect(row?.textContent).toContain('5 addresses');
+    expect(row?.querySelector('a')?.getAttribute('href')).toBe(`/bindings/${tokenId}`);
+    expect(el.querySelector('[data-testid="shared-keys-panel"]')?.textContent).toContain(
+      '4 or more addresses within 10 min',
+    );
+    expect(el.querySelector('[data-testid="shared-keys-empty"]')).toBeNull();
   });
 
   it('switches the chart to the last 24 hours, one bar per hour', async () => {

@@ -8,11 +8,14 @@ import {
   type DailyCounter,
 } from '@sentinel/server-binding';
 import { AppLogger, KV_STORE, type KvStore } from '@sentinel/server-core';
+import { RuntimeSettings } from '@sentinel/server-settings';
 import { BindingsQueryRepository } from '../bindings/bindings-query.repository';
 import { LogsRepository } from '../logs/logs.repository';
 import { StatusService } from '../status/status.service';
 
 const DAY_MS = 86_400_000;
+/** Rows of the "keys seen from many addresses" panel. */
+export const SHARED_KEYS_LIMIT = 20;
 
 /** UTC days, oldest first, ending today. */
 export function lastDays(n: number, now = Date.now()): string[] {
@@ -34,7 +37,8 @@ export function lastHours(n: number, now = Date.now()): string[] {
  * The dashboard: today's counters and the 7/30-day series from the Redis daily counters (every
  * instance flushes its counts every 5 s), binding totals and top/latest intercepts from
  * PostgreSQL, and the dependency state. With Redis down the intercept series falls back to
- * counting intercept_logs; allowed/new-binding counts then read 0.
+ * counting intercept_logs; allowed/new-binding counts then read 0. The sharing panel lists keys
+ * refused from `sharingDistinctThreshold` distinct addresses within `sharingWindowSeconds`.
  */
 @Injectable()
 export class DashboardService {
@@ -44,18 +48,23 @@ export class DashboardService {
     private readonly logs: LogsRepository,
     private readonly status: StatusService,
     private readonly logger: AppLogger,
+    private readonly settings: RuntimeSettings,
   ) {}
 
   async dashboard(): Promise<DashboardResponse> {
     const days = lastDays(30);
     const hours = lastHours(24);
-    const [counters, hourly, totals, top24h, top7d, latest, status] = await Promise.all([
+    // The same live settings (and the same floor) the probable_sharing alert uses.
+    const windowSeconds = Math.max(1, Math.floor(this.settings.current.sharingWindowSeconds));
+    const threshold = Math.max(2, Math.floor(this.settings.current.sharingDistinctThreshold));
+    const [counters, hourly, totals, top24h, top7d, latest, shared, status] = await Promise.all([
       this.counters(days),
       this.hourly(hours),
       this.bindings.counts(),
       this.logs.topIntercepted(86_400, 10),
       this.logs.topIntercepted(7 * 86_400, 10),
       this.logs.latest(20),
+      this.logs.sharedKeys(windowSeconds, threshold, SHARED_KEYS_LIMIT),
       this.status.status(),
     ]);
     const series30d: DailyPoint[] = days.map((day) => ({
@@ -85,6 +94,7 @@ export class DashboardService {
       ),
       topIntercepted: { '24h': top24h, '7d': top7d },
       latestIntercepts: latest,
+      sharedKeys: { windowSeconds, threshold, items: shared },
       status,
       countersFlushIntervalSeconds: 5,
     };

@@ -5,6 +5,7 @@ import {
   type LogExportQuery,
   type LogListResponse,
   type LogQuery,
+  type SharedKeyItem,
   type TopInterceptedToken,
 } from '@sentinel/admin-contract';
 import { DATA_SOURCE, withLongRunningSession, type SentinelDataSource } from '@sentinel/server-storage';
@@ -213,6 +214,28 @@ export class LogsRepository {
       tokenId: r.token_hash,
       tokenMask: r.token_mask,
       intercepts: r.n,
+      lastAt: iso(r.last_at) as string,
+    }));
+  }
+
+  /**
+   * Keys refused from at least `threshold` distinct addresses within the last `windowSeconds`
+   * (the dashboard's sharing panel): one grouped range scan of ix_intercept_logs_created over the
+   * refusals that say "used from elsewhere" — a banned key's refusals say nothing new.
+   */
+  async sharedKeys(windowSeconds: number, threshold: number, limit: number): Promise<SharedKeyItem[]> {
+    const rows: { token_hash: string; token_mask: string; n: number; last_at: Date | string }[] = await this.db.query(
+      `SELECT token_hash, max(token_mask) AS token_mask, count(DISTINCT client_ip)::int AS n, max(created_at) AS last_at
+         FROM intercept_logs
+        WHERE created_at >= now() - make_interval(secs => $1) AND reason IN ('ip_not_allowed', 'address_limit')
+        GROUP BY token_hash HAVING count(DISTINCT client_ip) >= $2
+        ORDER BY n DESC, last_at DESC, token_hash LIMIT $3`,
+      [windowSeconds, threshold, limit],
+    );
+    return rows.map((r) => ({
+      tokenId: r.token_hash,
+      tokenMask: r.token_mask,
+      distinctAddresses: r.n,
       lastAt: iso(r.last_at) as string,
     }));
   }

@@ -1651,6 +1651,9 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
             "$ref": "#/components/schemas/InterceptLogItem"
           }
         },
+        "sharedKeys": {
+          "$ref": "#/components/schemas/SharedKeysPanel"
+        },
         "status": {
           "$ref": "#/components/schemas/StatusResponse"
         },
@@ -1667,6 +1670,7 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
         "series24h",
         "topIntercepted",
         "latestIntercepts",
+        "sharedKeys",
         "status",
         "countersFlushIntervalSeconds"
       ]
@@ -3459,6 +3463,55 @@ export const CONTRACT_SCHEMAS: ContractSchemas = {
       },
       "required": [
         "settings"
+      ]
+    },
+    "SharedKeyItem": {
+      "description": "A key refused from many distinct addresses within the sharing window: probably passed on.",
+      "type": "object",
+      "properties": {
+        "tokenId": {
+          "type": "string"
+        },
+        "tokenMask": {
+          "type": "string"
+        },
+        "distinctAddresses": {
+          "description": "Distinct addresses it was refused from (`ip_not_allowed`, `address_limit`) in the window.",
+          "type": "number"
+        },
+        "lastAt": {
+          "$ref": "#/components/schemas/IsoDateTime"
+        }
+      },
+      "required": [
+        "tokenId",
+        "tokenMask",
+        "distinctAddresses",
+        "lastAt"
+      ]
+    },
+    "SharedKeysPanel": {
+      "type": "object",
+      "properties": {
+        "windowSeconds": {
+          "description": "The live `sharingWindowSeconds` and `sharingDistinctThreshold` the list was computed with.",
+          "type": "number"
+        },
+        "threshold": {
+          "type": "number"
+        },
+        "items": {
+          "description": "Most distinct addresses first, at most 20.",
+          "type": "array",
+          "items": {
+            "$ref": "#/components/schemas/SharedKeyItem"
+          }
+        }
+      },
+      "required": [
+        "windowSeconds",
+        "threshold",
+        "items"
       ]
     },
     "SignOutResponse": {

@@ -1,4 +1,4 @@
-import { Messages } from './messages';
+import { Messages, windowText } from './messages';
 
 export const en: Messages = {
   app: {
@@ -246,6 +246,8 @@ export const en: Messages = {
       noAudit: 'No admin changes to this binding.',
       label: 'Label',
       addresses: 'Addresses',
+      learntAddresses: 'Learnt addresses',
+      firstUse: 'first use',
       notFound: 'This binding does not exist (any more).',
       backToList: 'Back to bindings',
     },
@@ -278,6 +280,11 @@ export const en: Messages = {
     window7d: '7 days',
     latestIntercepts: 'Latest intercepts',
     noIntercepts: 'No intercepts yet.',
+    sharedKeys: 'Keys seen from many addresses',
+    sharedKeysHint: (threshold, windowSeconds) =>
+      `Refused from ${threshold} or more addresses within ${windowText(windowSeconds, ' h', ' min', ' s')}`,
+    sharedKeysCount: (count) => `${count} addresses`,
+    noSharedKeys: 'No key was refused from that many addresses.',
     refresh: 'Refresh',
     autoRefreshOn: (seconds) => `Live: updates every ${seconds} s`,
     autoRefreshPaused: 'Updates paused',

@@ -217,6 +217,8 @@ export interface Messages {
       readonly noAudit: string;
       readonly label: string;
       readonly addresses: string;
+      readonly learntAddresses: string;
+      readonly firstUse: string;
       readonly notFound: string;
       readonly backToList: string;
     };
@@ -247,6 +249,11 @@ export interface Messages {
     readonly window7d: string;
     readonly latestIntercepts: string;
     readonly noIntercepts: string;
+    readonly sharedKeys: string;
+    /** "Refused from 3 or more addresses within 1 h" (window in seconds). */
+    readonly sharedKeysHint: (threshold: number, windowSeconds: number) => string;
+    readonly sharedKeysCount: (count: number) => string;
+    readonly noSharedKeys: string;
     readonly refresh: string;
     readonly autoRefreshOn: (seconds: number) => string;
     readonly autoRefreshPaused: string;
@@ -385,4 +392,11 @@ export interface Messages {
     readonly deliveryEvents: Readonly<Record<AlertEvent, string>>;
     readonly deliveryStatuses: Readonly<Record<'pending' | 'sent' | 'failed', string>>;
   };
+}
+
+/** A duration in its largest whole unit: 3600 → `1${hours}`, 90 → `90${seconds}`. */
+export function windowText(seconds: number, hours: string, minutes: string, secs: string): string {
+  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600}${hours}`;
+  if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60}${minutes}`;
+  return `${seconds}${secs}`;
 }

@@ -1,4 +1,4 @@
-import { Messages } from './messages';
+import { Messages, windowText } from './messages';
 
 export const zhCN: Messages = {
   app: {
@@ -240,6 +240,8 @@ export const zhCN: Messages = {
       noAudit: '此绑定没有管理变更。',
       label: '标签',
       addresses: '地址',
+      learntAddresses: '已学习的地址',
+      firstUse: '首次使用',
       notFound: '该绑定不存在（或已被删除）。',
       backToList: '返回绑定列表',
     },
@@ -271,6 +273,11 @@ export const zhCN: Messages = {
     window7d: '7 天',
     latestIntercepts: '最新拦截',
     noIntercepts: '暂无拦截。',
+    sharedKeys: '来自多个地址的密钥',
+    sharedKeysHint: (threshold, windowSeconds) =>
+      `${windowText(windowSeconds, ' 小时', ' 分钟', ' 秒')}内被 ${threshold} 个或更多地址拒绝`,
+    sharedKeysCount: (count) => `${count} 个地址`,
+    noSharedKeys: '没有密钥被这么多地址拒绝过。',
     refresh: '刷新',
     autoRefreshOn: (seconds) => `实时：每 ${seconds} 秒更新`,
     autoRefreshPaused: '更新已暂停',
