@@ -49,6 +49,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BASELINE_MAIN = process.env.BENCH_BASELINE_MAIN;
+const BIND_MAX_ADDRESSES = process.env.BENCH_BIND_MAX_ADDRESSES;
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 10_000);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const section = (name) => !ONLY || ONLY.has(name);
@@ -247,6 +248,12 @@ const sentinelA = await startSentinel('a', { pgPort: pgRelay.port, redisPort: re
 const sentinelB = await startSentinel('b', {});
 // The baseline build reaches the servers directly, as instance B does.
 const baseline = BASELINE_MAIN ? await startSentinel('baseline', { entry: BASELINE_MAIN }) : null;
+// Learning bindings (issue #15): BENCH_BIND_MAX_ADDRESSES=3 sets the live setting through the admin
+// API before any key is bound, so every binding of the run learns up to that many addresses.
+if (BIND_MAX_ADDRESSES !== undefined) {
+  await setLiveSetting(sentinelA.url, { bindMaxAddresses: Number(BIND_MAX_ADDRESSES) });
+  log(`live setting bindMaxAddresses = ${BIND_MAX_ADDRESSES}`);
+}
 const nginxDirect = NGINX_BIN ? await startNginx('direct', [`127.0.0.1:${upstream.port}`]) : null;
 const nginxSentinel = NGINX_BIN ? await startNginx('sentinel', [`127.0.0.1:${sentinelA.port}`]) : null;
 const nginxTwo = NGINX_BIN
@@ -318,6 +325,21 @@ function freePort() {
       s.close(() => r(p));
     });
   });
+}
+/** Signs in as the built-in admin and PUTs live settings (applied on every instance). */
+async function setLiveSetting(base, values) {
+  const call = async (method, path, body, token) => {
+    const res = await fetch(`${base}/admin/api/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const { accessToken } = await call('POST', 'login', { password: 'bench-admin-password' });
+  await call('PUT', 'settings', { values }, accessToken);
+  await sleep(500); // the settings broadcast reaches the other instance
 }
 function get(url, h = {}, agent) {
   return new Promise((resolve, reject) => {
