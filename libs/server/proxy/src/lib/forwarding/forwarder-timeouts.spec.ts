@@ -57,6 +57,22 @@ describe('Forwarder upstream timeouts (armed per socket)', () => {
     expect(errors).toEqual([{ kind: 'timeout', code: UPSTREAM_IDLE_TIMEOUT }]);
   });
 
+  it('a free keep-alive socket is closed before the upstream’s announced Keep-Alive timeout (no reuse race)', async () => {
+    await start(5_000, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+    });
+    upstream.keepAliveTimeout = 3_000; // announced as `Keep-Alive: timeout=3`
+    let closedAt = 0;
+    upstream.on('connection', (socket) => socket.on('close', () => (closedAt = Date.now())));
+    const t0 = Date.now();
+    expect((await fetchOnce('/fast')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2_600));
+    // Closed by Sentinel's agent about 1 s before the upstream would have (at 3 s).
+    expect(closedAt).toBeGreaterThan(0);
+    expect(closedAt - t0).toBeLessThan(2_600);
+  });
+
   it('a reused keep-alive socket has the idle timeout again (the agent set it to 0 while the socket was free)', async () => {
     let sockets = 0;
     await start(300, (req, res) => {
