@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SHARING_REASONS } from '@sentinel/admin-contract';
 import type { InterceptEvent } from '@sentinel/server-binding';
 import type { AppLogger, KvStore } from '@sentinel/server-core';
 import type { RuntimeSettingsValues } from '@sentinel/server-settings';
@@ -16,8 +17,7 @@ export const sharingKeys = {
   fired: (h: string) => `sharing:fired:${h}`,
 };
 
-/** Refusals that say "this key is used from somewhere it should not be" (a ban says nothing new). */
-const COUNTED_REASONS: ReadonlySet<string> = new Set(['ip_not_allowed', 'address_limit']);
+const COUNTED_REASONS: ReadonlySet<string> = new Set(SHARING_REASONS);
 /** Most addresses kept per binding; above any threshold the setting allows (100). */
 const MAX_ADDRESSES = 128;
 

@@ -7,6 +7,11 @@ export type BindingStatus = (typeof BINDING_STATUSES)[number];
 /** `address_limit`: a learning binding already holds its most addresses (or its learning window ended). */
 export const INTERCEPT_REASONS = ['ip_not_allowed', 'banned', 'address_limit'] as const;
 export type InterceptReason = (typeof INTERCEPT_REASONS)[number];
+/**
+ * Refusals that say "this key is used from somewhere it should not be" — the ones sharing detection
+ * counts (the probable_sharing alert and the dashboard's sharing panel); a ban says nothing new.
+ */
+export const SHARING_REASONS = ['ip_not_allowed', 'address_limit'] as const satisfies readonly InterceptReason[];
 
 export const BINDING_SORT_FIELDS = ['last_used', 'created', 'intercepts'] as const;
 export type BindingSortField = (typeof BINDING_SORT_FIELDS)[number];

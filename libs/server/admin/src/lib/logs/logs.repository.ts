@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   DEFAULT_PAGE_SIZE,
+  SHARING_REASONS,
   type InterceptLogItem,
   type LogExportQuery,
   type LogListResponse,
@@ -227,10 +228,10 @@ export class LogsRepository {
     const rows: { token_hash: string; token_mask: string; n: number; last_at: Date | string }[] = await this.db.query(
       `SELECT token_hash, max(token_mask) AS token_mask, count(DISTINCT client_ip)::int AS n, max(created_at) AS last_at
          FROM intercept_logs
-        WHERE created_at >= now() - make_interval(secs => $1) AND reason IN ('ip_not_allowed', 'address_limit')
+        WHERE created_at >= now() - make_interval(secs => $1) AND reason = ANY($4)
         GROUP BY token_hash HAVING count(DISTINCT client_ip) >= $2
         ORDER BY n DESC, last_at DESC, token_hash LIMIT $3`,
-      [windowSeconds, threshold, limit],
+      [windowSeconds, threshold, limit, [...SHARING_REASONS]],
     );
     return rows.map((r) => ({
       tokenId: r.token_hash,
